@@ -1,0 +1,108 @@
+package dev.outpost.edge.cache;
+
+import java.net.URI;
+import java.util.Locale;
+
+/**
+ * Builds {@link CacheKey}s: the only place that does. Normalisation (RFC 3986 §6.2.2 syntax-based,
+ * conservative so two keys are equal only when every origin would treat the URIs the same):
+ * <ul>
+ * <li>host: lower-cased, a trailing dot removed, the port kept only when it is not the default for
+ *     the scheme (RFC 9110 §4.2.3);</li>
+ * <li>path: empty becomes "/"; percent-encodings upper-cased; unreserved characters that were
+ *     percent-encoded are decoded (§6.2.2.2); dot-segments are NOT removed (origins differ);</li>
+ * <li>query: kept as received, but percent-encoding case normalised; parameter order is significant
+ *     (origins may rely on it), an empty "?" is dropped.</li>
+ * </ul>
+ */
+public final class CacheKeyPolicy {
+
+    public CacheKey keyFor(String scheme, String hostHeader, String pathAndQuery) {
+        return new CacheKey(normaliseHost(scheme, hostHeader), normaliseTarget(pathAndQuery));
+    }
+
+    /** Key for an absolute URL, as given in purges and in Location / Content-Location (RFC 9111 §4.4). */
+    public CacheKey keyForAbsolute(URI uri) {
+        String authority = uri.getRawAuthority();
+        if (authority == null) {
+            throw new IllegalArgumentException("not an absolute URL: " + uri);
+        }
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        String query = uri.getRawQuery();
+        return keyFor(uri.getScheme(), authority, query == null ? path : path + "?" + query);
+    }
+
+    public static String normaliseHost(String scheme, String host) {
+        String h = host.toLowerCase(Locale.ROOT).trim();
+        int at = h.lastIndexOf('@');
+        if (at >= 0) {
+            h = h.substring(at + 1);
+        }
+        String port = null;
+        int colon = h.lastIndexOf(':');
+        if (colon >= 0 && h.indexOf(']') < colon) {
+            port = h.substring(colon + 1);
+            h = h.substring(0, colon);
+        }
+        if (h.endsWith(".")) {
+            h = h.substring(0, h.length() - 1);
+        }
+        boolean https = "https".equalsIgnoreCase(scheme);
+        if (port == null || port.isEmpty() || (https && port.equals("443")) || (!https && port.equals("80"))) {
+            return h;
+        }
+        return h + ":" + port;
+    }
+
+    static String normaliseTarget(String pathAndQuery) {
+        if (pathAndQuery == null || pathAndQuery.isEmpty()) {
+            return "/";
+        }
+        int hash = pathAndQuery.indexOf('#');
+        String s = hash >= 0 ? pathAndQuery.substring(0, hash) : pathAndQuery;
+        int q = s.indexOf('?');
+        String path = q >= 0 ? s.substring(0, q) : s;
+        String query = q >= 0 ? s.substring(q + 1) : "";
+        if (path.isEmpty()) {
+            path = "/";
+        }
+        path = normalisePercent(path, true);
+        if (query.isEmpty()) {
+            return path;
+        }
+        return path + "?" + normalisePercent(query, false);
+    }
+
+    /** Upper-cases percent-encodings; in paths also decodes encoded unreserved characters. */
+    private static String normalisePercent(String s, boolean decodeUnreserved) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < s.length() && isHex(s.charAt(i + 1)) && isHex(s.charAt(i + 2))) {
+                int v = Integer.parseInt(s.substring(i + 1, i + 3), 16);
+                if (decodeUnreserved && isUnreserved((char) v)) {
+                    out.append((char) v);
+                } else {
+                    out.append('%').append(Character.toUpperCase(s.charAt(i + 1)))
+                            .append(Character.toUpperCase(s.charAt(i + 2)));
+                }
+                i += 2;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean isHex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+
+    private static boolean isUnreserved(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || c == '-' || c == '.' || c == '_' || c == '~';
+    }
+}

@@ -1,0 +1,131 @@
+package dev.outpost.edge.metrics;
+
+import dev.outpost.edge.storage.memory.MemoryStorage;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The edge's meters. Label values come only from enums, so every label set is small and fixed
+ * (never a URL, host or header value).
+ */
+public final class EdgeMetrics {
+
+    /** How a request was answered, the {@code cache} label of {@code outpost_requests_total}. */
+    public enum Outcome {
+        HIT, STALE, MISS, REVALIDATED, BYPASS, PASS, ERROR;
+
+        String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** The {@code tier} label. */
+    public enum TierLabel {
+        MEMORY, DISK, NONE;
+
+        String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private final MeterRegistry registry;
+    private final Map<Outcome, Map<TierLabel, Counter>> requests = new EnumMap<>(Outcome.class);
+    private final Map<TierLabel, Counter> bytesServed = new EnumMap<>(TierLabel.class);
+    private final Timer originLatency;
+    private final Counter originErrors;
+    private final Counter collapsedWaits;
+    private final Counter collapseTimeouts;
+    private final Counter staleServed;
+    private final Counter backgroundRevalidations;
+    private final Counter rejectedRequests;
+
+    public EdgeMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        for (Outcome o : Outcome.values()) {
+            Map<TierLabel, Counter> byTier = new EnumMap<>(TierLabel.class);
+            for (TierLabel t : TierLabel.values()) {
+                byTier.put(t, Counter.builder("outpost.requests")
+                        .description("Client requests by how the cache answered them and which tier served them")
+                        .tag("cache", o.label()).tag("tier", t.label()).register(registry));
+            }
+            requests.put(o, byTier);
+        }
+        for (TierLabel t : TierLabel.values()) {
+            bytesServed.put(t, Counter.builder("outpost.bytes.served").baseUnit("bytes")
+                    .description("Response body bytes sent to clients").tag("tier", t.label()).register(registry));
+        }
+        originLatency = Timer.builder("outpost.origin.latency")
+                .description("Time from sending a request to an origin to receiving its response head")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry);
+        originErrors = Counter.builder("outpost.origin.errors").description("Origin fetches that failed (connect, timeout, reset)")
+                .register(registry);
+        collapsedWaits = Counter.builder("outpost.collapsed.waits")
+                .description("Requests that waited for another request's origin fetch").register(registry);
+        collapseTimeouts = Counter.builder("outpost.collapsed.timeouts")
+                .description("Collapsed waits that timed out and went to the origin alone").register(registry);
+        staleServed = Counter.builder("outpost.stale.served")
+                .description("Stale responses served (stale-while-revalidate, stale-if-error, max-stale)").register(registry);
+        backgroundRevalidations = Counter.builder("outpost.revalidations.background")
+                .description("Background revalidations started for stale-while-revalidate").register(registry);
+        rejectedRequests = Counter.builder("outpost.requests.rejected")
+                .description("Requests refused before proxying (bad input, unknown host)").register(registry);
+    }
+
+    public void bindMemoryTier(MemoryStorage memory) {
+        Gauge.builder("outpost.cache.bytes", memory, MemoryStorage::byteSize).baseUnit("bytes")
+                .description("Bytes stored").tag("tier", "memory").register(registry);
+        Gauge.builder("outpost.cache.entries", memory, MemoryStorage::entryCount)
+                .description("Objects stored").tag("tier", "memory").register(registry);
+        FunctionCounter.builder("outpost.cache.evictions", memory, m -> m.stats().evictionCount())
+                .description("Objects evicted").tag("tier", "memory").register(registry);
+    }
+
+    public void request(Outcome outcome, TierLabel tier) {
+        requests.get(outcome).get(tier).increment();
+    }
+
+    public void bytesServed(TierLabel tier, long bytes) {
+        bytesServed.get(tier).increment(bytes);
+    }
+
+    public Timer originLatency() {
+        return originLatency;
+    }
+
+    public void originError() {
+        originErrors.increment();
+    }
+
+    public void collapsedWait() {
+        collapsedWaits.increment();
+    }
+
+    public void collapseTimeout() {
+        collapseTimeouts.increment();
+    }
+
+    public void staleServed() {
+        staleServed.increment();
+    }
+
+    public void backgroundRevalidation() {
+        backgroundRevalidations.increment();
+    }
+
+    public void rejected() {
+        rejectedRequests.increment();
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+}

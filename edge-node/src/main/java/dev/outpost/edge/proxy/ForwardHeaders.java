@@ -1,0 +1,62 @@
+package dev.outpost.edge.proxy;
+
+import dev.outpost.edge.http.Fields;
+import dev.outpost.edge.http.HopByHop;
+import io.vertx.core.MultiMap;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The header fields an edge sends upstream and downstream (RFC 9110 §7.6: hop-by-hop fields removed,
+ * §7.6.3 Via appended). Upstream, the edge sets X-Forwarded-For/-Proto/-Host itself from what it
+ * saw on the connection: client copies are dropped, never trusted or appended to, as are
+ * X-Original-URL, X-Rewrite-URL and X-Host (they make some frameworks route to another path than
+ * the one we keyed the cache on).
+ */
+public final class ForwardHeaders {
+
+    /** Precondition and range fields removed when a miss is fetched to be stored whole. */
+    public static final Set<String> CLIENT_CONDITIONALS = Set.of("if-none-match", "if-modified-since", "if-match",
+            "if-unmodified-since", "if-range", "range");
+
+    private ForwardHeaders() {
+    }
+
+    public static MultiMap upstreamRequest(Fields client, String clientIp, String scheme, String host, String via,
+            boolean dropConditionals) {
+        Set<String> drop = HopByHop.namesToRemove(client);
+        MultiMap out = MultiMap.caseInsensitiveMultiMap();
+        client.forEach((name, value) -> {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (drop.contains(lower) || HopByHop.UNTRUSTED_REQUEST.contains(lower)
+                    || (dropConditionals && CLIENT_CONDITIONALS.contains(lower))) {
+                return;
+            }
+            out.add(name, value);
+        });
+        out.set("X-Forwarded-For", clientIp);
+        out.set("X-Forwarded-Proto", scheme);
+        out.set("X-Forwarded-Host", host);
+        appendVia(out, client, via);
+        return out;
+    }
+
+    /** Response fields to pass downstream from an origin response, hop-by-hop removed, Via appended. */
+    public static MultiMap downstreamResponse(Fields origin, Set<String> alsoRemove, String via) {
+        Set<String> drop = HopByHop.namesToRemove(origin);
+        MultiMap out = MultiMap.caseInsensitiveMultiMap();
+        origin.forEach((name, value) -> {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (!drop.contains(lower) && !alsoRemove.contains(lower)) {
+                out.add(name, value);
+            }
+        });
+        appendVia(out, origin, via);
+        return out;
+    }
+
+    private static void appendVia(MultiMap out, Fields in, String via) {
+        String existing = in.combined("Via");
+        out.set("Via", existing == null ? via : existing + ", " + via);
+    }
+}

@@ -1,0 +1,800 @@
+package dev.outpost.edge.proxy;
+
+import dev.outpost.edge.cache.CacheEntry;
+import dev.outpost.edge.cache.CacheKey;
+import dev.outpost.edge.cache.CacheKeyPolicy;
+import dev.outpost.edge.cache.CacheLock;
+import dev.outpost.edge.cache.CachePhase;
+import dev.outpost.edge.cache.StoragePolicy;
+import dev.outpost.edge.http.CacheControl;
+import dev.outpost.edge.http.CacheStatus;
+import dev.outpost.edge.http.Cacheability;
+import dev.outpost.edge.http.Conditional;
+import dev.outpost.edge.http.Fields;
+import dev.outpost.edge.http.HeaderFields;
+import dev.outpost.edge.http.NoCacheReason;
+import dev.outpost.edge.http.Reuse;
+import dev.outpost.edge.http.Vary;
+import dev.outpost.edge.metrics.EdgeMetrics;
+import dev.outpost.edge.metrics.EdgeMetrics.Outcome;
+import dev.outpost.edge.metrics.EdgeMetrics.TierLabel;
+import dev.outpost.edge.storage.CacheStorage;
+import dev.outpost.edge.storage.ObjectWriter;
+import dev.outpost.edge.storage.StoredObject;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The request lifecycle of the edge (ARCHITECTURE §1), the only place that chains futures across
+ * phases. Each client request becomes an {@link Exchange} that moves through {@link CachePhase}:
+ *
+ * <pre>
+ * RECEIVED ─┬─ BYPASS ─ FETCH ─ RESPOND            (unsafe method, no-store, override headers, Authorization)
+ *           └─ LOOKUP ─┬─ HIT ─ RESPOND             (fresh, max-stale, stale-while-revalidate + background)
+ *                      ├─ VALIDATE ─ FETCH ─ RESPOND (conditional request; 304 freshens, 5xx may serve stale)
+ *                      └─ MISS ─┬─ FETCH ─ RESPOND   (leader of the collapsed fetch, or alone)
+ *                               └─ LOOKUP …          (follower, after the leader stored)
+ * </pre>
+ *
+ * Decisions are the pure rules of {@code http/} and {@link StoragePolicy}; this class only sequences
+ * them with I/O. RFC 9111 §4 (reuse, validation §4.3, invalidation §4.4), RFC 5861 (stale-*), RFC
+ * 9211 (Cache-Status on every response).
+ */
+public final class ProxyPipeline {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyPipeline.class);
+    private static final Logger ACCESS = LoggerFactory.getLogger("outpost.access");
+    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
+
+    /** Settings of the pipeline itself. */
+    public record Settings(String nodeId, boolean stripSurrogateHeaders, boolean accessLog) {
+    }
+
+    private final Vertx vertx;
+    private final Clock clock;
+    private final Settings settings;
+    private final OriginRouter router;
+    private final CacheKeyPolicy keys;
+    private final StoragePolicy storagePolicy;
+    private final CacheStorage storage;
+    private final CacheLock lock;
+    private final OriginClient origins;
+    private final EdgeMetrics metrics;
+    private final ResponseWriter writer;
+    private final Set<String> neverSent;
+    private final String via;
+    private final Set<String> revalidating = ConcurrentHashMap.newKeySet();
+
+    public ProxyPipeline(Vertx vertx, Clock clock, Settings settings, OriginRouter router, CacheKeyPolicy keys,
+            StoragePolicy storagePolicy, CacheStorage storage, CacheLock lock, OriginClient origins,
+            EdgeMetrics metrics) {
+        this.vertx = vertx;
+        this.clock = clock;
+        this.settings = settings;
+        this.router = router;
+        this.keys = keys;
+        this.storagePolicy = storagePolicy;
+        this.storage = storage;
+        this.lock = lock;
+        this.origins = origins;
+        this.metrics = metrics;
+        this.neverSent = settings.stripSurrogateHeaders()
+                ? Set.of("surrogate-control", "surrogate-key", "cache-tag")
+                : Set.of("surrogate-control");
+        this.writer = new ResponseWriter(neverSent);
+        this.via = "1.1 " + settings.nodeId() + " (outpost)";
+    }
+
+    public void handle(HttpServerRequest request) {
+        new Exchange(request).start();
+    }
+
+    /** Background revalidations in flight (stale-while-revalidate). */
+    public int revalidationsInFlight() {
+        return revalidating.size();
+    }
+
+    private <T> Future<T> onContext(CompletableFuture<T> cf, Context ctx) {
+        if (cf.isDone() && !cf.isCompletedExceptionally()) {
+            return Future.succeededFuture(cf.join());
+        }
+        Promise<T> p = Promise.promise();
+        cf.whenComplete((v, err) -> ctx.runOnContext(x -> {
+            if (err != null) {
+                p.fail(err);
+            } else {
+                p.complete(v);
+            }
+        }));
+        return p.future();
+    }
+
+    /** What kind of origin fetch an exchange performs. */
+    private enum FetchMode {
+        /** A miss: fetch the full response to store it. */
+        MISS,
+        /** A stored response must be validated: conditional GET. */
+        VALIDATE,
+        /** Forwarded as is; the response may still be stored (e.g. Authorization with public). */
+        PASS_STORABLE,
+        /** Forwarded as is; nothing stored (unsafe methods, no-store, method override, HEAD misses). */
+        PASS
+    }
+
+    /** One client request. Not thread-safe: everything runs on the request's event loop. */
+    private final class Exchange {
+        private final HttpServerRequest req;
+        private final HttpServerResponse resp;
+        private final Context ctx;
+        private final long startNanos = System.nanoTime();
+        private CachePhase phase = CachePhase.RECEIVED;
+        private Fields request;
+        private CacheControl directives;
+        private CacheKey key;
+        private Origin origin;
+        private String scheme;
+        private String hostHeader;
+        private String pathAndQuery;
+        private boolean clientGone;
+        private Outcome outcome = Outcome.MISS;
+        private TierLabel tier = TierLabel.NONE;
+        private int originStatus = -1;
+        private String cacheStatus = "";
+
+        Exchange(HttpServerRequest req) {
+            this.req = req;
+            this.resp = req.response();
+            this.ctx = vertx.getOrCreateContext();
+        }
+
+        private void move(CachePhase next) {
+            phase = phase.moveTo(next);
+        }
+
+        void start() {
+            req.pause();
+            resp.closeHandler(v -> clientGone = true);
+            resp.endHandler(v -> finished());
+            if (!parseTarget()) {
+                return;
+            }
+            request = new MultiMapFields(req.headers());
+            directives = CacheControl.ofRequest(request);
+            String method = req.method().name();
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                req.resume();
+                bypass(CacheStatus.Fwd.METHOD, FetchMode.PASS);
+                return;
+            }
+            // GET and HEAD bodies are never forwarded; drop whatever the client sent.
+            req.handler(b -> { });
+            req.resume();
+            NoCacheReason reason = Cacheability.checkRequest(method, request, directives);
+            if (reason != null) {
+                bypass(CacheStatus.Fwd.BYPASS, FetchMode.PASS);
+                return;
+            }
+            if (request.has("Authorization")) {
+                // RFC 9111 §3.5: never reuse for an authenticated request; store only what the origin allows.
+                bypass(CacheStatus.Fwd.BYPASS, FetchMode.PASS_STORABLE);
+                return;
+            }
+            move(CachePhase.LOOKUP);
+            lookup(0);
+        }
+
+        /** Effective host and target; answers 400/421 itself and returns false when it cannot route. */
+        private boolean parseTarget() {
+            String uri = req.uri();
+            String host;
+            if (uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8)) {
+                URI parsed;
+                try {
+                    parsed = URI.create(uri);
+                } catch (IllegalArgumentException e) {
+                    reject(400, "malformed request target");
+                    return false;
+                }
+                if (parsed.getRawAuthority() == null) {
+                    reject(400, "malformed request target");
+                    return false;
+                }
+                scheme = parsed.getScheme().toLowerCase(Locale.ROOT);
+                host = parsed.getRawAuthority();
+                String p = parsed.getRawPath() == null || parsed.getRawPath().isEmpty() ? "/" : parsed.getRawPath();
+                pathAndQuery = parsed.getRawQuery() == null ? p : p + "?" + parsed.getRawQuery();
+            } else if (uri.startsWith("/")) {
+                scheme = req.isSSL() ? "https" : "http";
+                host = req.headers().get("Host");
+                pathAndQuery = uri;
+            } else {
+                reject(400, "request target must be origin-form or absolute-form");
+                return false;
+            }
+            if (host == null || host.isBlank()) {
+                reject(400, "missing Host header");
+                return false;
+            }
+            List<String> hosts = req.headers().getAll("Host");
+            if (hosts.size() > 1) {
+                reject(400, "more than one Host header");
+                return false;
+            }
+            hostHeader = host;
+            String normalised;
+            try {
+                normalised = CacheKeyPolicy.normaliseHost(scheme, host);
+                key = keys.keyFor(scheme, host, pathAndQuery);
+            } catch (IllegalArgumentException e) {
+                reject(400, "malformed Host or request target");
+                return false;
+            }
+            String hostOnly = normalised;
+            int colon = hostOnly.lastIndexOf(':');
+            if (colon > 0 && hostOnly.indexOf(']') < colon) {
+                hostOnly = hostOnly.substring(0, colon);
+            }
+            origin = router.route(hostOnly);
+            if (origin == null) {
+                reject(421, "no origin is configured for host " + hostOnly);
+                return false;
+            }
+            return true;
+        }
+
+        private void reject(int status, String message) {
+            metrics.rejected();
+            outcome = Outcome.ERROR;
+            req.resume();
+            move(CachePhase.RESPOND);
+            respondPlain(status, message, entry(false, CacheStatus.Fwd.BYPASS, CacheStatus.NO_STATUS, false,
+                    CacheStatus.NO_TTL, null), true);
+        }
+
+        // ---------------------------------------------------------------- lookup
+
+        private void lookup(int round) {
+            onContext(storage.lookup(key), ctx).onComplete(ar -> {
+                if (ar.failed()) {
+                    LOG.warn("cache lookup failed for {}; fetching from origin", key, ar.cause());
+                    miss(CacheStatus.Fwd.MISS, round);
+                    return;
+                }
+                List<StoredObject> variants = ar.result();
+                StoredObject selected = select(variants);
+                if (selected == null) {
+                    miss(variants.isEmpty() ? CacheStatus.Fwd.URI_MISS : CacheStatus.Fwd.VARY_MISS, round);
+                    return;
+                }
+                decideReuse(selected, round);
+            });
+        }
+
+        /** RFC 9111 §4.1: the newest stored variant whose Vary fields match this request. */
+        private StoredObject select(List<StoredObject> variants) {
+            for (StoredObject o : variants) {
+                List<String> names = o.entry().varyNames();
+                if (names.isEmpty()) {
+                    return o;
+                }
+                if (!Vary.isStar(names) && Vary.variantKey(request, names).equals(o.entry().variantKey())) {
+                    return o;
+                }
+            }
+            return null;
+        }
+
+        private void decideReuse(StoredObject stored, int round) {
+            CacheEntry entry = stored.entry();
+            long age = entry.currentAge(clock.instant());
+            Reuse.Verdict verdict = entry.invalidated() ? Reuse.Verdict.MUST_VALIDATE
+                    : Reuse.decide(entry.policy(), directives, age);
+            tier = stored.tier() == StoredObject.Tier.MEMORY ? TierLabel.MEMORY : TierLabel.DISK;
+            switch (verdict) {
+                case FRESH -> {
+                    move(CachePhase.HIT);
+                    outcome = Outcome.HIT;
+                    if (round > 0) {
+                        serveStored(stored, age, entry(false, CacheStatus.Fwd.URI_MISS, entry.status(), false,
+                                Reuse.ttl(entry.policy(), age), stored.tier().label(), true));
+                    } else {
+                        serveStored(stored, age, entry(true, null, CacheStatus.NO_STATUS, false,
+                                Reuse.ttl(entry.policy(), age), stored.tier().label()));
+                    }
+                }
+                case STALE_ACCEPTED -> {
+                    move(CachePhase.HIT);
+                    outcome = Outcome.STALE;
+                    metrics.staleServed();
+                    serveStored(stored, age, entry(true, null, CacheStatus.NO_STATUS, false, 0,
+                            stored.tier().label()));
+                }
+                case STALE_WHILE_REVALIDATE -> {
+                    move(CachePhase.HIT);
+                    outcome = Outcome.STALE;
+                    metrics.staleServed();
+                    serveStored(stored, age, entry(true, CacheStatus.Fwd.STALE, CacheStatus.NO_STATUS, false, 0,
+                            stored.tier().label()));
+                    revalidateInBackground(stored, request, clientIp(), scheme, hostHeader, origin, pathAndQuery);
+                }
+                case MUST_VALIDATE -> {
+                    if (directives.onlyIfCached()) {
+                        move(CachePhase.RESPOND);
+                        outcome = Outcome.ERROR;
+                        respondPlain(504, "only-if-cached: no fresh stored response",
+                                entry(false, CacheStatus.Fwd.REQUEST, CacheStatus.NO_STATUS, false, CacheStatus.NO_TTL,
+                                        "only-if-cached"), false);
+                        return;
+                    }
+                    boolean freshButRefused = !entry.invalidated() && !entry.policy().noCache()
+                            && age < entry.policy().lifetimeSeconds();
+                    move(CachePhase.VALIDATE);
+                    fetch(FetchMode.VALIDATE, stored,
+                            freshButRefused ? CacheStatus.Fwd.REQUEST : CacheStatus.Fwd.STALE, null);
+                }
+                default -> throw new IllegalStateException("unknown verdict " + verdict);
+            }
+        }
+
+        // ---------------------------------------------------------------- miss and collapsing
+
+        private void miss(CacheStatus.Fwd fwd, int round) {
+            move(CachePhase.MISS);
+            if (directives.onlyIfCached()) {
+                move(CachePhase.RESPOND);
+                outcome = Outcome.ERROR;
+                respondPlain(504, "only-if-cached: nothing stored for this request",
+                        entry(false, fwd, CacheStatus.NO_STATUS, false, CacheStatus.NO_TTL, "only-if-cached"), false);
+                return;
+            }
+            if (req.method() == HttpMethod.HEAD) {
+                fetch(FetchMode.PASS, null, fwd, null);
+                return;
+            }
+            String lockKey = key.asString();
+            if (round >= 2 || lock.isMarkedUncacheable(lockKey)) {
+                fetch(FetchMode.MISS, null, fwd, null);
+                return;
+            }
+            CacheLock.Ticket ticket = lock.acquire(lockKey);
+            if (ticket instanceof CacheLock.Fill fill) {
+                fetch(FetchMode.MISS, null, fwd, fill);
+                return;
+            }
+            metrics.collapsedWait();
+            CacheLock.Wait wait = (CacheLock.Wait) ticket;
+            onContext(wait.outcome(), ctx).onComplete(ar -> {
+                if (clientGone) {
+                    move(CachePhase.DONE);
+                    return;
+                }
+                if (ar.failed()) {
+                    metrics.collapseTimeout();
+                    fetch(FetchMode.MISS, null, fwd, null);
+                } else if (ar.result() == CacheLock.Outcome.STORED) {
+                    move(CachePhase.LOOKUP);
+                    lookup(round + 1);
+                } else {
+                    fetch(FetchMode.MISS, null, fwd, null);
+                }
+            });
+        }
+
+        private void bypass(CacheStatus.Fwd fwd, FetchMode mode) {
+            move(CachePhase.BYPASS);
+            outcome = Outcome.BYPASS;
+            fetch(mode, null, fwd, null);
+        }
+
+        // ---------------------------------------------------------------- origin fetch
+
+        private void fetch(FetchMode mode, StoredObject stale, CacheStatus.Fwd fwd, CacheLock.Fill fill) {
+            move(CachePhase.FETCH);
+            boolean get = req.method() == HttpMethod.GET;
+            boolean storing = mode == FetchMode.MISS || mode == FetchMode.VALIDATE;
+            MultiMap headers = ForwardHeaders.upstreamRequest(request, clientIp(), scheme, hostHeader, via,
+                    storing && get || mode == FetchMode.VALIDATE);
+            HttpMethod upstreamMethod = mode == FetchMode.VALIDATE ? HttpMethod.GET : req.method();
+            if (mode == FetchMode.VALIDATE) {
+                Conditional.validatorsFor(stale.entry().headers()).forEach(headers::set);
+            }
+            boolean hasBody = !(req.method() == HttpMethod.GET || req.method() == HttpMethod.HEAD);
+            Instant requestTime = clock.instant();
+            long sentAt = System.nanoTime();
+            origins.send(origin, upstreamMethod, pathAndQuery, headers, hasBody ? req : null).onComplete(ar -> {
+                metrics.originLatency().record(System.nanoTime() - sentAt, TimeUnit.NANOSECONDS);
+                if (ar.failed()) {
+                    originFailed(ar.cause(), stale, fwd, fill);
+                } else {
+                    originResponded(ar.result(), mode, stale, fwd, fill, requestTime, upstreamMethod);
+                }
+            });
+        }
+
+        private void originFailed(Throwable cause, StoredObject stale, CacheStatus.Fwd fwd, CacheLock.Fill fill) {
+            metrics.originError();
+            if (fill != null) {
+                fill.release(CacheLock.Outcome.FAILED);
+            }
+            boolean timeout = OriginClient.isTimeout(cause);
+            if (clientGone) {
+                move(CachePhase.DONE);
+                return;
+            }
+            if (stale != null && staleIfError(stale)) {
+                return;
+            }
+            LOG.debug("origin {}:{} failed for {}: {}", origin.address(), origin.port(), key, cause.toString());
+            move(CachePhase.RESPOND);
+            outcome = Outcome.ERROR;
+            if (resp.headWritten()) {
+                resp.reset();
+                return;
+            }
+            respondPlain(timeout ? 504 : 502, timeout ? "origin timed out" : "origin unreachable",
+                    entry(false, fwd, CacheStatus.NO_STATUS, false, CacheStatus.NO_TTL,
+                            timeout ? "origin-timeout" : "origin-unreachable"), false);
+        }
+
+        /** RFC 5861 §4: serve the stale response instead of an error when its window allows. */
+        private boolean staleIfError(StoredObject stale) {
+            long age = stale.entry().currentAge(clock.instant());
+            if (!Reuse.staleIfErrorAllows(stale.entry().policy(), directives, age)) {
+                return false;
+            }
+            move(CachePhase.RESPOND);
+            outcome = Outcome.STALE;
+            metrics.staleServed();
+            serveStoredNow(stale, age, entry(true, CacheStatus.Fwd.STALE, originStatus, false, 0,
+                    stale.tier().label()));
+            return true;
+        }
+
+        private void originResponded(HttpClientResponse upstream, FetchMode mode, StoredObject stale,
+                CacheStatus.Fwd fwd, CacheLock.Fill fill, Instant requestTime, HttpMethod upstreamMethod) {
+            Instant responseTime = clock.instant();
+            int status = upstream.statusCode();
+            originStatus = status;
+            Fields upstreamFields = new MultiMapFields(upstream.headers());
+
+            if (mode == FetchMode.VALIDATE && status == 304) {
+                discard(upstream);
+                if (Conditional.notModifiedApplies(stale.entry().headers(), upstreamFields)) {
+                    CacheEntry fresher = storagePolicy.freshen(stale.entry(), upstreamFields, requestTime,
+                            responseTime);
+                    storage.updateEntry(fresher);
+                    outcome = Outcome.REVALIDATED;
+                    long age = fresher.currentAge(clock.instant());
+                    move(CachePhase.RESPOND);
+                    serveStoredNow(new StoredObject(fresher, stale.body(), stale.tier()), age,
+                            entry(false, fwd, 304, false, Reuse.ttl(fresher.policy(), age), null));
+                    return;
+                }
+                // The 304 is for another representation: drop ours and fetch in full.
+                storage.removeVariant(key, stale.entry().variantKey());
+                fetch(FetchMode.MISS, null, fwd, fill);
+                return;
+            }
+            if (stale != null && status >= 500 && status <= 504 && status != 501) {
+                if (!clientGone && Reuse.staleIfErrorAllows(stale.entry().policy(), directives,
+                        stale.entry().currentAge(clock.instant()))) {
+                    discard(upstream);
+                    staleIfError(stale);
+                    return;
+                }
+            }
+
+            boolean mayStore = (mode != FetchMode.PASS) && upstreamMethod == HttpMethod.GET;
+            StoragePolicy.Decision decision = mayStore
+                    ? storagePolicy.decide(key, "GET", request, status, upstreamFields, requestTime, responseTime,
+                            contentLength(upstreamFields))
+                    : null;
+            ObjectWriter objectWriter = ObjectWriter.DISCARD;
+            if (decision != null && decision.storable()) {
+                objectWriter = storage.writer(decision.entry());
+            }
+            boolean storingBody = !objectWriter.isAbandoned();
+            if (fill != null && !storingBody) {
+                fill.release(CacheLock.Outcome.NOT_STORED);
+            }
+            if (storingBody) {
+                lock.clearUncacheable(key.asString());
+            }
+            if (stale != null && !storingBody && status < 400) {
+                storage.removeVariant(key, stale.entry().variantKey());
+            }
+            if (!SAFE_METHODS.contains(req.method().name()) && status < 400) {
+                invalidate(upstreamFields);
+            }
+            if (req.method() == HttpMethod.HEAD && status == 200) {
+                freshenWithHead(upstreamFields, requestTime, responseTime);
+            }
+
+            if (clientGone && !storingBody) {
+                upstream.request().reset();
+                if (fill != null) {
+                    fill.release(CacheLock.Outcome.FAILED);
+                }
+                move(CachePhase.DONE);
+                return;
+            }
+            move(CachePhase.RESPOND);
+            if (outcome != Outcome.BYPASS) {
+                outcome = mode == FetchMode.VALIDATE ? Outcome.REVALIDATED : Outcome.MISS;
+            }
+            if (mode == FetchMode.PASS || mode == FetchMode.PASS_STORABLE) {
+                outcome = outcome == Outcome.BYPASS ? Outcome.BYPASS : Outcome.PASS;
+            }
+            MultiMap out = ForwardHeaders.downstreamResponse(upstreamFields, neverSent, via);
+            out.remove("Cache-Status");
+            cacheStatus = CacheStatus.append(upstream.headers().get("Cache-Status"),
+                    entry(false, fwd, status, storingBody, storingBody
+                            ? decision.entry().policy().lifetimeSeconds() - decision.entry().initialAge()
+                            : CacheStatus.NO_TTL, null).toEntry());
+            out.set("Cache-Status", cacheStatus);
+
+            boolean bodyToClient = req.method() != HttpMethod.HEAD;
+            if (storingBody && status == 200 && Conditional.notModified(request, decision.entry().headers())) {
+                // RFC 9111 §4.3.2: the client's own validator matches what we just fetched.
+                resp.setStatusCode(304);
+                out.remove("Content-Length");
+                out.remove("Content-Type");
+                bodyToClient = false;
+            } else {
+                resp.setStatusCode(status);
+            }
+            resp.headers().addAll(out);
+            if (bodyToClient && !out.contains("Content-Length") && status != 204 && status != 304) {
+                resp.setChunked(true);
+            }
+            stream(upstream, objectWriter, fill, bodyToClient);
+        }
+
+        private void stream(HttpClientResponse upstream, ObjectWriter objectWriter, CacheLock.Fill fill,
+                boolean bodyToClient) {
+            boolean[] toClient = {bodyToClient && !clientGone};
+            if (!toClient[0] && !clientGone) {
+                resp.end();
+            }
+            upstream.handler((Buffer buf) -> {
+                if (!objectWriter.isAbandoned()) {
+                    objectWriter.write(((BufferInternal) buf).getByteBuf().nioBuffer());
+                }
+                if (toClient[0]) {
+                    resp.write(buf);
+                    if (resp.writeQueueFull()) {
+                        upstream.pause();
+                        resp.drainHandler(v -> upstream.resume());
+                    }
+                } else if (objectWriter.isAbandoned()) {
+                    upstream.request().reset();
+                }
+            });
+            upstream.exceptionHandler(err -> {
+                objectWriter.abort();
+                if (fill != null) {
+                    fill.release(CacheLock.Outcome.FAILED);
+                }
+                LOG.debug("origin body failed for {}: {}", key, err.toString());
+                if (toClient[0] && !resp.ended()) {
+                    resp.reset();
+                }
+                toClient[0] = false;
+            });
+            upstream.endHandler(v -> {
+                CompletableFuture<Boolean> committed = objectWriter.isAbandoned()
+                        ? CompletableFuture.completedFuture(false) : objectWriter.commit();
+                committed.whenComplete((stored, err) -> {
+                    if (fill != null) {
+                        fill.release(Boolean.TRUE.equals(stored) ? CacheLock.Outcome.STORED
+                                : CacheLock.Outcome.NOT_STORED);
+                    }
+                });
+                if (toClient[0] && !resp.ended()) {
+                    resp.end();
+                }
+            });
+            resp.closeHandler(v -> {
+                clientGone = true;
+                if (toClient[0]) {
+                    toClient[0] = false;
+                    if (objectWriter.isAbandoned()) {
+                        upstream.request().reset();
+                    } else {
+                        upstream.resume(); // keep filling the cache: not tied to this client
+                    }
+                }
+            });
+            upstream.resume();
+        }
+
+        private void discard(HttpClientResponse upstream) {
+            upstream.handler(b -> { });
+            upstream.exceptionHandler(e -> { });
+            upstream.resume();
+        }
+
+        /** RFC 9111 §4.4: a non-error response to an unsafe method invalidates the URI and same-host Location/Content-Location. */
+        private void invalidate(Fields upstreamFields) {
+            storage.remove(key);
+            for (String field : List.of("Location", "Content-Location")) {
+                String value = upstreamFields.first(field);
+                if (value == null) {
+                    continue;
+                }
+                try {
+                    URI base = URI.create(scheme + "://" + hostHeader + pathAndQuery);
+                    URI target = base.resolve(value.trim());
+                    CacheKey other = keys.keyForAbsolute(target);
+                    if (other.host().equals(key.host())) {
+                        storage.remove(other);
+                    }
+                } catch (IllegalArgumentException e) {
+                    LOG.debug("ignoring unparsable {} {}", field, value);
+                }
+            }
+        }
+
+        /** RFC 9111 §4.3.5: a HEAD 200 freshens the matching stored GET response, or invalidates it. */
+        private void freshenWithHead(Fields head, Instant requestTime, Instant responseTime) {
+            storage.lookup(key).thenAccept(variants -> {
+                StoredObject match = select(variants);
+                if (match == null) {
+                    return;
+                }
+                if (Conditional.headResponseMatches(match.entry().headers(), head)) {
+                    storage.updateEntry(storagePolicy.freshen(match.entry(), head, requestTime, responseTime));
+                } else {
+                    storage.updateEntry(match.entry().asInvalidated());
+                }
+            });
+        }
+
+        // ---------------------------------------------------------------- responding
+
+        private void serveStored(StoredObject stored, long age, CacheStatus status) {
+            move(CachePhase.RESPOND);
+            serveStoredNow(stored, age, status);
+        }
+
+        private void serveStoredNow(StoredObject stored, long age, CacheStatus status) {
+            if (clientGone) {
+                return;
+            }
+            cacheStatus = CacheStatus.append(stored.entry().headers().combined("Cache-Status"), status.toEntry());
+            writer.serve(req, request, stored, age, cacheStatus, via);
+        }
+
+        private void respondPlain(int status, String message, CacheStatus entry, boolean close) {
+            if (clientGone || resp.ended()) {
+                return;
+            }
+            cacheStatus = entry.toEntry();
+            resp.setStatusCode(status)
+                    .putHeader("Content-Type", "text/plain; charset=utf-8")
+                    .putHeader("Cache-Control", "no-store")
+                    .putHeader("Cache-Status", cacheStatus);
+            if (close) {
+                resp.putHeader("Connection", "close");
+            }
+            resp.end(message + "\n");
+        }
+
+        private CacheStatus entry(boolean hit, CacheStatus.Fwd fwd, int fwdStatus, boolean stored, long ttl,
+                String detail) {
+            return entry(hit, fwd, fwdStatus, stored, ttl, detail, false);
+        }
+
+        private CacheStatus entry(boolean hit, CacheStatus.Fwd fwd, int fwdStatus, boolean stored, long ttl,
+                String detail, boolean collapsed) {
+            return new CacheStatus(settings.nodeId(), hit, fwd, fwdStatus, stored, collapsed, ttl, detail);
+        }
+
+        private String clientIp() {
+            return req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+        }
+
+        private void finished() {
+            if (phase != CachePhase.DONE && phase.canMoveTo(CachePhase.DONE)) {
+                phase = CachePhase.DONE;
+            }
+            metrics.request(outcome, tier);
+            metrics.bytesServed(tier, resp.bytesWritten());
+            if (settings.accessLog()) {
+                AccessLog.write(ACCESS, req, resp.getStatusCode(), originStatus, cacheStatus, resp.bytesWritten(),
+                        (System.nanoTime() - startNanos) / 1_000_000.0, outcome);
+            }
+        }
+    }
+
+    // -------------------------------------------------------------------- stale-while-revalidate
+
+    /**
+     * RFC 5861 §3: one background revalidation per stored variant, with its own timeouts and never
+     * cancelled by the client that triggered it.
+     */
+    private void revalidateInBackground(StoredObject stale, Fields request, String clientIp, String scheme,
+            String hostHeader, Origin origin, String pathAndQuery) {
+        CacheEntry entry = stale.entry();
+        String flight = entry.key().asString() + '\u0000' + entry.variantKey();
+        if (!revalidating.add(flight)) {
+            return;
+        }
+        metrics.backgroundRevalidation();
+        HeaderFields snapshot = HeaderFields.copyOf(request);
+        MultiMap headers = ForwardHeaders.upstreamRequest(snapshot, clientIp, scheme, hostHeader, via, true);
+        Conditional.validatorsFor(entry.headers()).forEach(headers::set);
+        Instant requestTime = clock.instant();
+        origins.send(origin, HttpMethod.GET, pathAndQuery, headers, null).onComplete(ar -> {
+            if (ar.failed()) {
+                revalidating.remove(flight);
+                LOG.debug("background revalidation of {} failed: {}", entry.key(), ar.cause().toString());
+                return;
+            }
+            HttpClientResponse upstream = ar.result();
+            Instant responseTime = clock.instant();
+            Fields upstreamFields = new MultiMapFields(upstream.headers());
+            int status = upstream.statusCode();
+            if (status == 304 && Conditional.notModifiedApplies(entry.headers(), upstreamFields)) {
+                storage.updateEntry(storagePolicy.freshen(entry, upstreamFields, requestTime, responseTime));
+                upstream.handler(b -> { });
+                upstream.endHandler(v -> revalidating.remove(flight));
+                upstream.exceptionHandler(e -> revalidating.remove(flight));
+                upstream.resume();
+                return;
+            }
+            StoragePolicy.Decision decision = status >= 500 ? null
+                    : storagePolicy.decide(entry.key(), "GET", snapshot, status, upstreamFields, requestTime,
+                            responseTime, contentLength(upstreamFields));
+            ObjectWriter w = decision != null && decision.storable() ? storage.writer(decision.entry())
+                    : ObjectWriter.DISCARD;
+            if (decision != null && !decision.storable()) {
+                storage.removeVariant(entry.key(), entry.variantKey());
+            }
+            if (w.isAbandoned()) {
+                upstream.request().reset();
+                revalidating.remove(flight);
+                return;
+            }
+            upstream.handler(buf -> w.write(((BufferInternal) buf).getByteBuf().nioBuffer()));
+            upstream.exceptionHandler(e -> {
+                w.abort();
+                revalidating.remove(flight);
+            });
+            upstream.endHandler(v -> w.commit().whenComplete((ok, e) -> revalidating.remove(flight)));
+            upstream.resume();
+        });
+    }
+
+    private static long contentLength(Fields fields) {
+        String cl = fields.first("Content-Length");
+        if (cl == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(cl.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.outpost.edge.proxy;
+
+import dev.outpost.edge.cache.CacheEntry;
+import dev.outpost.edge.http.ByteRange;
+import dev.outpost.edge.http.Conditional;
+import dev.outpost.edge.http.Fields;
+import dev.outpost.edge.storage.StoredBody;
+import dev.outpost.edge.storage.StoredObject;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.nio.ByteBuffer;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Answers a request from a stored response: RFC 9111 §4 reuse with {@code Age} (§5.1) always sent,
+ * §4.3.2 the client's own conditional request answered 304, RFC 9110 §14 a single byte range answered
+ * 206 (with If-Range, §13.1.5), HEAD answered without content. The body streams from storage with
+ * back-pressure; only the chunks a range needs are read.
+ */
+public final class ResponseWriter {
+
+    /** Fields a 304 carries from the stored 200 (RFC 9110 §15.4.5). */
+    private static final Set<String> NOT_MODIFIED_FIELDS = Set.of("cache-control", "content-location", "date", "etag",
+            "expires", "vary", "last-modified", "cdn-cache-control");
+
+    private final Set<String> neverSent;
+
+    /** @param neverSent lower-case names of stored fields never sent to clients (e.g. Surrogate-Control) */
+    public ResponseWriter(Set<String> neverSent) {
+        this.neverSent = Set.copyOf(neverSent);
+    }
+
+    /**
+     * Writes the response; completes with the number of body bytes sent. The caller has already
+     * decided the object may be reused and passes the Cache-Status value and current age.
+     */
+    public Future<Long> serve(HttpServerRequest req, Fields request, StoredObject object, long age, String cacheStatus,
+            String via) {
+        CacheEntry entry = object.entry();
+        HttpServerResponse resp = req.response();
+        long length = object.body().length();
+        boolean head = req.method() == HttpMethod.HEAD;
+
+        if (entry.status() == 200 && Conditional.notModified(request, entry.headers())) {
+            resp.setStatusCode(304);
+            copyHeaders(entry, resp.headers(), NOT_MODIFIED_FIELDS);
+            finishHeaders(resp.headers(), age, cacheStatus, via);
+            return resp.end().map(0L);
+        }
+
+        resp.setStatusCode(entry.status());
+        copyHeaders(entry, resp.headers(), null);
+        finishHeaders(resp.headers(), age, cacheStatus, via);
+
+        long first = 0;
+        long last = length - 1;
+        String range = request.first("Range");
+        if (range != null && !head && entry.status() == 200 && req.method() == HttpMethod.GET
+                && Conditional.ifRangeAllowsRange(request, entry.headers())) {
+            ByteRange r = ByteRange.parse(range, length);
+            if (r == ByteRange.UNSATISFIABLE) {
+                resp.setStatusCode(416);
+                resp.headers().set("Content-Range", "bytes */" + length);
+                resp.headers().set("Content-Length", "0");
+                return resp.end().map(0L);
+            }
+            if (r != ByteRange.IGNORE) {
+                resp.setStatusCode(206);
+                resp.headers().set("Content-Range", r.contentRange(length));
+                first = r.first();
+                last = r.last();
+            }
+        }
+        long toSend = last - first + 1;
+        resp.headers().set("Content-Length", Long.toString(toSend));
+        if (head || toSend == 0 || entry.status() == 204 || entry.status() == 304) {
+            if (entry.status() == 204 || entry.status() == 304) {
+                resp.headers().remove("Content-Length");
+            }
+            return resp.end().map(0L);
+        }
+        Promise<Long> done = Promise.promise();
+        StoredBody.Reader reader = object.body().open(first, last);
+        pump(reader, resp, done, 0);
+        return done.future();
+    }
+
+    private void pump(StoredBody.Reader reader, HttpServerResponse resp, Promise<Long> done, long sent) {
+        long[] total = {sent};
+        while (true) {
+            java.util.concurrent.CompletableFuture<ByteBuffer> next = reader.next();
+            if (!next.isDone()) {
+                next.whenComplete((chunk, err) -> continueAfter(reader, resp, done, total[0], chunk, err));
+                return;
+            }
+            ByteBuffer chunk = next.getNow(null);
+            if (chunk == null) {
+                reader.close();
+                resp.end().onComplete(ar -> done.tryComplete(total[0]));
+                return;
+            }
+            total[0] += chunk.remaining();
+            resp.write(BufferInternal.buffer(Unpooled.wrappedBuffer(chunk)));
+            if (resp.writeQueueFull()) {
+                resp.drainHandler(v -> pump(reader, resp, done, total[0]));
+                return;
+            }
+        }
+    }
+
+    private void continueAfter(StoredBody.Reader reader, HttpServerResponse resp, Promise<Long> done, long sent,
+            ByteBuffer chunk, Throwable err) {
+        // Called from a storage thread: hop back is done by Vert.x, writes are thread-safe in Vert.x 5.
+        if (err != null) {
+            reader.close();
+            resp.reset();
+            done.tryFail(err);
+            return;
+        }
+        if (chunk == null) {
+            reader.close();
+            resp.end().onComplete(ar -> done.tryComplete(sent));
+            return;
+        }
+        resp.write(BufferInternal.buffer(Unpooled.wrappedBuffer(chunk)));
+        long total = sent + chunk.remaining();
+        if (resp.writeQueueFull()) {
+            resp.drainHandler(v -> pump(reader, resp, done, total));
+        } else {
+            pump(reader, resp, done, total);
+        }
+    }
+
+    private void copyHeaders(CacheEntry entry, MultiMap out, Set<String> only) {
+        entry.headers().forEach((n, v) -> {
+            String lower = n.toLowerCase(Locale.ROOT);
+            if (neverSent.contains(lower) || lower.equals("age") || lower.equals("content-length")
+                    || lower.equals("cache-status")) {
+                return;
+            }
+            if (only == null || only.contains(lower)) {
+                out.add(n, v);
+            }
+        });
+    }
+
+    private static void finishHeaders(MultiMap out, long age, String cacheStatus, String via) {
+        out.set("Age", Long.toString(age));
+        out.set("Cache-Status", cacheStatus);
+        String existing = out.get("Via");
+        out.set("Via", existing == null ? via : existing + ", " + via);
+    }
+}

@@ -1,0 +1,143 @@
+package dev.outpost.edge.server;
+
+import dev.outpost.config.EdgeConfig;
+import dev.outpost.config.OriginConfig;
+import dev.outpost.edge.cache.CacheKeyPolicy;
+import dev.outpost.edge.cache.CacheLock;
+import dev.outpost.edge.cache.StoragePolicy;
+import dev.outpost.edge.http.Freshness;
+import dev.outpost.edge.metrics.EdgeMetrics;
+import dev.outpost.edge.proxy.Origin;
+import dev.outpost.edge.proxy.OriginClient;
+import dev.outpost.edge.proxy.OriginRouter;
+import dev.outpost.edge.proxy.ProxyPipeline;
+import dev.outpost.edge.storage.memory.MemoryStorage;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The object graph of one edge node, built from its configuration: storage, engine, pipeline,
+ * traffic and admin servers. Starts and stops as a unit; used by {@code EdgeNode} and by tests,
+ * which start it in-process on ephemeral ports with a test clock.
+ */
+public final class EdgeRuntime {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EdgeRuntime.class);
+
+    private final EdgeConfig config;
+    private final Vertx vertx;
+    private final PrometheusMeterRegistry registry;
+    private final MemoryStorage memory;
+    private final OriginClient origins;
+    private final ProxyPipeline pipeline;
+    private final EdgeServer traffic;
+    private final AdminServer admin;
+    private final AtomicBoolean ready = new AtomicBoolean();
+    private final JvmGcMetrics gcMetrics;
+    private int trafficPort;
+    private int adminPort;
+
+    public EdgeRuntime(EdgeConfig config, Clock clock) {
+        this.config = config;
+        this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().commonTags("node", config.node().id(), "region", config.node().region());
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        this.gcMetrics = new JvmGcMetrics();
+        gcMetrics.bindTo(registry);
+
+        EdgeMetrics metrics = new EdgeMetrics(registry);
+        var cache = config.cache();
+        this.memory = new MemoryStorage(cache.memory().maxSize(), cache.memory().maxObjectSize(), clock,
+                Duration.ofHours(1), Runnable::run);
+        metrics.bindMemoryTier(memory);
+        var heuristic = new Freshness.Heuristic(cache.heuristic().fraction(), cache.heuristic().max());
+        StoragePolicy storagePolicy = new StoragePolicy(cache.targetedFields(), heuristic);
+        CacheLock lock = new CacheLock(cache.collapse().waitTimeout(), cache.collapse().uncacheableTtl(), clock);
+        var oc = config.originClient();
+        this.origins = new OriginClient(vertx, new OriginClient.Settings(oc.connectTimeout(), oc.firstByteTimeout(),
+                oc.idleTimeout(), oc.maxConnectionsPerOrigin()));
+        List<Origin> routes = new ArrayList<>();
+        for (OriginConfig o : config.origins()) {
+            routes.add(Origin.of(o.host(), o.url()));
+        }
+        this.pipeline = new ProxyPipeline(vertx, clock,
+                new ProxyPipeline.Settings(config.node().id(), config.server().outermost()
+                        && cache.stripSurrogateHeaders(), config.accessLog().enabled()),
+                new OriginRouter(routes), new CacheKeyPolicy(), storagePolicy, memory, lock, origins, metrics);
+        this.traffic = new EdgeServer(vertx, config.server(), pipeline, metrics);
+        this.admin = new AdminServer(vertx, registry, ready::get);
+    }
+
+    /** Binds both ports; completes when the edge is serving. */
+    public Future<EdgeRuntime> start() {
+        return admin.listen(config.admin().host(), config.admin().port())
+                .compose(a -> {
+                    adminPort = a;
+                    return traffic.listen();
+                })
+                .map(t -> {
+                    trafficPort = t;
+                    ready.set(true);
+                    LOG.info("edge {} ({}) serving on {}:{}, admin on {}:{}", config.node().id(),
+                            config.node().region(), config.server().host(), trafficPort, config.admin().host(),
+                            adminPort);
+                    return this;
+                });
+    }
+
+    /**
+     * Stops accepting, lets in-flight requests finish for up to {@code grace}, then closes everything.
+     */
+    public Future<Void> stop(Duration grace) {
+        ready.set(false);
+        return traffic.shutdown(grace)
+                .eventually(() -> admin.close())
+                .eventually(() -> {
+                    origins.close();
+                    memory.close();
+                    gcMetrics.close();
+                    return vertx.close();
+                });
+    }
+
+    public int trafficPort() {
+        return trafficPort;
+    }
+
+    public int adminPort() {
+        return adminPort;
+    }
+
+    public boolean isReady() {
+        return ready.get();
+    }
+
+    public MemoryStorage memory() {
+        return memory;
+    }
+
+    public ProxyPipeline pipeline() {
+        return pipeline;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+}

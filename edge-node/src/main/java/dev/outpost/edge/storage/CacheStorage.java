@@ -1,0 +1,45 @@
+package dev.outpost.edge.storage;
+
+import dev.outpost.edge.cache.CacheEntry;
+import dev.outpost.edge.cache.CacheKey;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The one storage interface (ARCHITECTURE §3), implemented by the memory tier, the disk tier and the
+ * tiered combination; one contract test ({@code CacheStorageContract}) runs against each.
+ *
+ * <p>Storage only stores: it never decides freshness or cacheability (that is {@code http/}), and
+ * how much it keeps is its own eviction policy. Lookups return every stored variant of a primary key;
+ * selecting one by Vary is the caller's job.
+ */
+public interface CacheStorage extends AutoCloseable {
+
+    /** Every stored variant under {@code key}, newest first; empty when none. */
+    CompletableFuture<List<StoredObject>> lookup(CacheKey key);
+
+    /**
+     * Starts storing a response. An existing variant with the same variant key is replaced at commit.
+     * Returns {@link ObjectWriter#DISCARD} when this storage will not take the object (e.g. its declared
+     * length is over the object limit).
+     */
+    ObjectWriter writer(CacheEntry entry);
+
+    /** Replaces the metadata of a stored variant (after a 304, §4.3.4), leaving its body alone. */
+    CompletableFuture<Boolean> updateEntry(CacheEntry entry);
+
+    /** Removes every variant of {@code key}; completes with how many were removed. */
+    CompletableFuture<Integer> remove(CacheKey key);
+
+    /** Removes one variant. */
+    CompletableFuture<Boolean> removeVariant(CacheKey key, String variantKey);
+
+    /** Stored objects (variants) right now. */
+    long entryCount();
+
+    /** Bytes accounted right now (metadata and bodies). */
+    long byteSize();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,21 @@
+package dev.outpost.edge.storage;
+
+import dev.outpost.edge.cache.CacheEntry;
+
+/** One stored variant as found by a lookup: its metadata, its body, and which tier served it. */
+public record StoredObject(CacheEntry entry, StoredBody body, Tier tier) {
+
+    public enum Tier {
+        MEMORY("memory"), DISK("disk");
+
+        private final String label;
+
+        Tier(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+}

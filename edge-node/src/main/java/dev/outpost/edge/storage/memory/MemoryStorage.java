@@ -1,0 +1,321 @@
+package dev.outpost.edge.storage.memory;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import dev.outpost.edge.cache.CacheEntry;
+import dev.outpost.edge.cache.CacheKey;
+import dev.outpost.edge.storage.CacheStorage;
+import dev.outpost.edge.storage.ObjectWriter;
+import dev.outpost.edge.storage.StoredObject;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The memory tier: Caffeine (W-TinyLFU admission and eviction) over primary keys, each holding the
+ * stored variants of that URL. Weighed in bytes (metadata + bodies) and bounded by
+ * {@code cache.memory.max-size}; objects above {@code max-object-size} are not kept. Each key expires
+ * when none of its variants can serve anything any more ({@link CacheEntry#usefulUntil}: fresh, inside
+ * a stale-* window, or still revalidatable), so stale entries stay while they are useful and the
+ * byte bound decides the rest. Time comes from the injected clock through Caffeine's Ticker.
+ *
+ * <p>Variants per key are capped ({@link #MAX_VARIANTS}); the oldest is dropped first, as a
+ * {@code Vary: User-Agent} origin would otherwise fill one key without bound.
+ */
+public final class MemoryStorage implements CacheStorage {
+
+    static final int MAX_VARIANTS = 16;
+    private static final long CHUNK = 64 * 1024;
+
+    private final Cache<CacheKey, VariantSet> cache;
+    private final long maxObjectSize;
+    private final Clock clock;
+    private final long revalidationGraceSeconds;
+
+    public MemoryStorage(long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace, Executor executor) {
+        this.maxObjectSize = maxObjectSize;
+        this.clock = clock;
+        this.revalidationGraceSeconds = revalidationGrace.toSeconds();
+        Ticker ticker = () -> clock.millis() * 1_000_000L;
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(maxSize)
+                .weigher((CacheKey k, VariantSet v) -> (int) Math.min(Integer.MAX_VALUE, v.bytes()))
+                .expireAfter(new UsefulLife())
+                .ticker(ticker)
+                .executor(executor)
+                .recordStats()
+                .build();
+    }
+
+    public MemoryStorage(long maxSize, long maxObjectSize, Clock clock) {
+        this(maxSize, maxObjectSize, clock, Duration.ofHours(1), Runnable::run);
+    }
+
+    @Override
+    public CompletableFuture<List<StoredObject>> lookup(CacheKey key) {
+        return CompletableFuture.completedFuture(lookupNow(key));
+    }
+
+    /** Synchronous lookup: the memory tier never needs to leave the calling thread. */
+    public List<StoredObject> lookupNow(CacheKey key) {
+        VariantSet set = cache.getIfPresent(key);
+        if (set == null) {
+            return List.of();
+        }
+        List<StoredObject> found = new ArrayList<>(set.variants.size());
+        for (Variant v : set.variants) {
+            found.add(new StoredObject(v.entry, v.body, StoredObject.Tier.MEMORY));
+        }
+        return found;
+    }
+
+    @Override
+    public ObjectWriter writer(CacheEntry entry) {
+        if (entry.bodyLength() > maxObjectSize) {
+            return ObjectWriter.DISCARD;
+        }
+        return new Writer(entry);
+    }
+
+    /** Stores a complete object at once (promotion from a lower tier, tests). */
+    public boolean put(CacheEntry entry, byte[] body) {
+        if (body.length > maxObjectSize) {
+            return false;
+        }
+        insert(entry, new MemoryBody(new byte[][] {body}));
+        return true;
+    }
+
+    @Override
+    public CompletableFuture<Boolean> updateEntry(CacheEntry updated) {
+        boolean[] done = {false};
+        cache.asMap().computeIfPresent(updated.key(), (k, set) -> {
+            VariantSet next = set.replaceEntry(updated);
+            done[0] = next != set;
+            return next;
+        });
+        return CompletableFuture.completedFuture(done[0]);
+    }
+
+    @Override
+    public CompletableFuture<Integer> remove(CacheKey key) {
+        VariantSet removed = cache.asMap().remove(key);
+        return CompletableFuture.completedFuture(removed == null ? 0 : removed.variants.size());
+    }
+
+    @Override
+    public CompletableFuture<Boolean> removeVariant(CacheKey key, String variantKey) {
+        boolean[] done = {false};
+        cache.asMap().computeIfPresent(key, (k, set) -> {
+            VariantSet next = set.without(variantKey);
+            done[0] = next != set;
+            return next.variants.isEmpty() ? null : next;
+        });
+        return CompletableFuture.completedFuture(done[0]);
+    }
+
+    @Override
+    public long entryCount() {
+        long n = 0;
+        for (VariantSet s : cache.asMap().values()) {
+            n += s.variants.size();
+        }
+        return n;
+    }
+
+    @Override
+    public long byteSize() {
+        return cache.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
+    }
+
+    public long maxObjectSize() {
+        return maxObjectSize;
+    }
+
+    public CacheStats stats() {
+        return cache.stats();
+    }
+
+    /** Runs pending maintenance (expiry, eviction) now; for tests and metrics. */
+    public void cleanUp() {
+        cache.cleanUp();
+    }
+
+    @Override
+    public void close() {
+        cache.invalidateAll();
+    }
+
+    private void insert(CacheEntry entry, MemoryBody body) {
+        Variant variant = new Variant(entry, body);
+        cache.asMap().compute(entry.key(), (k, set) -> set == null ? new VariantSet(List.of(variant)) : set.with(variant));
+    }
+
+    private final class Writer implements ObjectWriter {
+        private final CacheEntry entry;
+        private final List<byte[]> chunks = new ArrayList<>();
+        private ByteArrayOutputStream current = new ByteArrayOutputStream();
+        private long size;
+        private boolean abandoned;
+        private boolean finished;
+
+        Writer(CacheEntry entry) {
+            this.entry = entry;
+        }
+
+        @Override
+        public void write(ByteBuffer chunk) {
+            if (abandoned || finished) {
+                return;
+            }
+            int n = chunk.remaining();
+            size += n;
+            if (size > maxObjectSize) {
+                abort();
+                return;
+            }
+            ByteBuffer src = chunk.duplicate();
+            byte[] tmp = new byte[n];
+            src.get(tmp);
+            current.write(tmp, 0, n);
+            if (current.size() >= CHUNK) {
+                chunks.add(current.toByteArray());
+                current = new ByteArrayOutputStream();
+            }
+        }
+
+        @Override
+        public CompletableFuture<Boolean> commit() {
+            if (abandoned || finished) {
+                return CompletableFuture.completedFuture(false);
+            }
+            finished = true;
+            if (current.size() > 0) {
+                chunks.add(current.toByteArray());
+            }
+            if (entry.bodyLength() >= 0 && entry.bodyLength() != size) {
+                abandoned = true;
+                return CompletableFuture.completedFuture(false);
+            }
+            CacheEntry complete = new CacheEntry(entry.key(), entry.variantKey(), entry.varyNames(), entry.status(),
+                    entry.headers(), entry.requestTime(), entry.responseTime(), entry.initialAge(), entry.policy(),
+                    size, entry.invalidated());
+            insert(complete, new MemoryBody(chunks.toArray(new byte[0][])));
+            return CompletableFuture.completedFuture(true);
+        }
+
+        @Override
+        public void abort() {
+            abandoned = true;
+            chunks.clear();
+            current = new ByteArrayOutputStream();
+        }
+
+        @Override
+        public boolean isAbandoned() {
+            return abandoned;
+        }
+    }
+
+    private record Variant(CacheEntry entry, MemoryBody body) {
+        long bytes() {
+            return entry.metadataBytes() + body.length();
+        }
+    }
+
+    /** The variants of one primary key, newest first; immutable. */
+    private static final class VariantSet {
+        final List<Variant> variants;
+        final long bytes;
+
+        VariantSet(List<Variant> variants) {
+            this.variants = List.copyOf(variants);
+            long b = 64;
+            for (Variant v : variants) {
+                b += v.bytes();
+            }
+            this.bytes = b;
+        }
+
+        long bytes() {
+            return bytes;
+        }
+
+        VariantSet with(Variant v) {
+            List<Variant> next = new ArrayList<>(variants.size() + 1);
+            next.add(v);
+            for (Variant old : variants) {
+                if (!old.entry.variantKey().equals(v.entry.variantKey()) && next.size() < MAX_VARIANTS) {
+                    next.add(old);
+                }
+            }
+            return new VariantSet(next);
+        }
+
+        VariantSet replaceEntry(CacheEntry updated) {
+            List<Variant> next = new ArrayList<>(variants.size());
+            boolean found = false;
+            for (Variant old : variants) {
+                if (!found && old.entry.variantKey().equals(updated.variantKey())) {
+                    next.add(new Variant(updated, old.body));
+                    found = true;
+                } else {
+                    next.add(old);
+                }
+            }
+            return found ? new VariantSet(next) : this;
+        }
+
+        VariantSet without(String variantKey) {
+            List<Variant> next = new ArrayList<>(variants.size());
+            for (Variant old : variants) {
+                if (!old.entry.variantKey().equals(variantKey)) {
+                    next.add(old);
+                }
+            }
+            return next.size() == variants.size() ? this : new VariantSet(next);
+        }
+
+        Instant usefulUntil(long grace) {
+            Instant max = Instant.MIN;
+            for (Variant v : variants) {
+                Instant u = v.entry.usefulUntil(grace);
+                if (u.isAfter(max)) {
+                    max = u;
+                }
+            }
+            return max;
+        }
+    }
+
+    private final class UsefulLife implements Expiry<CacheKey, VariantSet> {
+        private long nanosLeft(VariantSet set) {
+            long ms = set.usefulUntil(revalidationGraceSeconds).toEpochMilli() - clock.millis();
+            return Math.max(0, Math.min(ms, Long.MAX_VALUE / 2_000_000L)) * 1_000_000L;
+        }
+
+        @Override
+        public long expireAfterCreate(CacheKey key, VariantSet value, long currentTime) {
+            return nanosLeft(value);
+        }
+
+        @Override
+        public long expireAfterUpdate(CacheKey key, VariantSet value, long currentTime, long currentDuration) {
+            return nanosLeft(value);
+        }
+
+        @Override
+        public long expireAfterRead(CacheKey key, VariantSet value, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
+    }
+}

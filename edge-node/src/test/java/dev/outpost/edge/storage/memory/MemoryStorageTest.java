@@ -1,0 +1,92 @@
+package dev.outpost.edge.storage.memory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.outpost.edge.cache.CacheEntry;
+import dev.outpost.edge.cache.CacheKey;
+import dev.outpost.edge.http.HeaderFields;
+import dev.outpost.edge.http.Reuse;
+import dev.outpost.edge.storage.CacheStorage;
+import dev.outpost.edge.storage.CacheStorageContract;
+import dev.outpost.edge.storage.ObjectWriter;
+import dev.outpost.edge.testing.MutableClock;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MemoryStorageTest extends CacheStorageContract {
+
+    @Override
+    protected CacheStorage newStorage(MutableClock clock) {
+        return new MemoryStorage(8L << 20, 1L << 20, clock, Duration.ofHours(1), Runnable::run);
+    }
+
+    @Test
+    void objectOverTheObjectLimitIsAbandonedWhileStreaming() {
+        ObjectWriter w = storage.writer(entry("/huge", "", -1));
+        w.write(ByteBuffer.wrap(new byte[600_000]));
+        w.write(ByteBuffer.wrap(new byte[600_000]));
+        assertTrue(w.isAbandoned());
+        assertFalse(w.commit().join());
+        assertTrue(storage.lookup(new CacheKey("site.example", "/huge")).join().isEmpty());
+    }
+
+    @Test
+    void declaredLengthOverTheObjectLimitIsRefusedUpFront() {
+        assertTrue(storage.writer(entry("/huge", "", 2L << 20)).isAbandoned());
+    }
+
+    @Test
+    void byteBoundIsKeptWhileObjectsKeepFlowing() {
+        MemoryStorage small = new MemoryStorage(1L << 20, 256 * 1024, clock, Duration.ofHours(1), Runnable::run);
+        for (int i = 0; i < 200; i++) {
+            CacheEntry e = new CacheEntry(new CacheKey("site.example", "/o" + i), "", List.of(), 200,
+                    HeaderFields.EMPTY, clock.instant(), clock.instant(), 0,
+                    new Reuse.Policy(3600, 0, 0, false, false, false), -1, false);
+            small.put(e, new byte[16 * 1024]);
+        }
+        small.cleanUp();
+        assertTrue(small.byteSize() <= 1L << 20, "bytes " + small.byteSize());
+        assertTrue(small.stats().evictionCount() > 0);
+    }
+
+    @Test
+    void entryExpiresOnceItCanServeNothing() {
+        MemoryStorage m = (MemoryStorage) storage;
+        CacheEntry noValidator = new CacheEntry(new CacheKey("site.example", "/short"), "", List.of(), 200,
+                HeaderFields.EMPTY, clock.instant(), clock.instant(), 0,
+                new Reuse.Policy(10, 20, 0, false, false, false), -1, false);
+        m.put(noValidator, new byte[10]);
+        clock.advance(Duration.ofSeconds(29));
+        assertEquals(1, m.lookupNow(noValidator.key()).size(), "still inside stale-while-revalidate");
+        clock.advance(Duration.ofSeconds(2));
+        m.cleanUp();
+        assertTrue(m.lookupNow(noValidator.key()).isEmpty(), "fresh 10s + swr 20s are over and no validator");
+    }
+
+    @Test
+    void staleEntryWithValidatorIsKeptForRevalidation() {
+        MemoryStorage m = (MemoryStorage) storage;
+        CacheEntry withEtag = new CacheEntry(new CacheKey("site.example", "/etag"), "", List.of(), 200,
+                HeaderFields.of("ETag", "\"x\""), clock.instant(), clock.instant(), 0,
+                new Reuse.Policy(10, 0, 0, false, false, false), -1, false);
+        m.put(withEtag, new byte[10]);
+        clock.advance(Duration.ofMinutes(30));
+        assertEquals(1, m.lookupNow(withEtag.key()).size());
+        clock.advance(Duration.ofMinutes(31));
+        m.cleanUp();
+        assertTrue(m.lookupNow(withEtag.key()).isEmpty());
+    }
+
+    @Test
+    void variantsPerKeyAreCapped() {
+        MemoryStorage m = (MemoryStorage) storage;
+        for (int i = 0; i < MemoryStorage.MAX_VARIANTS + 5; i++) {
+            m.put(entry("/v", "lang" + i, -1), new byte[1]);
+        }
+        assertEquals(MemoryStorage.MAX_VARIANTS, m.lookupNow(new CacheKey("site.example", "/v")).size());
+    }
+}
