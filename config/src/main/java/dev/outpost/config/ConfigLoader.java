@@ -91,7 +91,7 @@ public final class ConfigLoader {
         try {
             document = YAML.readTree(yaml);
         } catch (JsonProcessingException e) {
-            throw new ConfigException(List.of(syntaxProblem(e)));
+            throw new ConfigException(List.of(syntaxProblem(e, yaml)));
         }
         T config = walker.apply(ConfigReader.root(document, problems, Map.copyOf(env)));
         if (!problems.isEmpty()) {
@@ -100,7 +100,7 @@ public final class ConfigLoader {
         return config;
     }
 
-    private static ConfigProblem syntaxProblem(JsonProcessingException e) {
+    private static ConfigProblem syntaxProblem(JsonProcessingException e, String yaml) {
         String message = firstLine(e.getOriginalMessage());
         for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
             if (t instanceof MarkedYAMLException y && y.getProblem() != null) {
@@ -111,6 +111,11 @@ public final class ConfigLoader {
         String where = at == null || at.getLineNr() < 1
                 ? ""
                 : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        String[] lines = yaml.split("\n", -1);
+        if (at != null && at.getLineNr() >= 1 && at.getLineNr() <= lines.length
+                && lines[at.getLineNr() - 1].contains("${")) {
+            message += "; a value with ${...} inside [...] or {...} must be quoted";
+        }
         return new ConfigProblem(ConfigProblem.DOCUMENT, "invalid YAML" + where + ": " + message);
     }
 

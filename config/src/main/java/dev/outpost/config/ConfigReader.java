@@ -69,7 +69,7 @@ final class ConfigReader {
     ConfigReader section(String key, boolean required) {
         JsonNode value = raw(key);
         if (value == null) {
-            if (required) {
+            if (required && node != null) {
                 problem(key, "missing required section");
             }
             return new ConfigReader(path(key), null, problems, env);
