@@ -11,6 +11,7 @@ import static dev.outpost.config.Converters.positiveDuration;
 import static dev.outpost.config.Converters.size;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -142,13 +143,12 @@ final class EdgeConfigReader {
     }
 
     private static DiskTierConfig disk(ConfigReader r) {
-        DiskTierConfig disk = new DiskTierConfig(
-                r.require("path", null, Directories.writableDirectory("disk path")),
-                r.require("max-size", 0L, POSITIVE_SIZE),
-                0);
-        long maxObjectSize = objectSize(r, disk.maxSize() == 0 ? Long.MAX_VALUE : disk.maxSize(), ByteSize.GIB);
+        Path path = r.require("path", null, Directories.writableDirectory("disk path"));
+        long maxSize = r.require("max-size", 0L, POSITIVE_SIZE);
+        // When max-size is missing or invalid (already reported), don't also compare object size against it.
+        long maxObjectSize = objectSize(r, maxSize == 0 ? Long.MAX_VALUE : maxSize, ByteSize.GIB);
         r.finish();
-        return new DiskTierConfig(disk.path(), disk.maxSize(), maxObjectSize);
+        return new DiskTierConfig(path, maxSize, maxObjectSize);
     }
 
     /** {@code max-object-size}: the default is capped at max-size; an explicit value above it is an error. */
