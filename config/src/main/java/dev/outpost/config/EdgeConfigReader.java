@@ -1,0 +1,175 @@
+package dev.outpost.config;
+
+import static dev.outpost.config.Converters.bool;
+import static dev.outpost.config.Converters.duration;
+import static dev.outpost.config.Converters.host;
+import static dev.outpost.config.Converters.httpUrl;
+import static dev.outpost.config.Converters.integer;
+import static dev.outpost.config.Converters.name;
+import static dev.outpost.config.Converters.port;
+import static dev.outpost.config.Converters.positiveDuration;
+import static dev.outpost.config.Converters.size;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Walks an edge config document. Keys, defaults and rules are those documented on {@link EdgeConfig}'s records. */
+final class EdgeConfigReader {
+
+    private static final long KIB = ByteSize.KIB;
+    private static final Converter<Long> HEAD_LIMIT = size().check(
+            v -> v >= KIB && v <= 64 * KIB, "it must be from 1KiB to 64KiB");
+    private static final Converter<Long> POSITIVE_SIZE = size().check(v -> v > 0, "it must be greater than 0");
+    private static final Converter<String> ORIGIN_HOST = new Converter<>(
+            "a hostname or \"*\" for the default route",
+            node -> node.isTextual() && node.asText().equals(OriginConfig.DEFAULT_HOST)
+                    ? OriginConfig.DEFAULT_HOST
+                    : host().convert().apply(node));
+
+    private EdgeConfigReader() {
+    }
+
+    static EdgeConfig read(ConfigReader root) {
+        NodeConfig node = node(root.section("node", true));
+        ServerConfig server = server(root.section("server", true));
+        AdminConfig admin = admin(root.section("admin", true));
+        if (server.port() != 0 && server.port() == admin.port()) {
+            root.problem("admin.port", "must differ from server.port (both are " + admin.port() + ")");
+        }
+        List<OriginConfig> origins = origins(root);
+        OriginClientConfig originClient = originClient(root.section("origin-client", false));
+        CacheConfig cache = cache(root.section("cache", false));
+        PurgeConfig purge = purge(root.section("purge", false));
+        AccessLogConfig accessLog = accessLog(root.section("access-log", false));
+        root.finish();
+        return new EdgeConfig(node, server, admin, origins, originClient, cache, purge, accessLog);
+    }
+
+    private static NodeConfig node(ConfigReader r) {
+        NodeConfig node = new NodeConfig(r.require("id", "", name()), r.get("region", "default", name()));
+        r.finish();
+        return node;
+    }
+
+    private static ServerConfig server(ConfigReader r) {
+        ServerConfig server = new ServerConfig(
+                r.get("host", "0.0.0.0", host()),
+                r.require("port", 0, port()),
+                r.get("max-initial-line-length", 8 * KIB, HEAD_LIMIT),
+                r.get("max-header-size", 8 * KIB, HEAD_LIMIT),
+                r.get("request-head-timeout", Duration.ofSeconds(10), positiveDuration()),
+                r.get("idle-timeout", Duration.ofSeconds(60), positiveDuration()),
+                r.get("shutdown-timeout", Duration.ofSeconds(30), duration()),
+                r.get("outermost", true, bool()));
+        r.finish();
+        return server;
+    }
+
+    private static AdminConfig admin(ConfigReader r) {
+        AdminConfig admin = new AdminConfig(
+                r.get("host", "127.0.0.1", host()),
+                r.require("port", 0, port()),
+                r.optional("token", Converters.string()).orElse(null));
+        r.finish();
+        return admin;
+    }
+
+    private static List<OriginConfig> origins(ConfigReader root) {
+        List<OriginConfig> origins = new ArrayList<>();
+        Map<String, String> firstPathOfHost = new HashMap<>();
+        for (ConfigReader r : root.sections("origins", true)) {
+            String host = r.require("host", null, ORIGIN_HOST);
+            URI url = r.require("url", null, httpUrl());
+            if (host != null && firstPathOfHost.putIfAbsent(host, r.path()) != null) {
+                r.problem("host", "duplicate origin host \"" + host + "\" (already used by "
+                        + firstPathOfHost.get(host) + ")");
+            }
+            if (host != null && url != null) {
+                origins.add(new OriginConfig(host, url));
+            }
+            r.finish();
+        }
+        return origins;
+    }
+
+    private static OriginClientConfig originClient(ConfigReader r) {
+        OriginClientConfig c = new OriginClientConfig(
+                r.get("connect-timeout", Duration.ofSeconds(2), positiveDuration()),
+                r.get("first-byte-timeout", Duration.ofSeconds(30), positiveDuration()),
+                r.get("idle-timeout", Duration.ofSeconds(60), positiveDuration()),
+                r.get("max-connections-per-origin", 64L, integer(1, 65535)).intValue());
+        r.finish();
+        return c;
+    }
+
+    private static CacheConfig cache(ConfigReader r) {
+        MemoryTierConfig memory = memory(r.section("memory", false));
+        Optional<DiskTierConfig> disk = r.optionalSection("disk").map(EdgeConfigReader::disk);
+        List<String> fields = r.list("targeted-fields", CacheConfig.DEFAULT_TARGETED_FIELDS, Converters.fieldName());
+        Set<String> seen = new HashSet<>();
+        for (String f : fields) {
+            if (!seen.add(f.toLowerCase(Locale.ROOT))) {
+                r.problem("targeted-fields", "duplicate field name \"" + f + "\" (field names are case-insensitive)");
+            }
+        }
+        ConfigReader h = r.section("heuristic", false);
+        HeuristicConfig heuristic = new HeuristicConfig(
+                h.get("fraction", 0.1, Converters.fraction()), h.get("max", Duration.ofDays(1), duration()));
+        h.finish();
+        ConfigReader c = r.section("collapse", false);
+        CollapseConfig collapse = new CollapseConfig(
+                c.get("wait-timeout", Duration.ofSeconds(10), positiveDuration()),
+                c.get("uncacheable-ttl", Duration.ofSeconds(30), duration()));
+        c.finish();
+        boolean strip = r.get("strip-surrogate-headers", true, bool());
+        r.finish();
+        return new CacheConfig(memory, disk, fields, heuristic, collapse, strip);
+    }
+
+    private static MemoryTierConfig memory(ConfigReader r) {
+        long maxSize = r.get("max-size", 256 * ByteSize.MIB, POSITIVE_SIZE);
+        long maxObjectSize = objectSize(r, maxSize, 8 * ByteSize.MIB);
+        r.finish();
+        return new MemoryTierConfig(maxSize, maxObjectSize);
+    }
+
+    private static DiskTierConfig disk(ConfigReader r) {
+        Path path = r.require("path", null, Directories.writableDirectory("disk path"));
+        long maxSize = r.require("max-size", 0L, POSITIVE_SIZE);
+        // When max-size is missing or invalid (already reported), don't also compare object size against it.
+        long maxObjectSize = objectSize(r, maxSize == 0 ? Long.MAX_VALUE : maxSize, ByteSize.GIB);
+        r.finish();
+        return new DiskTierConfig(path, maxSize, maxObjectSize);
+    }
+
+    /** {@code max-object-size}: the default is capped at max-size; an explicit value above it is an error. */
+    private static long objectSize(ConfigReader r, long maxSize, long defaultValue) {
+        long value = r.get("max-object-size", Math.min(defaultValue, maxSize), POSITIVE_SIZE);
+        if (value > maxSize) {
+            r.problem("max-object-size", "must not exceed max-size (" + ByteSize.format(value) + " > "
+                    + ByteSize.format(maxSize) + ")");
+        }
+        return value;
+    }
+
+    private static PurgeConfig purge(ConfigReader r) {
+        PurgeConfig purge = new PurgeConfig(r.optional("api-url", httpUrl()));
+        r.finish();
+        return purge;
+    }
+
+    private static AccessLogConfig accessLog(ConfigReader r) {
+        AccessLogConfig log = new AccessLogConfig(r.get("enabled", false, bool()));
+        r.finish();
+        return log;
+    }
+}
