@@ -1,14 +1,25 @@
 package dev.outpost.edge.http;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.greenbytes.http.sfv.Item;
+import org.greenbytes.http.sfv.Parameters;
+import org.greenbytes.http.sfv.StringItem;
+import org.greenbytes.http.sfv.TokenItem;
+
 /**
  * The Cache-Status response field, RFC 9211. One entry per cache, appended after the entries of
  * upstream caches (§2: the cache closest to the origin first). Serialised as an RFC 8941 List member:
  * the cache name as a Token when it is a valid token, otherwise a String; parameters in the order
- * hit, fwd, fwd-status, ttl, stored, collapsed, key, detail.
+ * hit, fwd, fwd-status, ttl, stored, collapsed, key, detail ({@code key} is not produced).
  *
- * <p>Examples: {@code edge-eu-1; hit; ttl=42; detail=memory}, {@code edge-eu-1; fwd=uri-miss; stored},
- * {@code edge-eu-1; fwd=stale; fwd-status=304}, {@code edge-eu-1; hit; fwd=stale} (stale served while
- * revalidating).
+ * <p>Output is canonical RFC 8941 serialisation (no space after ';'), e.g.
+ * {@code edge-eu-1;hit;ttl=42;detail=memory}, {@code edge-eu-1;fwd=uri-miss;stored},
+ * {@code edge-eu-1;fwd=stale;fwd-status=304}, {@code edge-eu-1;hit;fwd=stale} (stale served while
+ * revalidating). Boolean parameters appear bare when true and are omitted when false. The detail is a
+ * Token when it is a valid token, otherwise a String. Characters a String cannot carry (outside
+ * printable ASCII) are replaced by '?'.
  */
 public record CacheStatus(
         String cacheName,
@@ -43,7 +54,49 @@ public record CacheStatus(
 
     /** This entry as an SF List member (no leading or trailing comma). */
     public String toEntry() {
-        throw new UnsupportedOperationException("not yet implemented");
+        Map<String, Object> params = new LinkedHashMap<>();
+        if (hit) {
+            params.put("hit", Boolean.TRUE);
+        }
+        if (fwd != null) {
+            params.put("fwd", TokenItem.valueOf(fwd.token()));
+        }
+        if (fwdStatus != NO_STATUS) {
+            params.put("fwd-status", (long) fwdStatus);
+        }
+        if (ttl != NO_TTL) {
+            params.put("ttl", Math.max(-SF_INTEGER_MAX, Math.min(SF_INTEGER_MAX, ttl)));
+        }
+        if (stored) {
+            params.put("stored", Boolean.TRUE);
+        }
+        if (collapsed) {
+            params.put("collapsed", Boolean.TRUE);
+        }
+        if (detail != null) {
+            params.put("detail", tokenOrString(detail));
+        }
+        return tokenOrString(cacheName == null ? "" : cacheName).withParams(Parameters.valueOf(params)).serialize();
+    }
+
+    /** The largest RFC 8941 Integer (15 digits). */
+    private static final long SF_INTEGER_MAX = 999_999_999_999_999L;
+
+    /** An SF Token when {@code s} is a valid token (RFC 8941 §3.3.4), otherwise an SF String. */
+    static Item<String> tokenOrString(String s) {
+        if (!s.isEmpty()) {
+            try {
+                return TokenItem.valueOf(s);
+            } catch (IllegalArgumentException notAToken) {
+                // fall through
+            }
+        }
+        StringBuilder printable = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            printable.append(c >= 0x20 && c <= 0x7E ? c : '?');
+        }
+        return StringItem.valueOf(printable.toString());
     }
 
     /**

@@ -1,5 +1,9 @@
 package dev.outpost.edge.http;
 
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -24,6 +28,22 @@ public final class HopByHop {
 
     /** Lower-case names to remove before forwarding a message: FIXED plus the Connection options. */
     public static Set<String> namesToRemove(Fields message) {
-        throw new UnsupportedOperationException("not yet implemented");
+        List<String> connection = message.all("Connection");
+        if (connection.isEmpty()) {
+            return FIXED;
+        }
+        Set<String> names = new LinkedHashSet<>(FIXED);
+        for (String line : connection) {
+            if (line == null) {
+                continue;
+            }
+            for (String option : line.split(",", -1)) {
+                String name = option.strip().toLowerCase(Locale.ROOT);
+                if (!name.isEmpty()) {
+                    names.add(name);
+                }
+            }
+        }
+        return Collections.unmodifiableSet(names);
     }
 }

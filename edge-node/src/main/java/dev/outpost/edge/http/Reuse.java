@@ -23,7 +23,14 @@ public final class Reuse {
 
         /** Policy from a response's effective directives and its computed lifetime. */
         public static Policy of(ResponseControl control, long lifetimeSeconds) {
-            throw new UnsupportedOperationException("not yet implemented");
+            CacheControl cc = control.directives();
+            return new Policy(
+                    Math.max(0, lifetimeSeconds),
+                    Math.max(0, cc.staleWhileRevalidate()), // ABSENT and INVALID → 0
+                    Math.max(0, cc.staleIfError()),
+                    cc.mustRevalidate() || cc.proxyRevalidate() || cc.has(cc.sMaxAge()),
+                    cc.noCache() && cc.noCacheFields().isEmpty(),
+                    cc.immutable());
         }
     }
 
@@ -40,32 +47,88 @@ public final class Reuse {
 
     /**
      * The decision for a request with directives {@code request} against a stored response whose
-     * current age is {@code currentAge}.
+     * current age is {@code currentAge} (whole seconds, rounded down; staleness = currentAge − lifetime).
      * <ul>
      * <li>request {@code no-cache} or response bare {@code no-cache} → MUST_VALIDATE;</li>
      * <li>fresh = currentAge &lt; lifetime, and currentAge ≤ request {@code max-age} if given, and
      *     lifetime − currentAge ≥ request {@code min-fresh} if given → FRESH;</li>
      * <li>fresh but not fresh enough for the request's max-age / min-fresh → MUST_VALIDATE;</li>
-     * <li>stale and mustRevalidate → MUST_VALIDATE;</li>
-     * <li>stale by at most the request's {@code max-stale} → STALE_ACCEPTED;</li>
-     * <li>stale by at most stale-while-revalidate → STALE_WHILE_REVALIDATE;</li>
+     * <li>stale and mustRevalidate → MUST_VALIDATE (§4.2.4);</li>
+     * <li>stale, older than the request's {@code max-age} if given → MUST_VALIDATE (§5.2.1.1);</li>
+     * <li>stale by less than the request's {@code max-stale} (any staleness without a value)
+     *     → STALE_ACCEPTED;</li>
+     * <li>stale and the request has {@code max-age} or {@code min-fresh} (without an accepting
+     *     {@code max-stale}) → MUST_VALIDATE: per §5.2.1.1 and §5.2.1.3 that client does not wish to
+     *     receive a stale response, so stale-while-revalidate does not apply;</li>
+     * <li>stale by less than stale-while-revalidate → STALE_WHILE_REVALIDATE;</li>
      * <li>otherwise MUST_VALIDATE.</li>
      * </ul>
-     * An {@code immutable} fresh response is FRESH even for request {@code no-cache}? No: RFC 8246 §2
+     * Staleness windows are exclusive because ages are rounded down: an age of {@code lifetime + n}
+     * seconds may really be up to one second more. Request delta values that are
+     * {@link CacheControl#INVALID} are ignored.
+     *
+     * <p>An {@code immutable} fresh response is not FRESH for a request {@code no-cache}: RFC 8246 §2
      * only lets clients skip their own revalidation; a shared cache honours explicit request no-cache,
      * so immutable does not change this decision.
      */
     public static Verdict decide(Policy policy, CacheControl request, long currentAge) {
-        throw new UnsupportedOperationException("not yet implemented");
+        CacheControl req = request != null ? request : CacheControl.EMPTY;
+        if (req.noCache() || policy.noCache()) {
+            return Verdict.MUST_VALIDATE;
+        }
+        long lifetime = policy.lifetimeSeconds();
+        boolean hasMaxAge = req.maxAge() >= 0;
+        boolean hasMinFresh = req.minFresh() >= 0;
+        if (currentAge < lifetime) {
+            if (hasMaxAge && currentAge > req.maxAge()) {
+                return Verdict.MUST_VALIDATE;
+            }
+            if (hasMinFresh && lifetime - currentAge < req.minFresh()) {
+                return Verdict.MUST_VALIDATE;
+            }
+            return Verdict.FRESH;
+        }
+        long staleness = currentAge - lifetime;
+        if (policy.mustRevalidate()) {
+            return Verdict.MUST_VALIDATE;
+        }
+        if (hasMaxAge && currentAge > req.maxAge()) {
+            return Verdict.MUST_VALIDATE;
+        }
+        long maxStale = req.maxStale();
+        if (maxStale == CacheControl.ANY_STALENESS || maxStale >= 0 && staleness < maxStale) {
+            return Verdict.STALE_ACCEPTED;
+        }
+        if (hasMaxAge || hasMinFresh) {
+            return Verdict.MUST_VALIDATE;
+        }
+        if (staleness < policy.staleWhileRevalidateSeconds()) {
+            return Verdict.STALE_WHILE_REVALIDATE;
+        }
+        return Verdict.MUST_VALIDATE;
     }
 
     /**
      * RFC 5861 §4: may a stale response be served because the origin failed? Yes when not
-     * mustRevalidate and staleness (currentAge − lifetime, 0 if fresh) is within the response's
-     * stale-if-error or the request's stale-if-error, whichever is larger.
+     * mustRevalidate and staleness (currentAge − lifetime) is less than the response's stale-if-error or
+     * the request's stale-if-error, whichever is larger. A response that is still fresh may always be
+     * served (it is not stale), except that a bare {@code no-cache} response never is without successful
+     * validation (RFC 9111 §4.2.4).
      */
     public static boolean staleIfErrorAllows(Policy policy, CacheControl request, long currentAge) {
-        throw new UnsupportedOperationException("not yet implemented");
+        if (policy.noCache()) {
+            return false;
+        }
+        long staleness = currentAge - policy.lifetimeSeconds();
+        if (staleness < 0) {
+            return true;
+        }
+        if (policy.mustRevalidate()) {
+            return false;
+        }
+        long requestWindow = request == null ? 0 : Math.max(0, request.staleIfError());
+        long window = Math.max(policy.staleIfErrorSeconds(), requestWindow);
+        return staleness < window;
     }
 
     /** Seconds of freshness left, never negative: the {@code ttl} parameter of Cache-Status. */
