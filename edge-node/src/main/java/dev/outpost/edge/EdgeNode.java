@@ -64,12 +64,7 @@ public final class EdgeNode implements java.util.concurrent.Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable drain = () -> {
             LOG.info("shutting down: draining in-flight requests for up to {}", config.server().shutdownTimeout());
-            try {
-                runtime.stop(config.server().shutdownTimeout())
-                        .await(config.server().shutdownTimeout().toMillis() + 5000, TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                LOG.warn("shutdown did not complete cleanly: {}", e.toString());
-            }
+            runtime.stop(config.server().shutdownTimeout());
             LOG.info("stopped");
             stopped.countDown();
         };

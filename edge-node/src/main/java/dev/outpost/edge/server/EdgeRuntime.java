@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,17 +105,24 @@ public final class EdgeRuntime {
 
     /**
      * Stops accepting, lets in-flight requests finish for up to {@code grace}, then closes everything.
+     * Blocks the calling thread (never call it from an event loop).
      */
-    public Future<Void> stop(Duration grace) {
+    public void stop(Duration grace) {
         ready.set(false);
-        return traffic.shutdown(grace)
-                .eventually(() -> admin.close())
-                .eventually(() -> {
-                    origins.close();
-                    memory.close();
-                    gcMetrics.close();
-                    return vertx.close();
-                });
+        awaitQuietly(traffic.shutdown(grace), grace.plusSeconds(5));
+        awaitQuietly(admin.close(), Duration.ofSeconds(5));
+        origins.close();
+        memory.close();
+        gcMetrics.close();
+        awaitQuietly(vertx.close(), Duration.ofSeconds(10));
+    }
+
+    private static void awaitQuietly(Future<?> f, Duration limit) {
+        try {
+            f.toCompletionStage().toCompletableFuture().get(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warn("shutdown step did not complete cleanly: {}", e.toString());
+        }
     }
 
     public int trafficPort() {

@@ -37,7 +37,7 @@ public abstract class EdgeTestBase {
     @AfterEach
     void stopOriginAndEdge() throws Exception {
         if (edge != null) {
-            edge.stop(Duration.ofMillis(200)).await(10, TimeUnit.SECONDS);
+            edge.stop(Duration.ofMillis(200));
         }
         if (origin != null) {
             origin.stop();
