@@ -122,7 +122,6 @@ public record CacheControl(
                 i++;
             }
             String name = line.substring(nameStart, i);
-            int afterName = i;
             while (i < n && isOws(line.charAt(i))) {
                 i++;
             }
@@ -167,8 +166,6 @@ public record CacheControl(
                 }
             } else if (i < n && line.charAt(i) != ',') {
                 ok = false; // e.g. "no store" or a stray character after the name
-            } else if (afterName == nameStart) {
-                ok = false;
             }
             // resynchronise on the next comma outside a quoted string
             if (!ok) {
