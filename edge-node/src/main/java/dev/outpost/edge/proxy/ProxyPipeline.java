@@ -182,7 +182,7 @@ public final class ProxyPipeline {
             directives = CacheControl.ofRequest(request);
             String method = req.method().name();
             if (!method.equals("GET") && !method.equals("HEAD")) {
-                req.resume();
+                // The body stays paused: the origin request pipes it with back-pressure.
                 bypass(CacheStatus.Fwd.METHOD, FetchMode.PASS);
                 return;
             }
@@ -419,6 +419,9 @@ public final class ProxyPipeline {
                 Conditional.validatorsFor(stale.entry().headers()).forEach(headers::set);
             }
             boolean hasBody = !(req.method() == HttpMethod.GET || req.method() == HttpMethod.HEAD);
+            if (!hasBody) {
+                headers.remove("Content-Length");
+            }
             Instant requestTime = clock.instant();
             long sentAt = System.nanoTime();
             origins.send(origin, upstreamMethod, pathAndQuery, headers, hasBody ? req : null).onComplete(ar -> {

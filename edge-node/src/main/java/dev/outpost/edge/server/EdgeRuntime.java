@@ -82,7 +82,7 @@ public final class EdgeRuntime {
                 new ProxyPipeline.Settings(config.node().id(), config.server().outermost()
                         && cache.stripSurrogateHeaders(), config.accessLog().enabled()),
                 new OriginRouter(routes), new CacheKeyPolicy(), storagePolicy, memory, lock, origins, metrics);
-        this.traffic = new EdgeServer(vertx, config.server(), pipeline, metrics);
+        this.traffic = new EdgeServer(vertx, config.node().id(), config.server(), pipeline, metrics);
         this.admin = new AdminServer(vertx, registry, ready::get);
     }
 

@@ -20,10 +20,12 @@ public final class EdgeServer {
     private final ServerConfig config;
     private final ProxyPipeline pipeline;
     private final EdgeMetrics metrics;
+    private final String nodeId;
     private HttpServer server;
 
-    public EdgeServer(Vertx vertx, ServerConfig config, ProxyPipeline pipeline, EdgeMetrics metrics) {
+    public EdgeServer(Vertx vertx, String nodeId, ServerConfig config, ProxyPipeline pipeline, EdgeMetrics metrics) {
         this.vertx = vertx;
+        this.nodeId = nodeId;
         this.config = config;
         this.pipeline = pipeline;
         this.metrics = metrics;
@@ -39,8 +41,11 @@ public final class EdgeServer {
                 .setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setCompressionSupported(false)
                 .setDecompressionSupported(false)
-                .setHandle100ContinueAutomatically(false);
+                .setHandle100ContinueAutomatically(false)
+                .setHttp2ClearTextEnabled(false);
         server = vertx.createHttpServer(options);
+        new RequestHardening(nodeId, metrics::rejected).install(server, options,
+                config.requestHeadTimeout().toMillis());
         server.requestHandler(pipeline::handle);
         return server.listen().map(HttpServer::actualPort);
     }

@@ -1,0 +1,469 @@
+package dev.outpost.edge.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.impl.VertxHttpRequestDecoder;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Drop-in replacement for Vert.x's "httpDecoder" (a {@link VertxHttpRequestDecoder}) that adds the
+ * request-smuggling / hygiene checks Netty 4.2.9 does not do, and a request-head deadline.
+ *
+ * <p>How it works: Netty's HttpObjectDecoder only consumes whole lines while parsing a head, and every
+ * decode() call that emits the HttpRequest has consumed exactly the head bytes (it returns right after).
+ * Every call that emits the LastHttpContent has consumed exactly up to the end of that message.
+ * So we can re-scan, byte-exactly, what Netty consumed:
+ * <ul>
+ *   <li>head bytes: obs-fold, whitespace/invalid chars in names, CTLs in values, CL/TE rules;</li>
+ *   <li>chunked body bytes: a strict shadow chunk parser (catches Netty's int wrap-around of
+ *       chunk sizes such as {@code 100000000}, which Netty reads as 0).</li>
+ * </ul>
+ * A violation is reported to Vert.x exactly the way Netty reports its own parse errors: the emitted
+ * HttpRequest gets a failed DecoderResult (so Vert.x calls the server's invalidRequestHandler and never the
+ * requestHandler), or a failed LastHttpContent is emitted for body errors (Vert.x then fails the request and
+ * closes the connection). After any violation all further input is discarded.
+ *
+ * <p>Everything runs on the channel's event loop, no synchronisation needed.
+ */
+public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
+
+    /** Marker cause so the invalidRequestHandler can answer 408. */
+    public static final class RequestHeadTimeoutException extends RuntimeException {
+        public RequestHeadTimeoutException(long ms) { super("request head not received within " + ms + " ms", null, false, false); }
+    }
+
+    /** Marker cause for our own rejections (400). */
+    public static final class StrictHttpViolation extends IllegalArgumentException {
+        public StrictHttpViolation(String msg) { super(msg); }
+    }
+
+    private final long headDeadlineMs;
+
+    // ---- per-connection state
+    private ChannelHandlerContext ctx;
+    private boolean discarding;
+    private boolean inHead = true;                  // next consumed bytes belong to a request head
+    private ScheduledFuture<?> headTimer;
+    private long requestsDispatched;               // heads handed to Vert.x (successful ones)
+    private long responseHeads, responseEnds;       // maintained by ResponseTracker (outbound, same event loop)
+    private boolean pending400;
+
+    // ---- head scanner state (reset per head)
+    private final byte[] line = new byte[256];      // only the first 256 bytes of a line are kept (enough for names + TE/CL values)
+    private int lineLen;                            // bytes kept
+    private int lineTotal;                          // full length of current line
+    private boolean lineStarted;                    // saw a non-control byte of the request line
+    private int lineNo;                             // 0 = request line
+    private boolean prevCR;
+    private String violation;
+    private int teCount, clCount;
+    private String teValue, clValue;
+    private boolean valueHasCtl;
+    private boolean bodyChunked;
+
+    // ---- shadow chunk parser
+    private enum CState { SIZE, DATA, DATA_CR, DATA_LF, TRAILER, DONE }
+    private CState cstate;
+    private long cRemaining;
+    private int cDigits;
+    private boolean cInExt, cSawCR, cLineEmpty, cBws;
+    private long cValue;
+
+    public StrictHttpRequestDecoder(HttpServerOptions options, long headDeadlineMs) {
+        super(options);
+        this.headDeadlineMs = headDeadlineMs;
+        resetHeadScanner();
+    }
+
+    // ------------------------------------------------------------------------------------------------ lifecycle
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        super.handlerAdded(ctx);
+        armHeadTimer();                               // deadline for the first head starts at accept
+        if (ctx.pipeline().get("httpEncoder") != null && ctx.pipeline().get(ResponseTracker.class) == null) {
+            ctx.pipeline().addAfter("httpEncoder", "strictResponseTracker", new ResponseTracker());
+        }
+    }
+
+    /** Sees Vert.x's outbound HttpResponse / LastHttpContent objects (it sits between "httpEncoder" and Vert.x). */
+    private final class ResponseTracker extends ChannelOutboundHandlerAdapter {
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (msg instanceof HttpResponse && ((HttpResponse) msg).status().codeClass() != io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
+                responseHeads++;
+            }
+            if (msg instanceof LastHttpContent) {
+                responseEnds++;
+            }
+            super.write(ctx, msg, promise);
+        }
+
+        @Override
+        public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
+            maybeWrite400BeforeClose();
+            super.close(ctx, promise);
+        }
+    }
+
+    private static final byte[] RAW_400 = ("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            + "Content-Length: 36\r\n\r\nbad request: malformed chunked body\n")
+        .getBytes(StandardCharsets.ISO_8859_1);
+
+    /**
+     * Body framing error on the request currently being received. Vert.x reacts to the failed HttpContent by
+     * calling the request's exceptionHandler and closing the channel (possibly later, if the request was queued
+     * behind a pipelined response) -- it never answers. We remember the error and, when Vert.x's close() passes the
+     * ResponseTracker, put a 400 on the wire first if no byte of a response for this request has been written and
+     * every earlier response is complete.
+     */
+    private void bodyFramingError() {
+        pending400 = true;
+    }
+
+    private void maybeWrite400BeforeClose() {
+        if (pending400 && responseHeads == requestsDispatched - 1 && responseEnds == requestsDispatched - 1
+                && ctx.channel().isActive()) {
+            pending400 = false;
+            // written from the decoder's context: goes straight to the socket, bypassing Vert.x's encoder
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(RAW_400));
+        }
+    }
+
+    private void armHeadTimer() {
+        if (headDeadlineMs > 0 && headTimer == null && ctx != null && !discarding) {
+            headTimer = ctx.executor().schedule(this::onHeadTimeout, headDeadlineMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void cancelHeadTimer() {
+        if (headTimer != null) {
+            headTimer.cancel(false);
+            headTimer = null;
+        }
+    }
+
+    private void onHeadTimeout() {
+        headTimer = null;
+        if (discarding || !inHead || !ctx.channel().isActive()) {
+            return;
+        }
+        discarding = true;
+        // Hand Vert.x a failed request, exactly like Netty does for a malformed head: Vert.x queues it behind any
+        // in-flight (pipelined) response, calls invalidRequestHandler (-> 408 + close), never the requestHandler.
+        DefaultHttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", HeadersMultiMap.httpHeaders());
+        req.setDecoderResult(DecoderResult.failure(new RequestHeadTimeoutException(headDeadlineMs)));
+        ctx.fireChannelRead(req);
+        ctx.fireChannelReadComplete();
+    }
+
+    // ------------------------------------------------------------------------------------------------ decode
+
+    @Override
+    protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
+        // Netty's default silently removes Content-Length and treats the message as chunked.
+        throw new StrictHttpViolation("both Content-Length and Transfer-Encoding present");
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        if (discarding) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (inHead) {
+            armHeadTimer();                             // keep-alive / pipelined heads: deadline starts at first byte
+        }
+        final int from = in.readerIndex();
+        final int outFrom = out.size();
+        final boolean wasInHead = inHead;
+        super.decode(ctx, in, out);
+        final int to = in.readerIndex();
+
+        if (wasInHead) {
+            scanHead(in, from, to);
+        } else if (bodyChunked) {
+            scanChunked(in, from, to);
+        }
+
+        for (int i = outFrom; i < out.size(); i++) {
+            Object o = out.get(i);
+            if (o instanceof HttpRequest) {
+                HttpRequest req = (HttpRequest) o;
+                cancelHeadTimer();
+                inHead = false;
+                if (req.decoderResult().isSuccess() && violation == null) {
+                    checkHeadSemantics();
+                }
+                if (!req.decoderResult().isSuccess()) {
+                    dropFrom(out, i + 1);                   // Netty's own failure: it discards by itself, we do too
+                    discarding = true;
+                    return;
+                }
+                if (violation != null) {
+                    req.setDecoderResult(DecoderResult.failure(new StrictHttpViolation(violation)));
+                    dropFrom(out, i + 1);
+                    discarding = true;
+                    return;
+                }
+                requestsDispatched++;
+                bodyChunked = teCount == 1;
+                if (bodyChunked) {
+                    cstate = CState.SIZE; cDigits = 0; cValue = 0; cInExt = false; cSawCR = false; cBws = false;
+                }
+            } else if (o instanceof HttpContent) {
+                HttpContent c = (HttpContent) o;
+                if (c.decoderResult().isSuccess() && violation != null) {
+                    // shadow chunk parser found a problem Netty did not: fail the body like Netty would
+                    dropFrom(out, i);
+                    DefaultLastHttpContent failed = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
+                    failed.setDecoderResult(DecoderResult.failure(new StrictHttpViolation(violation)));
+                    bodyFramingError();
+                    out.add(failed);
+                    discarding = true;
+                    return;
+                }
+                if (!c.decoderResult().isSuccess()) {        // Netty's own chunk error (bad size, missing CRLF, ...)
+                    bodyFramingError();
+                    dropFrom(out, i + 1);
+                    discarding = true;
+                    return;
+                }
+                if (o instanceof LastHttpContent) {
+                    if (bodyChunked && cstate != CState.DONE) {
+                        violation = "chunked framing desync (shadow parser state " + cstate + ")";
+                        dropFrom(out, i);
+                        DefaultLastHttpContent failed = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
+                        failed.setDecoderResult(DecoderResult.failure(new StrictHttpViolation(violation)));
+                        bodyFramingError();
+                        out.add(failed);
+                        discarding = true;
+                        return;
+                    }
+                    inHead = true;
+                    bodyChunked = false;
+                    resetHeadScanner();
+                }
+            }
+        }
+        if (violation != null && !inHead && bodyChunked && out.size() == outFrom) {
+            // chunk-size violation detected but Netty emitted nothing in this call (e.g. it read '100000000' as 0)
+            DefaultLastHttpContent failed = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
+            failed.setDecoderResult(DecoderResult.failure(new StrictHttpViolation(violation)));
+            bodyFramingError();
+            out.add(failed);
+            discarding = true;
+        }
+    }
+
+    private static void dropFrom(List<Object> out, int idx) {
+        while (out.size() > idx) {
+            ReferenceCountUtil.release(out.remove(out.size() - 1));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ head scanner
+
+    private void resetHeadScanner() {
+        lineLen = 0; lineTotal = 0; lineStarted = false; lineNo = 0; prevCR = false;
+        violation = null; teCount = 0; clCount = 0; teValue = null; clValue = null; valueHasCtl = false;
+    }
+
+    private void scanHead(ByteBuf in, int from, int to) {
+        for (int i = from; i < to && violation == null; i++) {
+            byte b = in.getByte(i);
+            if (lineNo == 0 && !lineStarted) {
+                if (b == '\r' || b == '\n' || b == ' ' || b == '\t' || (b >= 0 && b < 0x20)) {
+                    continue;                               // Netty skips leading CRLF/controls before the request line
+                }
+                lineStarted = true;
+            }
+            if (b == '\n') {
+                if (!prevCR) { violation = "bare LF"; return; }
+                endOfLine();
+                prevCR = false;
+                continue;
+            }
+            if (prevCR) { violation = "bare CR"; return; }
+            if (b == '\r') { prevCR = true; continue; }
+            if (lineNo > 0) {
+                if (lineTotal == 0 && (b == ' ' || b == '\t')) { violation = "obs-fold (line starts with SP/HTAB)"; return; }
+                if (b == 0 || b == 0x7f || (b > 0 && b < 0x20 && b != '\t')) { valueHasCtl = true; }
+            }
+            if (lineLen < line.length) line[lineLen++] = b;
+            lineTotal++;
+        }
+    }
+
+    private void endOfLine() {
+        try {
+            if (lineNo == 0) {
+                return;                                   // request line: validated by Netty
+            }
+            if (lineTotal == 0) {
+                return;                                   // end of head; semantics checked once Netty emits the request
+            }
+            if (valueHasCtl) { violation = "control character in header line"; return; }
+            int colon = -1;
+            for (int k = 0; k < lineLen; k++) { if (line[k] == ':') { colon = k; break; } }
+            if (colon <= 0) { violation = colon == 0 ? "empty header name" : "no colon in header line (or name > 256 bytes)"; return; }
+            for (int k = 0; k < colon; k++) {
+                if (!isTchar(line[k])) { violation = "invalid character in header name (e.g. whitespace before colon)"; return; }
+            }
+            if (colon == 17 && regionEqualsIgnoreCase(line, 0, "transfer-encoding")) {
+                teCount++;
+                teValue = trimmedValue(colon);
+            } else if (colon == 14 && regionEqualsIgnoreCase(line, 0, "content-length")) {
+                clCount++;
+                String v = trimmedValue(colon);
+                if (clValue != null && !clValue.equals(v)) { violation = "conflicting Content-Length"; return; }
+                clValue = v;
+            }
+        } finally {
+            lineNo++;
+            lineLen = 0;
+            lineTotal = 0;
+            valueHasCtl = false;
+        }
+    }
+
+    /** Called once Netty successfully parsed the complete head. */
+    private void checkHeadSemantics() {
+        if (teCount > 0 && clCount > 0) { violation = "both Content-Length and Transfer-Encoding present"; return; }
+        if (teCount > 1) { violation = "multiple Transfer-Encoding header lines"; return; }
+        if (teCount == 1 && !"chunked".equalsIgnoreCase(teValue)) { violation = "Transfer-Encoding must be exactly 'chunked'"; return; }
+        if (clCount > 0) {
+            if (clCount > 1) { violation = "multiple Content-Length header lines"; return; }
+            if (clValue.isEmpty() || clValue.length() > 18) { violation = "invalid Content-Length"; return; }
+            for (int k = 0; k < clValue.length(); k++) {
+                char c = clValue.charAt(k);
+                if (c < '0' || c > '9') { violation = "invalid Content-Length"; return; }
+            }
+        }
+    }
+
+    private String trimmedValue(int colon) {
+        if (lineTotal > lineLen) return "\u0000too-long";  // value not fully kept: never equals 'chunked'/digits
+        int s = colon + 1, e = lineLen;
+        while (s < e && (line[s] == ' ' || line[s] == '\t')) s++;
+        while (e > s && (line[e - 1] == ' ' || line[e - 1] == '\t')) e--;
+        return new String(line, s, e - s, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    private static boolean regionEqualsIgnoreCase(byte[] a, int off, String s) {
+        for (int k = 0; k < s.length(); k++) {
+            int c = a[off + k];
+            if (c >= 'A' && c <= 'Z') c += 32;
+            if (c != s.charAt(k)) return false;
+        }
+        return true;
+    }
+
+    /** RFC 9110 token characters. */
+    private static boolean isTchar(byte b) {
+        if (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9') return true;
+        switch (b) {
+            case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+            case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ chunk parser
+
+    private void scanChunked(ByteBuf in, int from, int to) {
+        int i = from;
+        while (i < to && violation == null) {
+            switch (cstate) {
+                case SIZE: {
+                    byte b = in.getByte(i++);
+                    if (b == '\n') {
+                        if (!cSawCR) { violation = "bare LF after chunk size"; return; }
+                        if (cDigits == 0) { violation = "missing chunk size"; return; }
+                        if (cValue == 0) { cstate = CState.TRAILER; cLineEmpty = true; cSawCR = false; }
+                        else { cstate = CState.DATA; cRemaining = cValue; }
+                        cDigits = 0; cValue = 0; cInExt = false; cSawCR = false; cBws = false;
+                    } else if (cSawCR) {
+                        violation = "bare CR in chunk size line"; return;
+                    } else if (b == '\r') {
+                        cSawCR = true;
+                    } else if (cInExt) {
+                        if (b == 0 || b == 0x7f || (b > 0 && b < 0x20 && b != '\t')) { violation = "control char in chunk extension"; return; }
+                    } else if (b == ';' && cDigits > 0) {
+                        cInExt = true;
+                    } else if ((b == ' ' || b == '\t') && cDigits > 0) {
+                        cBws = true;                          // BWS allowed only before ';' or CRLF
+
+                    } else {
+                        int d = Character.digit((char) (b & 0xff), 16);
+                        if (d < 0) { violation = "invalid chunk size"; return; }
+                        cDigits++;
+                        cValue = cValue * 16 + d;
+                        if (cBws) { violation = "invalid chunk size"; return; }
+                        if (cValue > Integer.MAX_VALUE) {
+                            violation = "chunk size overflow"; return;
+                        }
+                    }
+                    break;
+                }
+                case DATA: {
+                    long n = Math.min(cRemaining, to - i);
+                    i += (int) n;
+                    cRemaining -= n;
+                    if (cRemaining == 0) cstate = CState.DATA_CR;
+                    break;
+                }
+                case DATA_CR:
+                    if (in.getByte(i++) != '\r') { violation = "chunk data not followed by CRLF"; return; }
+                    cstate = CState.DATA_LF;
+                    break;
+                case DATA_LF:
+                    if (in.getByte(i++) != '\n') { violation = "chunk data not followed by CRLF"; return; }
+                    cstate = CState.SIZE;
+                    break;
+                case TRAILER: {
+                    byte b = in.getByte(i++);
+                    if (b == '\n') {
+                        if (!cSawCR) { violation = "bare LF in trailer"; return; }
+                        cSawCR = false;
+                        if (cLineEmpty) { cstate = CState.DONE; } else { cLineEmpty = true; }
+                    } else if (cSawCR) {
+                        violation = "bare CR in trailer"; return;
+                    } else if (b == '\r') {
+                        cSawCR = true;
+                    } else {
+                        if (b == 0 || b == 0x7f || (b > 0 && b < 0x20 && b != '\t')) { violation = "control char in trailer"; return; }
+                        cLineEmpty = false;
+                    }
+                    break;
+                }
+                case DONE:
+                    violation = "bytes consumed after last chunk in same message"; return;
+            }
+        }
+    }
+
+}
