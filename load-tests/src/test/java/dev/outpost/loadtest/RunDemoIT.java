@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Runs the real {@code ./run-demo --no-build} (the README's quick start) on free ports with its own
  * RUN_DIR, checks a miss then a hit through the edge, stops it ({@code ./run-demo stop}, or SIGTERM
- * to the script as Ctrl-C would) and checks that no process it started is left.
+ * to the script, handled like Ctrl-C) and checks that no process it started is left.
  *
  * <p>Runs in the integration-test phase (failsafe): it needs edge-node/target/edge-node.jar and
  * load-tests/target/demo-origin.jar, which {@code ./mvnw verify} packages first. It fails, never
@@ -93,14 +93,17 @@ class RunDemoIT {
 
         Process stop = script("stop").redirectOutput(runDir.resolve("stop.out").toFile()).start();
         assertTrue(stop.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "./run-demo stop did not finish");
-        assertEquals(0, stop.exitValue(), "./run-demo stop: " + read(runDir.resolve("stop.out")));
+        String stopOut = read(runDir.resolve("stop.out"));
+        assertEquals(0, stop.exitValue(), "./run-demo stop: " + stopOut);
+        assertTrue(stopOut.contains("stopped ./run-demo (pid " + demo.pid() + ")"), stopOut);
 
-        assertTrue(demo.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS),
-                "the foreground ./run-demo did not exit after ./run-demo stop:\n" + output());
+        // stop returns once the foreground ./run-demo is gone, so a new ./run-demo can start at once
+        assertTrue(demo.waitFor(5, TimeUnit.SECONDS),
+                "the foreground ./run-demo still runs after ./run-demo stop returned:\n" + output());
         assertEquals(0, demo.exitValue(), output());
         assertAllGone();
         String out = output();
-        assertTrue(out.contains("stopped by ./run-demo stop"), out);
+        assertTrue(out.contains("stopped edge (pid ") && out.contains("stopped origin (pid "), out);
         // the foreground script follows the access log
         assertTrue(out.contains("GET /static/run-demo-it.txt -> 200  edge-demo;hit;"), out);
     }
@@ -192,6 +195,7 @@ class RunDemoIT {
         }
         assertFalse(Files.exists(runDir.resolve("edge.pid")), "edge.pid left behind");
         assertFalse(Files.exists(runDir.resolve("origin.pid")), "origin.pid left behind");
+        assertFalse(Files.exists(runDir.resolve("run-demo.pid")), "run-demo.pid left behind");
         assertTrue(demo.descendants().findAny().isEmpty(), "the script left a child process running");
     }
 
