@@ -155,7 +155,7 @@ public final class DemoOrigin implements Callable<Integer> {
         get(router, "/cdn", ctx -> {
             ctx.response().putHeader("Cache-Control", "no-store").putHeader("CDN-Cache-Control", "max-age=60");
             page(ctx, "cdn", "Browsers must not store this (Cache-Control: no-store), but the CDN caches it "
-                    + "for 60 s (CDN-Cache-Control, RFC 9213), and removes CDN-Cache-Control before answering.");
+                    + "for 60 s (CDN-Cache-Control, RFC 9213: a field for CDNs only).");
         });
         get(router, "/private", ctx -> {
             ctx.response().putHeader("Cache-Control", "private, max-age=60");
