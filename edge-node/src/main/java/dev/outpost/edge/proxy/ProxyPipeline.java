@@ -12,6 +12,7 @@ import dev.outpost.edge.http.Cacheability;
 import dev.outpost.edge.http.Conditional;
 import dev.outpost.edge.http.Fields;
 import dev.outpost.edge.http.HeaderFields;
+import dev.outpost.edge.http.HttpDate;
 import dev.outpost.edge.http.NoCacheReason;
 import dev.outpost.edge.http.Reuse;
 import dev.outpost.edge.http.Vary;
@@ -67,7 +68,13 @@ public final class ProxyPipeline {
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
 
     /** Settings of the pipeline itself. */
-    public record Settings(String nodeId, boolean stripSurrogateHeaders, boolean accessLog) {
+    /**
+     * @param outermost             this node answers clients directly: CDN-only fields (the targeted
+     *                              fields, Surrogate-Control) end here instead of passing downstream
+     * @param stripSurrogateHeaders at the outermost node, also remove Surrogate-Key and Cache-Tag
+     */
+    public record Settings(String nodeId, boolean outermost, boolean stripSurrogateHeaders, boolean accessLog,
+            List<String> targetedFields) {
     }
 
     private final Vertx vertx;
@@ -98,11 +105,25 @@ public final class ProxyPipeline {
         this.lock = lock;
         this.origins = origins;
         this.metrics = metrics;
-        this.neverSent = settings.stripSurrogateHeaders()
-                ? Set.of("surrogate-control", "surrogate-key", "cache-tag")
-                : Set.of("surrogate-control");
+        this.neverSent = neverSent(settings);
         this.writer = new ResponseWriter(neverSent);
         this.via = "1.1 " + settings.nodeId() + " (outpost)";
+    }
+
+    /** Lower-case names of fields that never leave this node towards clients. */
+    private static Set<String> neverSent(Settings settings) {
+        Set<String> names = new java.util.HashSet<>();
+        names.add("surrogate-control");
+        if (settings.outermost()) {
+            for (String f : settings.targetedFields()) {
+                names.add(f.toLowerCase(Locale.ROOT));
+            }
+            if (settings.stripSurrogateHeaders()) {
+                names.add("surrogate-key");
+                names.add("cache-tag");
+            }
+        }
+        return Set.copyOf(names);
     }
 
     public void handle(HttpServerRequest request) {
@@ -326,15 +347,15 @@ public final class ProxyPipeline {
                     move(CachePhase.HIT);
                     outcome = Outcome.STALE;
                     metrics.staleServed();
-                    serveStored(stored, age, entry(true, null, CacheStatus.NO_STATUS, false, 0,
-                            stored.tier().label()));
+                    serveStored(stored, age, entry(true, null, CacheStatus.NO_STATUS, false,
+                            remaining(entry, age), stored.tier().label()));
                 }
                 case STALE_WHILE_REVALIDATE -> {
                     move(CachePhase.HIT);
                     outcome = Outcome.STALE;
                     metrics.staleServed();
-                    serveStored(stored, age, entry(true, CacheStatus.Fwd.STALE, CacheStatus.NO_STATUS, false, 0,
-                            stored.tier().label()));
+                    serveStored(stored, age, entry(true, CacheStatus.Fwd.STALE, CacheStatus.NO_STATUS, false,
+                            remaining(entry, age), stored.tier().label()));
                     revalidateInBackground(stored, request, clientIp(), scheme, hostHeader, origin, pathAndQuery);
                 }
                 case MUST_VALIDATE -> {
@@ -418,9 +439,13 @@ public final class ProxyPipeline {
             if (mode == FetchMode.VALIDATE) {
                 Conditional.validatorsFor(stale.entry().headers()).forEach(headers::set);
             }
-            boolean hasBody = !(req.method() == HttpMethod.GET || req.method() == HttpMethod.HEAD);
+            boolean getOrHead = req.method() == HttpMethod.GET || req.method() == HttpMethod.HEAD;
+            boolean hasBody = !getOrHead && declaresBody();
             if (!hasBody) {
                 headers.remove("Content-Length");
+                if (!getOrHead) {
+                    req.resume(); // nothing to read but the end of the request
+                }
             }
             Instant requestTime = clock.instant();
             long sentAt = System.nanoTime();
@@ -468,8 +493,8 @@ public final class ProxyPipeline {
             move(CachePhase.RESPOND);
             outcome = Outcome.STALE;
             metrics.staleServed();
-            serveStoredNow(stale, age, entry(true, CacheStatus.Fwd.STALE, originStatus, false, 0,
-                    stale.tier().label()));
+            serveStoredNow(stale, age, entry(true, CacheStatus.Fwd.STALE, originStatus, false,
+                    remaining(stale.entry(), age), stale.tier().label()));
             return true;
         }
 
@@ -576,6 +601,17 @@ public final class ProxyPipeline {
         private void stream(HttpClientResponse upstream, ObjectWriter objectWriter, CacheLock.Fill fill,
                 boolean bodyToClient) {
             boolean[] toClient = {bodyToClient && !clientGone};
+            resp.closeHandler(v -> {
+                clientGone = true;
+                if (toClient[0]) {
+                    toClient[0] = false;
+                    if (objectWriter.isAbandoned()) {
+                        upstream.request().reset();
+                    } else {
+                        upstream.resume(); // keep filling the cache: not tied to this client
+                    }
+                }
+            });
             if (!toClient[0] && !clientGone) {
                 resp.end();
             }
@@ -615,17 +651,6 @@ public final class ProxyPipeline {
                 });
                 if (toClient[0] && !resp.ended()) {
                     resp.end();
-                }
-            });
-            resp.closeHandler(v -> {
-                clientGone = true;
-                if (toClient[0]) {
-                    toClient[0] = false;
-                    if (objectWriter.isAbandoned()) {
-                        upstream.request().reset();
-                    } else {
-                        upstream.resume(); // keep filling the cache: not tied to this client
-                    }
                 }
             });
             upstream.resume();
@@ -694,6 +719,7 @@ public final class ProxyPipeline {
             }
             cacheStatus = entry.toEntry();
             resp.setStatusCode(status)
+                    .putHeader("Date", HttpDate.format(clock.instant()))
                     .putHeader("Content-Type", "text/plain; charset=utf-8")
                     .putHeader("Cache-Control", "no-store")
                     .putHeader("Cache-Status", cacheStatus);
@@ -701,6 +727,11 @@ public final class ProxyPipeline {
                 resp.putHeader("Connection", "close");
             }
             resp.end(message + "\n");
+        }
+
+        /** RFC 9211 §2.5 ttl: freshness left, negative once stale. */
+        private long remaining(CacheEntry e, long age) {
+            return e.policy().lifetimeSeconds() - age;
         }
 
         private CacheStatus entry(boolean hit, CacheStatus.Fwd fwd, int fwdStatus, boolean stored, long ttl,
@@ -711,6 +742,15 @@ public final class ProxyPipeline {
         private CacheStatus entry(boolean hit, CacheStatus.Fwd fwd, int fwdStatus, boolean stored, long ttl,
                 String detail, boolean collapsed) {
             return new CacheStatus(settings.nodeId(), hit, fwd, fwdStatus, stored, collapsed, ttl, detail);
+        }
+
+        /** RFC 9112 §6.3: a request has content only with Transfer-Encoding or a non-zero Content-Length. */
+        private boolean declaresBody() {
+            if (request.has("Transfer-Encoding")) {
+                return true;
+            }
+            String cl = request.first("Content-Length");
+            return cl != null && !cl.trim().equals("0");
         }
 
         private String clientIp() {

@@ -65,6 +65,8 @@ public final class EdgeRuntime {
 
         EdgeMetrics metrics = new EdgeMetrics(registry);
         var cache = config.cache();
+        cache.disk().ifPresent(d -> LOG.warn("cache.disk ({}) is configured but the disk tier is not built yet; "
+                + "running with the memory tier only", d.path()));
         this.memory = new MemoryStorage(cache.memory().maxSize(), cache.memory().maxObjectSize(), clock,
                 Duration.ofHours(1), Runnable::run);
         metrics.bindMemoryTier(memory);
@@ -79,8 +81,8 @@ public final class EdgeRuntime {
             routes.add(Origin.of(o.host(), o.url()));
         }
         this.pipeline = new ProxyPipeline(vertx, clock,
-                new ProxyPipeline.Settings(config.node().id(), config.server().outermost()
-                        && cache.stripSurrogateHeaders(), config.accessLog().enabled()),
+                new ProxyPipeline.Settings(config.node().id(), config.server().outermost(),
+                        cache.stripSurrogateHeaders(), config.accessLog().enabled(), cache.targetedFields()),
                 new OriginRouter(routes), new CacheKeyPolicy(), storagePolicy, memory, lock, origins, metrics);
         this.traffic = new EdgeServer(vertx, config.node().id(), config.server(), pipeline, metrics);
         this.admin = new AdminServer(vertx, registry, ready::get);

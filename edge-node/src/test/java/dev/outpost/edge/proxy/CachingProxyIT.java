@@ -250,6 +250,7 @@ class CachingProxyIT extends EdgeTestBase {
             CacheStatusEntry s = status(r);
             assertTrue(s.hit());
             assertEquals("stale", s.fwd());
+            assertEquals(-5L, s.ttl(), "RFC 9211 §2.5: negative ttl once stale");
         }
         awaitOriginRequests(2);
         Thread.sleep(400); // let any further (wrong) revalidations arrive before counting
@@ -346,6 +347,7 @@ class CachingProxyIT extends EdgeTestBase {
                 .withHeader("CDN-Cache-Control", "max-age=60").withBody("x")));
         RawHttp.Response first = get("/cdn");
         assertEquals("no-store", first.header("Cache-Control"), "Cache-Control passes on to browsers");
+        assertNull(first.header("CDN-Cache-Control"), "CDN-only field ends at the outermost edge");
         assertTrue(status(get("/cdn")).hit());
         assertEquals(1, originHits("/cdn"));
     }
@@ -457,5 +459,34 @@ class CachingProxyIT extends EdgeTestBase {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void rfc9111_4_3_2_clientConditionalOnAMissIsAnswered304AndTheObjectStillStored() throws Exception {
+        origin.stubFor(WireMock.get("/cm").willReturn(aResponse().withHeader("Cache-Control", "max-age=60")
+                .withHeader("ETag", "\"m1\"").withBody("x".repeat(200_000))));
+        RawHttp.Response conditional = get("/cm", "If-None-Match: \"m1\"");
+        assertEquals(304, conditional.status());
+        RawHttp.Response plain = get("/cm");
+        assertEquals(200, plain.status());
+        assertEquals(200_000, plain.body().length);
+        assertTrue(status(plain).hit(), "stored although the client got a 304");
+        assertEquals(1, originHits("/cm"));
+    }
+
+    @Test
+    void bodylessPostIsForwarded() throws Exception {
+        origin.stubFor(post("/p").willReturn(aResponse().withStatus(204)));
+        assertEquals(204, request("POST", "/p").status());
+        assertEquals(204, request("POST", "/p", "Content-Length: 0").status());
+    }
+
+    @Test
+    void generatedErrorsCarryDateAndCacheStatus() throws Exception {
+        origin.stop();
+        RawHttp.Response r = get("/x");
+        assertEquals(502, r.status());
+        assertNotNull(r.header("Date"));
+        assertEquals("origin-unreachable", status(r).detail());
     }
 }
