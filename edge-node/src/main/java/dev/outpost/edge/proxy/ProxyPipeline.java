@@ -370,6 +370,12 @@ public final class ProxyPipeline {
                     boolean freshButRefused = !entry.invalidated() && !entry.policy().noCache()
                             && age < entry.policy().lifetimeSeconds();
                     move(CachePhase.VALIDATE);
+                    if (req.method() == HttpMethod.HEAD) {
+                        // RFC 9111 §4.3.5: forward the HEAD; its response freshens or invalidates the stored GET.
+                        fetch(FetchMode.PASS, null, freshButRefused ? CacheStatus.Fwd.REQUEST : CacheStatus.Fwd.STALE,
+                                null);
+                        return;
+                    }
                     fetch(FetchMode.VALIDATE, stored,
                             freshButRefused ? CacheStatus.Fwd.REQUEST : CacheStatus.Fwd.STALE, null);
                 }
