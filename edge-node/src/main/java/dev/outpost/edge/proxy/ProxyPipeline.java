@@ -716,7 +716,7 @@ public final class ProxyPipeline {
                 return;
             }
             cacheStatus = CacheStatus.append(stored.entry().headers().combined("Cache-Status"), status.toEntry());
-            writer.serve(req, request, stored, age, cacheStatus, via);
+            writer.serve(ctx, req, request, stored, age, cacheStatus, via);
         }
 
         private void respondPlain(int status, String message, CacheStatus entry, boolean close) {

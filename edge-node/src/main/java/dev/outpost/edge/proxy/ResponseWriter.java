@@ -7,6 +7,7 @@ import dev.outpost.edge.http.Fields;
 import dev.outpost.edge.storage.StoredBody;
 import dev.outpost.edge.storage.StoredObject;
 import io.netty.buffer.Unpooled;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -41,8 +42,8 @@ public final class ResponseWriter {
      * Writes the response; completes with the number of body bytes sent. The caller has already
      * decided the object may be reused and passes the Cache-Status value and current age.
      */
-    public Future<Long> serve(HttpServerRequest req, Fields request, StoredObject object, long age, String cacheStatus,
-            String via) {
+    public Future<Long> serve(Context ctx, HttpServerRequest req, Fields request, StoredObject object, long age,
+            String cacheStatus, String via) {
         CacheEntry entry = object.entry();
         HttpServerResponse resp = req.response();
         long length = object.body().length();
@@ -88,16 +89,21 @@ public final class ResponseWriter {
         }
         Promise<Long> done = Promise.promise();
         StoredBody.Reader reader = object.body().open(first, last);
-        pump(reader, resp, done, 0);
+        pump(ctx, reader, resp, done, 0);
         return done.future();
     }
 
-    private void pump(StoredBody.Reader reader, HttpServerResponse resp, Promise<Long> done, long sent) {
+    /**
+     * Writes chunks while the socket accepts them; parks on the drain handler when it does not, and
+     * resumes on the event loop when a chunk comes from another thread (disk reads).
+     */
+    private void pump(Context ctx, StoredBody.Reader reader, HttpServerResponse resp, Promise<Long> done, long sent) {
         long[] total = {sent};
         while (true) {
             java.util.concurrent.CompletableFuture<ByteBuffer> next = reader.next();
             if (!next.isDone()) {
-                next.whenComplete((chunk, err) -> continueAfter(reader, resp, done, total[0], chunk, err));
+                next.whenComplete((chunk, err) -> ctx.runOnContext(
+                        v -> continueAfter(ctx, reader, resp, done, total[0], chunk, err)));
                 return;
             }
             ByteBuffer chunk = next.getNow(null);
@@ -109,15 +115,14 @@ public final class ResponseWriter {
             total[0] += chunk.remaining();
             resp.write(BufferInternal.buffer(Unpooled.wrappedBuffer(chunk)));
             if (resp.writeQueueFull()) {
-                resp.drainHandler(v -> pump(reader, resp, done, total[0]));
+                resp.drainHandler(v -> pump(ctx, reader, resp, done, total[0]));
                 return;
             }
         }
     }
 
-    private void continueAfter(StoredBody.Reader reader, HttpServerResponse resp, Promise<Long> done, long sent,
-            ByteBuffer chunk, Throwable err) {
-        // Called from a storage thread: hop back is done by Vert.x, writes are thread-safe in Vert.x 5.
+    private void continueAfter(Context ctx, StoredBody.Reader reader, HttpServerResponse resp, Promise<Long> done,
+            long sent, ByteBuffer chunk, Throwable err) {
         if (err != null) {
             reader.close();
             resp.reset();
@@ -132,9 +137,9 @@ public final class ResponseWriter {
         resp.write(BufferInternal.buffer(Unpooled.wrappedBuffer(chunk)));
         long total = sent + chunk.remaining();
         if (resp.writeQueueFull()) {
-            resp.drainHandler(v -> pump(reader, resp, done, total));
+            resp.drainHandler(v -> pump(ctx, reader, resp, done, total));
         } else {
-            pump(reader, resp, done, total);
+            pump(ctx, reader, resp, done, total);
         }
     }
 

@@ -1,0 +1,163 @@
+package dev.outpost.edge.storage;
+
+import dev.outpost.edge.cache.CacheEntry;
+import dev.outpost.edge.cache.CacheKey;
+import dev.outpost.edge.storage.memory.MemoryStorage;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Memory in front of a lower tier (ARCHITECTURE §3). Lookups try memory first and go to the lower
+ * tier only on a memory miss; a lower-tier hit that fits the memory tier's object limit is promoted
+ * into memory in the background (the current request is served from the lower tier). Writes go to
+ * both tiers at once; objects above the memory tier's object limit live in the lower tier only.
+ * Updates and removals apply to both.
+ *
+ * <p>A URL whose variants are split across tiers (memory kept one, the lower tier has others) is
+ * answered from memory alone; a missing variant then costs one origin fetch, never a wrong answer.
+ */
+public final class TieredStorage implements CacheStorage {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TieredStorage.class);
+
+    private final MemoryStorage memory;
+    private final CacheStorage lower;
+
+    public TieredStorage(MemoryStorage memory, CacheStorage lower) {
+        this.memory = memory;
+        this.lower = lower;
+    }
+
+    @Override
+    public CompletableFuture<List<StoredObject>> lookup(CacheKey key) {
+        List<StoredObject> hot = memory.lookupNow(key);
+        if (!hot.isEmpty()) {
+            return CompletableFuture.completedFuture(hot);
+        }
+        return lower.lookup(key).thenApply(found -> {
+            for (StoredObject o : found) {
+                if (o.body().length() <= memory.maxObjectSize()) {
+                    promote(o);
+                }
+            }
+            return found;
+        });
+    }
+
+    /** Copies a lower-tier object into memory; failures only cost the promotion. */
+    private void promote(StoredObject o) {
+        long length = o.body().length();
+        ByteArrayOutputStream copy = new ByteArrayOutputStream((int) length);
+        if (length == 0) {
+            memory.put(o.entry(), new byte[0]);
+            return;
+        }
+        StoredBody.Reader reader = o.body().open(0, length - 1);
+        readAll(reader, copy).whenComplete((v, err) -> {
+            reader.close();
+            if (err != null) {
+                LOG.debug("promotion of {} failed: {}", o.entry().key(), err.toString());
+            } else {
+                memory.put(o.entry(), copy.toByteArray());
+            }
+        });
+    }
+
+    private static CompletableFuture<Void> readAll(StoredBody.Reader reader, ByteArrayOutputStream out) {
+        return reader.next().thenCompose(chunk -> {
+            if (chunk == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            ByteBuffer b = chunk.duplicate();
+            byte[] bytes = new byte[b.remaining()];
+            b.get(bytes);
+            out.writeBytes(bytes);
+            return readAll(reader, out);
+        });
+    }
+
+    @Override
+    public ObjectWriter writer(CacheEntry entry) {
+        ObjectWriter hot = memory.writer(entry);
+        ObjectWriter cold = lower.writer(entry);
+        if (hot.isAbandoned()) {
+            return cold;
+        }
+        if (cold.isAbandoned()) {
+            return hot;
+        }
+        return new ObjectWriter() {
+            @Override
+            public void write(ByteBuffer chunk) {
+                if (!hot.isAbandoned()) {
+                    hot.write(chunk.duplicate());
+                }
+                if (!cold.isAbandoned()) {
+                    cold.write(chunk.duplicate());
+                }
+            }
+
+            @Override
+            public CompletableFuture<Boolean> commit() {
+                CompletableFuture<Boolean> a = hot.commit();
+                CompletableFuture<Boolean> b = cold.commit();
+                return a.thenCombine(b, (x, y) -> x || y);
+            }
+
+            @Override
+            public void abort() {
+                hot.abort();
+                cold.abort();
+            }
+
+            @Override
+            public boolean isAbandoned() {
+                return hot.isAbandoned() && cold.isAbandoned();
+            }
+        };
+    }
+
+    @Override
+    public CompletableFuture<Boolean> updateEntry(CacheEntry entry) {
+        return memory.updateEntry(entry).thenCombine(lower.updateEntry(entry), (a, b) -> a || b);
+    }
+
+    @Override
+    public CompletableFuture<Integer> remove(CacheKey key) {
+        return memory.remove(key).thenCombine(lower.remove(key), Math::max);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> removeVariant(CacheKey key, String variantKey) {
+        return memory.removeVariant(key, variantKey).thenCombine(lower.removeVariant(key, variantKey), (a, b) -> a || b);
+    }
+
+    /** Objects in the lower tier, which holds everything memory holds and more. */
+    @Override
+    public long entryCount() {
+        return lower.entryCount();
+    }
+
+    @Override
+    public long byteSize() {
+        return lower.byteSize();
+    }
+
+    public MemoryStorage memory() {
+        return memory;
+    }
+
+    public CacheStorage lower() {
+        return lower;
+    }
+
+    @Override
+    public void close() {
+        memory.close();
+        lower.close();
+    }
+}
