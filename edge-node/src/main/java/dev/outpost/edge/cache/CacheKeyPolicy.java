@@ -33,6 +33,9 @@ public final class CacheKeyPolicy {
     }
 
     public static String normaliseHost(String scheme, String host) {
+        if (isPlainLowerCaseHost(host)) {
+            return host; // the common case: nothing to normalise, no allocation
+        }
         String h = host.toLowerCase(Locale.ROOT).trim();
         int at = h.lastIndexOf('@');
         if (at >= 0) {
@@ -52,6 +55,20 @@ public final class CacheKeyPolicy {
             return h;
         }
         return h + ":" + port;
+    }
+
+    private static boolean isPlainLowerCaseHost(String host) {
+        int n = host.length();
+        if (n == 0 || host.charAt(n - 1) == '.') {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = host.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static String normaliseTarget(String pathAndQuery) {

@@ -1,10 +1,7 @@
 package dev.outpost.edge.http;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import org.greenbytes.http.sfv.Item;
-import org.greenbytes.http.sfv.Parameters;
 import org.greenbytes.http.sfv.StringItem;
 import org.greenbytes.http.sfv.TokenItem;
 
@@ -54,29 +51,47 @@ public record CacheStatus(
 
     /** This entry as an SF List member (no leading or trailing comma). */
     public String toEntry() {
-        Map<String, Object> params = new LinkedHashMap<>();
+        // Hand-serialised (this runs on every response); names and details go through the library once
+        // and are memoised, so the output is exactly the RFC 8941 serialisation.
+        StringBuilder out = new StringBuilder(64).append(bareItem(cacheName == null ? "" : cacheName));
         if (hit) {
-            params.put("hit", Boolean.TRUE);
+            out.append(";hit");
         }
         if (fwd != null) {
-            params.put("fwd", TokenItem.valueOf(fwd.token()));
+            out.append(";fwd=").append(fwd.token());
         }
         if (fwdStatus != NO_STATUS) {
-            params.put("fwd-status", (long) fwdStatus);
+            out.append(";fwd-status=").append(fwdStatus);
         }
         if (ttl != NO_TTL) {
-            params.put("ttl", Math.max(-SF_INTEGER_MAX, Math.min(SF_INTEGER_MAX, ttl)));
+            out.append(";ttl=").append(Math.max(-SF_INTEGER_MAX, Math.min(SF_INTEGER_MAX, ttl)));
         }
         if (stored) {
-            params.put("stored", Boolean.TRUE);
+            out.append(";stored");
         }
         if (collapsed) {
-            params.put("collapsed", Boolean.TRUE);
+            out.append(";collapsed");
         }
         if (detail != null) {
-            params.put("detail", tokenOrString(detail));
+            out.append(";detail=").append(bareItem(detail));
         }
-        return tokenOrString(cacheName == null ? "" : cacheName).withParams(Parameters.valueOf(params)).serialize();
+        return out.toString();
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<String, String> SERIALISED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The serialised Token or String for {@code s}, memoised for the few names and details in use. */
+    private static String bareItem(String s) {
+        String known = SERIALISED.get(s);
+        if (known != null) {
+            return known;
+        }
+        String serialised = tokenOrString(s).serialize();
+        if (SERIALISED.size() < 1024) {
+            SERIALISED.put(s, serialised);
+        }
+        return serialised;
     }
 
     /** The largest RFC 8941 Integer (15 digits). */

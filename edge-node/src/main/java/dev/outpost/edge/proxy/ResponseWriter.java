@@ -7,6 +7,7 @@ import dev.outpost.edge.http.Fields;
 import dev.outpost.edge.storage.StoredBody;
 import dev.outpost.edge.storage.StoredObject;
 import io.netty.buffer.Unpooled;
+import io.netty.util.AsciiString;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -49,16 +50,17 @@ public final class ResponseWriter {
         long length = object.body().length();
         boolean head = req.method() == HttpMethod.HEAD;
 
+        PreparedHead prepared = prepared(entry, via);
         if (entry.status() == 200 && Conditional.notModified(request, entry.headers())) {
             resp.setStatusCode(304);
-            copyHeaders(entry, resp.headers(), NOT_MODIFIED_FIELDS);
-            finishHeaders(resp.headers(), age, cacheStatus, via);
+            prepared.notModified.addTo(resp.headers());
+            finishHeaders(resp.headers(), prepared, age, cacheStatus);
             return resp.end().map(0L);
         }
 
         resp.setStatusCode(entry.status());
-        copyHeaders(entry, resp.headers(), null);
-        finishHeaders(resp.headers(), age, cacheStatus, via);
+        prepared.full.addTo(resp.headers());
+        finishHeaders(resp.headers(), prepared, age, cacheStatus);
 
         long first = 0;
         long last = length - 1;
@@ -143,23 +145,73 @@ public final class ResponseWriter {
         }
     }
 
-    private void copyHeaders(CacheEntry entry, MultiMap out, Set<String> only) {
-        entry.headers().forEach((n, v) -> {
-            String lower = n.toLowerCase(Locale.ROOT);
-            if (neverSent.contains(lower) || lower.equals("age") || lower.equals("content-length")
-                    || lower.equals("cache-status")) {
-                return;
-            }
-            if (only == null || only.contains(lower)) {
-                out.add(n, v);
-            }
-        });
+    /**
+     * The stored fields to send, filtered and converted to pre-hashed ASCII strings once per stored
+     * entry instead of on every hit (entries are immutable; a new entry after a 304 gets its own).
+     */
+    private PreparedHead prepared(CacheEntry entry, String via) {
+        return preparedHeads.get(entry, e -> new PreparedHead(e, neverSent, via));
     }
 
-    private static void finishHeaders(MultiMap out, long age, String cacheStatus, String via) {
-        out.set("Age", Long.toString(age));
-        out.set("Cache-Status", cacheStatus);
-        String existing = out.get("Via");
-        out.set("Via", existing == null ? via : existing + ", " + via);
+    private final com.github.benmanes.caffeine.cache.Cache<CacheEntry, PreparedHead> preparedHeads =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+                    .weakKeys() // identity, and gone with the entry
+                    .maximumSize(200_000)
+                    .executor(Runnable::run)
+                    .build();
+
+    private static final AsciiString AGE = AsciiString.cached("Age");
+    private static final AsciiString CACHE_STATUS = AsciiString.cached("Cache-Status");
+    private static final AsciiString VIA = AsciiString.cached("Via");
+
+    private static void finishHeaders(MultiMap out, PreparedHead prepared, long age, String cacheStatus) {
+        out.set(AGE, Long.toString(age));
+        out.set(CACHE_STATUS, cacheStatus);
+        out.set(VIA, prepared.via);
+    }
+
+    /** Header lines ready to add: names and values as AsciiStrings (hash computed once). */
+    private record Lines(AsciiString[] names, AsciiString[] values) {
+        void addTo(MultiMap out) {
+            for (int i = 0; i < names.length; i++) {
+                out.add(names[i], values[i]);
+            }
+        }
+    }
+
+    private static final class PreparedHead {
+        final Lines full;
+        final Lines notModified;
+        final AsciiString via;
+
+        PreparedHead(CacheEntry entry, Set<String> neverSent, String ourVia) {
+            java.util.List<AsciiString> names = new java.util.ArrayList<>();
+            java.util.List<AsciiString> values = new java.util.ArrayList<>();
+            java.util.List<AsciiString> nmNames = new java.util.ArrayList<>();
+            java.util.List<AsciiString> nmValues = new java.util.ArrayList<>();
+            StringBuilder upstreamVia = new StringBuilder();
+            entry.headers().forEach((n, v) -> {
+                String lower = n.toLowerCase(Locale.ROOT);
+                if (lower.equals("via")) {
+                    upstreamVia.append(upstreamVia.length() == 0 ? "" : ", ").append(v);
+                    return;
+                }
+                if (neverSent.contains(lower) || lower.equals("age") || lower.equals("content-length")
+                        || lower.equals("cache-status")) {
+                    return;
+                }
+                AsciiString name = new AsciiString(n);
+                AsciiString value = new AsciiString(v);
+                names.add(name);
+                values.add(value);
+                if (NOT_MODIFIED_FIELDS.contains(lower)) {
+                    nmNames.add(name);
+                    nmValues.add(value);
+                }
+            });
+            this.full = new Lines(names.toArray(new AsciiString[0]), values.toArray(new AsciiString[0]));
+            this.notModified = new Lines(nmNames.toArray(new AsciiString[0]), nmValues.toArray(new AsciiString[0]));
+            this.via = new AsciiString(upstreamVia.length() == 0 ? ourVia : upstreamVia + ", " + ourVia);
+        }
     }
 }
