@@ -68,6 +68,17 @@ public record CacheEntry(
                 policy, bodyLength, true);
     }
 
+    /**
+     * True when {@code other} describes the same stored representation (same ETag and Last-Modified):
+     * storage only applies a metadata update to the body it was computed for, never to a newer body
+     * stored in the meantime.
+     */
+    public boolean sameRepresentationAs(CacheEntry other) {
+        return java.util.Objects.equals(headers.first("ETag"), other.headers.first("ETag"))
+                && java.util.Objects.equals(headers.first("Last-Modified"), other.headers.first("Last-Modified"))
+                && bodyLength == other.bodyLength;
+    }
+
     /** Approximate bytes this metadata takes, for size accounting. */
     public long metadataBytes() {
         return 200 + headers.byteSize() + key.asString().length() + variantKey.length();

@@ -35,7 +35,7 @@ public enum CachePhase {
         BYPASS.next = EnumSet.of(FETCH, RESPOND, DONE);
         LOOKUP.next = EnumSet.of(HIT, VALIDATE, MISS, RESPOND, DONE);
         HIT.next = EnumSet.of(RESPOND, DONE);
-        VALIDATE.next = EnumSet.of(FETCH, RESPOND, DONE);
+        VALIDATE.next = EnumSet.of(LOOKUP, FETCH, RESPOND, DONE);
         MISS.next = EnumSet.of(LOOKUP, FETCH, RESPOND, DONE);
         FETCH.next = EnumSet.of(FETCH, RESPOND, DONE);
         RESPOND.next = EnumSet.of(DONE);

@@ -6,6 +6,7 @@ import dev.outpost.edge.http.Fields;
 import dev.outpost.edge.http.Freshness;
 import dev.outpost.edge.http.HeaderFields;
 import dev.outpost.edge.http.HopByHop;
+import dev.outpost.edge.http.HttpDate;
 import dev.outpost.edge.http.NoCacheReason;
 import dev.outpost.edge.http.ResponseControl;
 import dev.outpost.edge.http.Reuse;
@@ -60,6 +61,10 @@ public final class StoragePolicy {
                 stored.add(n, v);
             }
         });
+        if (!response.has("Date")) {
+            // RFC 9110 §6.6.1: a recipient caching a response without Date adds the time it received it.
+            stored.add("Date", HttpDate.format(responseTime));
+        }
         HeaderFields headers = stored.build();
         long lifetime = Freshness.lifetimeSeconds(status, headers, control, heuristic, responseTime);
         long initialAge = Freshness.correctedInitialAge(headers, requestTime, responseTime);
@@ -69,15 +74,46 @@ public final class StoragePolicy {
     }
 
     /**
-     * §4.3.4: the stored entry freshened by a 304 (or §4.3.5 a HEAD 200) received at
-     * {@code responseTime}: headers merged, lifetime and age recomputed, a soft-purge mark cleared.
+     * The result of freshening: what this client gets (the merged response, including fields meant
+     * for it alone such as Set-Cookie) and what is stored ({@code null}: the merged response may not
+     * be stored any more, e.g. the 304 said {@code no-store} or {@code private}; drop the variant).
      */
-    public CacheEntry freshen(CacheEntry stored, Fields update, Instant requestTime, Instant responseTime) {
-        HeaderFields headers = Conditional.freshen(stored.headers(), update);
-        ResponseControl control = control(headers);
-        long lifetime = Freshness.lifetimeSeconds(stored.status(), headers, control, heuristic, responseTime);
-        long initialAge = Freshness.correctedInitialAge(headers, requestTime, responseTime);
-        return stored.withHeadersAndPolicy(headers, requestTime, responseTime, initialAge,
+    public record Freshened(CacheEntry forClient, CacheEntry toStore) {
+    }
+
+    /**
+     * §4.3.4: the stored entry freshened by a 304 (or §4.3.5 a HEAD 200) received at
+     * {@code responseTime}: headers merged (the update's hop-by-hop fields ignored, a missing Date
+     * taken as the receive time), lifetime and age recomputed, a soft-purge mark cleared; then the
+     * storing rules of §3 are applied to the merged response again, and the fields that are never
+     * stored (Set-Cookie, private="..", no-cache="..") are left out of the stored copy.
+     */
+    public Freshened freshen(CacheEntry stored, Fields update, String requestMethod, Fields request,
+            Instant requestTime, Instant responseTime) {
+        Set<String> hop = HopByHop.namesToRemove(update);
+        HeaderFields.Builder cleanUpdate = HeaderFields.builder();
+        update.forEach((n, v) -> {
+            if (!hop.contains(n.toLowerCase(java.util.Locale.ROOT))) {
+                cleanUpdate.add(n, v);
+            }
+        });
+        if (!update.has("Date")) {
+            cleanUpdate.add("Date", HttpDate.format(responseTime));
+        }
+        HeaderFields merged = Conditional.freshen(stored.headers(), cleanUpdate.build());
+        ResponseControl control = control(merged);
+        long lifetime = Freshness.lifetimeSeconds(stored.status(), merged, control, heuristic, responseTime);
+        long initialAge = Freshness.correctedInitialAge(merged, requestTime, responseTime);
+        CacheEntry forClient = stored.withHeadersAndPolicy(merged, requestTime, responseTime, initialAge,
                 Reuse.Policy.of(control, lifetime));
+        if (Cacheability.checkResponse(requestMethod, request, stored.status(), merged, control) != null) {
+            return new Freshened(forClient, null);
+        }
+        Set<String> strip = new HashSet<>(Cacheability.fieldsToStrip(control));
+        strip.add("set-cookie");
+        strip.add("set-cookie2");
+        HeaderFields kept = HeaderFields.copyOf(merged).without(strip);
+        return new Freshened(forClient, stored.withHeadersAndPolicy(kept, requestTime, responseTime, initialAge,
+                Reuse.Policy.of(control, lifetime)));
     }
 }

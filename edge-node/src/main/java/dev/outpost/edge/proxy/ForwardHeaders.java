@@ -16,6 +16,9 @@ import java.util.Set;
 public final class ForwardHeaders {
 
     /** Precondition and range fields removed when a miss is fetched to be stored whole. */
+    /** Request fields an edge consumes itself. */
+    private static final Set<String> CONSUMED = Set.of("expect");
+
     public static final Set<String> CLIENT_CONDITIONALS = Set.of("if-none-match", "if-modified-since", "if-match",
             "if-unmodified-since", "if-range", "range");
 
@@ -28,12 +31,14 @@ public final class ForwardHeaders {
         MultiMap out = MultiMap.caseInsensitiveMultiMap();
         client.forEach((name, value) -> {
             String lower = name.toLowerCase(Locale.ROOT);
-            if (drop.contains(lower) || HopByHop.UNTRUSTED_REQUEST.contains(lower)
+            if (drop.contains(lower) || HopByHop.UNTRUSTED_REQUEST.contains(lower) || CONSUMED.contains(lower)
                     || (dropConditionals && CLIENT_CONDITIONALS.contains(lower))) {
                 return;
             }
             out.add(name, value);
         });
+        // RFC 9112 §3.2.2: the target's authority replaces whatever Host the client sent.
+        out.set("Host", host);
         out.set("X-Forwarded-For", clientIp);
         out.set("X-Forwarded-Proto", scheme);
         out.set("X-Forwarded-Host", host);

@@ -169,8 +169,23 @@ public final class ProxyPipeline {
         private final Context ctx;
         private final long startNanos = System.nanoTime();
         private CachePhase phase = CachePhase.RECEIVED;
+        /** The client's header fields: request directives and preconditions are read here. */
         private Fields request;
+        /**
+         * The fields as the origin will see them (Connection-nominated and untrusted fields removed,
+         * forwarding fields set by us): Vary selection and storability are judged on these, since the
+         * origin's answer depends on them and not on what it never saw.
+         */
+        private Fields forwarded;
         private CacheControl directives;
+        /** The collapsed fetch this exchange leads, released at the latest when the exchange ends. */
+        private CacheLock.Fill heldFill;
+        /** Set when this request waited on another's fetch: what that fetch was for (RFC 9211 collapsed). */
+        private CacheStatus.Fwd collapsedFwd;
+        /** Forward the client's Range and preconditions: the answer will not be stored whole anyway. */
+        private boolean keepClientPreconditions;
+        /** The client's request body may still be unread (the origin never took it). */
+        private boolean unreadBody;
         private CacheKey key;
         private Origin origin;
         private String scheme;
@@ -192,6 +207,34 @@ public final class ProxyPipeline {
             phase = phase.moveTo(next);
         }
 
+        /** Leads a collapsed fetch: remembered so that every path, including failures, releases it. */
+        private CacheLock.Fill lead(CacheLock.Fill fill) {
+            heldFill = fill;
+            return fill;
+        }
+
+        private void release(CacheLock.Fill fill, CacheLock.Outcome outcome) {
+            if (fill != null) {
+                fill.release(outcome);
+            }
+        }
+
+        /** Last resort for a bug on a callback: release the lock, answer 502 if nothing was sent, log it. */
+        private void failed(Throwable bug, HttpClientResponse upstream) {
+            LOG.error("request for {} failed in phase {}", key, phase, bug);
+            release(heldFill, CacheLock.Outcome.FAILED);
+            if (upstream != null) {
+                upstream.request().reset();
+            }
+            if (resp.headWritten()) {
+                resp.reset();
+            } else if (!clientGone) {
+                outcome = Outcome.ERROR;
+                respondPlain(502, "internal error", entry(false, null, CacheStatus.NO_STATUS, false,
+                        CacheStatus.NO_TTL, "edge-error"), true);
+            }
+        }
+
         void start() {
             req.pause();
             resp.closeHandler(v -> clientGone = true);
@@ -200,6 +243,8 @@ public final class ProxyPipeline {
                 return;
             }
             request = new MultiMapFields(req.headers());
+            forwarded = new MultiMapFields(ForwardHeaders.upstreamRequest(request, clientIp(), forwardedProto(),
+                    hostHeader, via, false));
             directives = CacheControl.ofRequest(request);
             String method = req.method().name();
             if (!method.equals("GET") && !method.equals("HEAD")) {
@@ -211,6 +256,17 @@ public final class ProxyPipeline {
             req.handler(b -> { });
             req.resume();
             NoCacheReason reason = Cacheability.checkRequest(method, request, directives);
+            if (reason != null || request.has("Authorization")) {
+                if (directives.onlyIfCached()) {
+                    // RFC 9111 §5.2.1.7: the cache may not be used, and the client forbids the origin.
+                    move(CachePhase.RESPOND);
+                    outcome = Outcome.ERROR;
+                    respondPlain(504, "only-if-cached: this request cannot be answered from the cache",
+                            entry(false, null, CacheStatus.NO_STATUS, false, CacheStatus.NO_TTL, "only-if-cached"),
+                            false);
+                    return;
+                }
+            }
             if (reason != null) {
                 bypass(CacheStatus.Fwd.BYPASS, FetchMode.PASS);
                 return;
@@ -256,6 +312,10 @@ public final class ProxyPipeline {
                 reject(400, "missing Host header");
                 return false;
             }
+            if (io.vertx.core.net.HostAndPort.parseAuthority(host, -1) == null) {
+                reject(400, "malformed Host: " + host.replaceAll("[^\\x21-\\x7e]", "?"));
+                return false;
+            }
             List<String> hosts = req.headers().getAll("Host");
             if (hosts.size() > 1) {
                 reject(400, "more than one Host header");
@@ -288,8 +348,8 @@ public final class ProxyPipeline {
             outcome = Outcome.ERROR;
             req.resume();
             move(CachePhase.RESPOND);
-            respondPlain(status, message, entry(false, CacheStatus.Fwd.BYPASS, CacheStatus.NO_STATUS, false,
-                    CacheStatus.NO_TTL, null), true);
+            respondPlain(status, message, entry(false, null, CacheStatus.NO_STATUS, false,
+                    CacheStatus.NO_TTL, "rejected"), true);
         }
 
         // ---------------------------------------------------------------- lookup
@@ -318,7 +378,7 @@ public final class ProxyPipeline {
                 if (names.isEmpty()) {
                     return o;
                 }
-                if (!Vary.isStar(names) && Vary.variantKey(request, names).equals(o.entry().variantKey())) {
+                if (!Vary.isStar(names) && Vary.variantKey(forwarded, names).equals(o.entry().variantKey())) {
                     return o;
                 }
             }
@@ -335,9 +395,9 @@ public final class ProxyPipeline {
                 case FRESH -> {
                     move(CachePhase.HIT);
                     outcome = Outcome.HIT;
-                    if (round > 0) {
-                        serveStored(stored, age, entry(false, CacheStatus.Fwd.URI_MISS, entry.status(), false,
-                                Reuse.ttl(entry.policy(), age), stored.tier().label(), true));
+                    if (collapsedFwd != null) {
+                        serveStored(stored, age, entry(false, collapsedFwd, entry.status(), false,
+                                Reuse.ttl(entry.policy(), age), stored.tier().label()));
                     } else {
                         serveStored(stored, age, entry(true, null, CacheStatus.NO_STATUS, false,
                                 Reuse.ttl(entry.policy(), age), stored.tier().label()));
@@ -356,14 +416,15 @@ public final class ProxyPipeline {
                     metrics.staleServed();
                     serveStored(stored, age, entry(true, CacheStatus.Fwd.STALE, CacheStatus.NO_STATUS, false,
                             remaining(entry, age), stored.tier().label()));
-                    revalidateInBackground(stored, request, clientIp(), scheme, hostHeader, origin, pathAndQuery);
+                    revalidateInBackground(stored, forwarded, clientIp(), forwardedProto(), hostHeader, origin,
+                            pathAndQuery);
                 }
                 case MUST_VALIDATE -> {
                     if (directives.onlyIfCached()) {
                         move(CachePhase.RESPOND);
                         outcome = Outcome.ERROR;
                         respondPlain(504, "only-if-cached: no fresh stored response",
-                                entry(false, CacheStatus.Fwd.REQUEST, CacheStatus.NO_STATUS, false, CacheStatus.NO_TTL,
+                                entry(false, null, CacheStatus.NO_STATUS, false, CacheStatus.NO_TTL,
                                         "only-if-cached"), false);
                         return;
                     }
@@ -376,8 +437,10 @@ public final class ProxyPipeline {
                                 null);
                         return;
                     }
-                    fetch(FetchMode.VALIDATE, stored,
-                            freshButRefused ? CacheStatus.Fwd.REQUEST : CacheStatus.Fwd.STALE, null);
+                    CacheStatus.Fwd fwd = freshButRefused ? CacheStatus.Fwd.REQUEST : CacheStatus.Fwd.STALE;
+                    // Concurrent validations of one key collapse like misses do.
+                    collapse(fwd, round, fill -> fetch(FetchMode.VALIDATE, stored, fwd, fill),
+                            () -> fetch(FetchMode.VALIDATE, stored, fwd, null));
                 }
                 default -> throw new IllegalStateException("unknown verdict " + verdict);
             }
@@ -391,38 +454,51 @@ public final class ProxyPipeline {
                 move(CachePhase.RESPOND);
                 outcome = Outcome.ERROR;
                 respondPlain(504, "only-if-cached: nothing stored for this request",
-                        entry(false, fwd, CacheStatus.NO_STATUS, false, CacheStatus.NO_TTL, "only-if-cached"), false);
+                        entry(false, null, CacheStatus.NO_STATUS, false, CacheStatus.NO_TTL, "only-if-cached"), false);
                 return;
             }
             if (req.method() == HttpMethod.HEAD) {
                 fetch(FetchMode.PASS, null, fwd, null);
                 return;
             }
+            collapse(fwd, round, fill -> fetch(FetchMode.MISS, null, fwd, fill), () -> {
+                keepClientPreconditions = true;
+                fetch(FetchMode.MISS, null, fwd, null);
+            });
+        }
+
+        /**
+         * Leads the one origin fetch for this key, or waits for the leader and looks up again. A key
+         * known to be uncacheable, a third round, a timed-out wait or a leader that could not store
+         * all lead to {@code alone}: this request fetches for itself.
+         */
+        private void collapse(CacheStatus.Fwd fwd, int round, java.util.function.Consumer<CacheLock.Fill> leader,
+                Runnable alone) {
             String lockKey = key.asString();
             if (round >= 2 || lock.isMarkedUncacheable(lockKey)) {
-                fetch(FetchMode.MISS, null, fwd, null);
+                alone.run();
                 return;
             }
             CacheLock.Ticket ticket = lock.acquire(lockKey);
             if (ticket instanceof CacheLock.Fill fill) {
-                fetch(FetchMode.MISS, null, fwd, fill);
+                leader.accept(lead(fill));
                 return;
             }
             metrics.collapsedWait();
+            collapsedFwd = fwd;
             CacheLock.Wait wait = (CacheLock.Wait) ticket;
             onContext(wait.outcome(), ctx).onComplete(ar -> {
                 if (clientGone) {
-                    move(CachePhase.DONE);
-                    return;
+                    return; // nobody to answer; nothing was started
                 }
                 if (ar.failed()) {
                     metrics.collapseTimeout();
-                    fetch(FetchMode.MISS, null, fwd, null);
+                    alone.run();
                 } else if (ar.result() == CacheLock.Outcome.STORED) {
                     move(CachePhase.LOOKUP);
                     lookup(round + 1);
                 } else {
-                    fetch(FetchMode.MISS, null, fwd, null);
+                    alone.run();
                 }
             });
         }
@@ -439,8 +515,9 @@ public final class ProxyPipeline {
             move(CachePhase.FETCH);
             boolean get = req.method() == HttpMethod.GET;
             boolean storing = mode == FetchMode.MISS || mode == FetchMode.VALIDATE;
-            MultiMap headers = ForwardHeaders.upstreamRequest(request, clientIp(), scheme, hostHeader, via,
-                    storing && get || mode == FetchMode.VALIDATE);
+            boolean dropPreconditions = mode == FetchMode.VALIDATE || (storing && get && !keepClientPreconditions);
+            MultiMap headers = ForwardHeaders.upstreamRequest(request, clientIp(), forwardedProto(), hostHeader, via,
+                    dropPreconditions);
             HttpMethod upstreamMethod = mode == FetchMode.VALIDATE ? HttpMethod.GET : req.method();
             if (mode == FetchMode.VALIDATE) {
                 Conditional.validatorsFor(stale.entry().headers()).forEach(headers::set);
@@ -452,15 +529,23 @@ public final class ProxyPipeline {
                 if (!getOrHead) {
                     req.resume(); // nothing to read but the end of the request
                 }
+            } else if ("100-continue".equalsIgnoreCase(request.first("Expect"))) {
+                resp.writeContinue(); // RFC 9110 §10.1.1: we want the body; the origin never sees Expect
             }
+            unreadBody = hasBody;
             Instant requestTime = clock.instant();
             long sentAt = System.nanoTime();
             origins.send(origin, upstreamMethod, pathAndQuery, headers, hasBody ? req : null).onComplete(ar -> {
                 metrics.originLatency().record(System.nanoTime() - sentAt, TimeUnit.NANOSECONDS);
                 if (ar.failed()) {
                     originFailed(ar.cause(), stale, fwd, fill);
-                } else {
+                    return;
+                }
+                unreadBody = false;
+                try {
                     originResponded(ar.result(), mode, stale, fwd, fill, requestTime, upstreamMethod);
+                } catch (RuntimeException bug) {
+                    failed(bug, ar.result());
                 }
             });
         }
@@ -472,11 +557,14 @@ public final class ProxyPipeline {
             }
             boolean timeout = OriginClient.isTimeout(cause);
             if (clientGone) {
-                move(CachePhase.DONE);
                 return;
             }
-            if (stale != null && staleIfError(stale)) {
-                return;
+            if (stale != null) {
+                long age = stale.entry().currentAge(clock.instant());
+                if (staleIfErrorAllows(stale, age)) {
+                    serveStaleOnError(stale, age);
+                    return;
+                }
             }
             LOG.debug("origin {}:{} failed for {}: {}", origin.address(), origin.port(), key, cause.toString());
             move(CachePhase.RESPOND);
@@ -487,21 +575,25 @@ public final class ProxyPipeline {
             }
             respondPlain(timeout ? 504 : 502, timeout ? "origin timed out" : "origin unreachable",
                     entry(false, fwd, CacheStatus.NO_STATUS, false, CacheStatus.NO_TTL,
-                            timeout ? "origin-timeout" : "origin-unreachable"), false);
+                            timeout ? "origin-timeout" : "origin-unreachable"), unreadBody);
         }
 
-        /** RFC 5861 §4: serve the stale response instead of an error when its window allows. */
-        private boolean staleIfError(StoredObject stale) {
-            long age = stale.entry().currentAge(clock.instant());
-            if (!Reuse.staleIfErrorAllows(stale.entry().policy(), directives, age)) {
-                return false;
-            }
+        /**
+         * RFC 5861 §4: may the stale response stand in for an error? An invalidated (soft-purged)
+         * entry counts as stale however young it is.
+         */
+        private boolean staleIfErrorAllows(StoredObject stale, long age) {
+            CacheEntry e = stale.entry();
+            long effectiveAge = e.invalidated() ? Math.max(age, e.policy().lifetimeSeconds()) : age;
+            return Reuse.staleIfErrorAllows(e.policy(), directives, effectiveAge);
+        }
+
+        private void serveStaleOnError(StoredObject stale, long age) {
             move(CachePhase.RESPOND);
             outcome = Outcome.STALE;
             metrics.staleServed();
             serveStoredNow(stale, age, entry(true, CacheStatus.Fwd.STALE, originStatus, false,
                     remaining(stale.entry(), age), stale.tier().label()));
-            return true;
         }
 
         private void originResponded(HttpClientResponse upstream, FetchMode mode, StoredObject stale,
@@ -514,14 +606,19 @@ public final class ProxyPipeline {
             if (mode == FetchMode.VALIDATE && status == 304) {
                 discard(upstream);
                 if (Conditional.notModifiedApplies(stale.entry().headers(), upstreamFields)) {
-                    CacheEntry fresher = storagePolicy.freshen(stale.entry(), upstreamFields, requestTime,
-                            responseTime);
-                    storage.updateEntry(fresher);
+                    StoragePolicy.Freshened fresher = storagePolicy.freshen(stale.entry(), upstreamFields, "GET",
+                            forwarded, requestTime, responseTime);
+                    boolean kept = fresher.toStore() != null;
+                    CompletableFuture<?> written = kept ? storage.updateEntry(fresher.toStore())
+                            : storage.removeVariant(key, stale.entry().variantKey());
+                    written.whenComplete((x, err) -> release(fill, kept ? CacheLock.Outcome.STORED
+                            : CacheLock.Outcome.FAILED));
                     outcome = Outcome.REVALIDATED;
-                    long age = fresher.currentAge(clock.instant());
+                    CacheEntry forClient = fresher.forClient();
+                    long age = forClient.currentAge(clock.instant());
                     move(CachePhase.RESPOND);
-                    serveStoredNow(new StoredObject(fresher, stale.body(), stale.tier()), age,
-                            entry(false, fwd, 304, false, Reuse.ttl(fresher.policy(), age), null));
+                    serveStoredNow(new StoredObject(forClient, stale.body(), stale.tier()), age,
+                            entry(false, fwd, 304, kept, Reuse.ttl(forClient.policy(), age), null));
                     return;
                 }
                 // The 304 is for another representation: drop ours and fetch in full.
@@ -529,18 +626,19 @@ public final class ProxyPipeline {
                 fetch(FetchMode.MISS, null, fwd, fill);
                 return;
             }
-            if (stale != null && status >= 500 && status <= 504 && status != 501) {
-                if (!clientGone && Reuse.staleIfErrorAllows(stale.entry().policy(), directives,
-                        stale.entry().currentAge(clock.instant()))) {
+            if (stale != null && status >= 500 && status <= 504 && status != 501 && !clientGone) {
+                long age = stale.entry().currentAge(clock.instant());
+                if (staleIfErrorAllows(stale, age)) {
                     discard(upstream);
-                    staleIfError(stale);
+                    release(fill, CacheLock.Outcome.FAILED);
+                    serveStaleOnError(stale, age);
                     return;
                 }
             }
 
             boolean mayStore = (mode != FetchMode.PASS) && upstreamMethod == HttpMethod.GET;
             StoragePolicy.Decision decision = mayStore
-                    ? storagePolicy.decide(key, "GET", request, status, upstreamFields, requestTime, responseTime,
+                    ? storagePolicy.decide(key, "GET", forwarded, status, upstreamFields, requestTime, responseTime,
                             contentLength(upstreamFields))
                     : null;
             ObjectWriter objectWriter = ObjectWriter.DISCARD;
@@ -548,8 +646,11 @@ public final class ProxyPipeline {
                 objectWriter = storage.writer(decision.entry());
             }
             boolean storingBody = !objectWriter.isAbandoned();
-            if (fill != null && !storingBody) {
-                fill.release(CacheLock.Outcome.NOT_STORED);
+            if (!storingBody) {
+                // A refusal by policy is remembered (hit-for-miss); a server error or a pass is not:
+                // the next response may well be storable, and its misses should collapse again.
+                boolean policyRefusal = decision != null && status < 500;
+                release(fill, policyRefusal ? CacheLock.Outcome.NOT_STORED : CacheLock.Outcome.FAILED);
             }
             if (storingBody) {
                 lock.clearUncacheable(key.asString());
@@ -560,16 +661,12 @@ public final class ProxyPipeline {
             if (!SAFE_METHODS.contains(req.method().name()) && status < 400) {
                 invalidate(upstreamFields);
             }
-            if (req.method() == HttpMethod.HEAD && status == 200) {
+            if (req.method() == HttpMethod.HEAD && status == 200 && outcome != Outcome.BYPASS) {
                 freshenWithHead(upstreamFields, requestTime, responseTime);
             }
 
             if (clientGone && !storingBody) {
                 upstream.request().reset();
-                if (fill != null) {
-                    fill.release(CacheLock.Outcome.FAILED);
-                }
-                move(CachePhase.DONE);
                 return;
             }
             move(CachePhase.RESPOND);
@@ -581,7 +678,7 @@ public final class ProxyPipeline {
             }
             MultiMap out = ForwardHeaders.downstreamResponse(upstreamFields, neverSent, via);
             out.remove("Cache-Status");
-            cacheStatus = CacheStatus.append(upstream.headers().get("Cache-Status"),
+            cacheStatus = CacheStatus.append(upstreamFields.combined("Cache-Status"),
                     entry(false, fwd, status, storingBody, storingBody
                             ? decision.entry().policy().lifetimeSeconds() - decision.entry().initialAge()
                             : CacheStatus.NO_TTL, null).toEntry());
@@ -697,7 +794,13 @@ public final class ProxyPipeline {
                     return;
                 }
                 if (Conditional.headResponseMatches(match.entry().headers(), head)) {
-                    storage.updateEntry(storagePolicy.freshen(match.entry(), head, requestTime, responseTime));
+                    StoragePolicy.Freshened f = storagePolicy.freshen(match.entry(), head, "GET", forwarded,
+                            requestTime, responseTime);
+                    if (f.toStore() != null) {
+                        storage.updateEntry(f.toStore());
+                    } else {
+                        storage.removeVariant(key, match.entry().variantKey());
+                    }
                 } else {
                     storage.updateEntry(match.entry().asInvalidated());
                 }
@@ -742,7 +845,7 @@ public final class ProxyPipeline {
 
         private CacheStatus entry(boolean hit, CacheStatus.Fwd fwd, int fwdStatus, boolean stored, long ttl,
                 String detail) {
-            return entry(hit, fwd, fwdStatus, stored, ttl, detail, false);
+            return entry(hit, fwd, fwdStatus, stored, ttl, detail, collapsedFwd != null);
         }
 
         private CacheStatus entry(boolean hit, CacheStatus.Fwd fwd, int fwdStatus, boolean stored, long ttl,
@@ -759,14 +862,17 @@ public final class ProxyPipeline {
             return cl != null && !cl.trim().equals("0");
         }
 
+        /** X-Forwarded-Proto: what the client's connection really was, never what its request claims. */
+        private String forwardedProto() {
+            return req.isSSL() ? "https" : "http";
+        }
+
         private String clientIp() {
             return req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
         }
 
+        /** The client response ended (or the connection closed); a fetch may still be filling the cache. */
         private void finished() {
-            if (phase != CachePhase.DONE && phase.canMoveTo(CachePhase.DONE)) {
-                phase = CachePhase.DONE;
-            }
             metrics.request(outcome, tier);
             metrics.bytesServed(tier, resp.bytesWritten());
             if (settings.accessLog()) {
@@ -805,7 +911,13 @@ public final class ProxyPipeline {
             Fields upstreamFields = new MultiMapFields(upstream.headers());
             int status = upstream.statusCode();
             if (status == 304 && Conditional.notModifiedApplies(entry.headers(), upstreamFields)) {
-                storage.updateEntry(storagePolicy.freshen(entry, upstreamFields, requestTime, responseTime));
+                StoragePolicy.Freshened f = storagePolicy.freshen(entry, upstreamFields, "GET", request, requestTime,
+                        responseTime);
+                if (f.toStore() != null) {
+                    storage.updateEntry(f.toStore());
+                } else {
+                    storage.removeVariant(entry.key(), entry.variantKey());
+                }
                 upstream.handler(b -> { });
                 upstream.endHandler(v -> revalidating.remove(flight));
                 upstream.exceptionHandler(e -> revalidating.remove(flight));

@@ -25,7 +25,11 @@ public interface CacheStorage extends AutoCloseable {
      */
     ObjectWriter writer(CacheEntry entry);
 
-    /** Replaces the metadata of a stored variant (after a 304, §4.3.4), leaving its body alone. */
+    /**
+     * Replaces the metadata of a stored variant (after a 304, §4.3.4), leaving its body alone. Only
+     * applies when the stored variant is still the same representation
+     * ({@link CacheEntry#sameRepresentationAs}); completes with false otherwise or when absent.
+     */
     CompletableFuture<Boolean> updateEntry(CacheEntry entry);
 
     /** Removes every variant of {@code key}; completes with how many were removed. */

@@ -140,13 +140,27 @@ public abstract class CacheStorageContract {
     void updateEntryReplacesMetadataButKeepsBody() {
         store(entry("/a", "", -1), bytes("body"));
         CacheEntry old = lookup("/a").get(0).entry();
-        CacheEntry updated = old.withHeadersAndPolicy(HeaderFields.of("ETag", "\"v2\""), old.requestTime(),
+        CacheEntry updated = old.withHeadersAndPolicy(HeaderFields.of("ETag", "\"v1\"", "X-New", "1"), old.requestTime(),
                 old.responseTime(), 5, new Reuse.Policy(600, 0, 0, false, false, false));
         assertTrue(storage.updateEntry(updated).join());
         StoredObject now = lookup("/a").get(0);
-        assertEquals("\"v2\"", now.entry().headers().first("ETag"));
+        assertEquals("1", now.entry().headers().first("X-New"));
         assertEquals(600, now.entry().policy().lifetimeSeconds());
         assertArrayEquals(bytes("body"), read(now, 0, 3));
+    }
+
+    @Test
+    void updateComputedForAnOlderRepresentationIsNotApplied() {
+        store(entry("/a", "", -1), bytes("one"));
+        CacheEntry old = lookup("/a").get(0).entry();
+        store(new CacheEntry(old.key(), "", List.of(), 200, HeaderFields.of("ETag", "\"v9\""), old.requestTime(),
+                old.responseTime(), 0, old.policy(), -1, false), bytes("newer"));
+        CacheEntry lateUpdate = old.withHeadersAndPolicy(HeaderFields.of("ETag", "\"v1\"", "X-Late", "1"),
+                old.requestTime(), old.responseTime(), 0, old.policy());
+        assertFalse(storage.updateEntry(lateUpdate).join());
+        StoredObject now = lookup("/a").get(0);
+        assertEquals("\"v9\"", now.entry().headers().first("ETag"));
+        assertArrayEquals(bytes("newer"), read(now, 0, 4));
     }
 
     @Test

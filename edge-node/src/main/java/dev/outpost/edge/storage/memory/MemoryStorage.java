@@ -265,7 +265,8 @@ public final class MemoryStorage implements CacheStorage {
             List<Variant> next = new ArrayList<>(variants.size());
             boolean found = false;
             for (Variant old : variants) {
-                if (!found && old.entry.variantKey().equals(updated.variantKey())) {
+                if (!found && old.entry.variantKey().equals(updated.variantKey())
+                        && old.entry.sameRepresentationAs(updated)) {
                     next.add(new Variant(updated, old.body));
                     found = true;
                 } else {
