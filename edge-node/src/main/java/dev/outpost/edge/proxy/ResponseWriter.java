@@ -12,11 +12,13 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import java.util.Locale;
 import java.util.Set;
 
@@ -91,57 +93,76 @@ public final class ResponseWriter {
         }
         Promise<Long> done = Promise.promise();
         StoredBody.Reader reader = object.body().open(first, last);
-        pump(ctx, reader, resp, done, 0);
+        new BodyPump(ctx, reader, resp, done).pump(reader.next());
         return done.future();
     }
 
     /**
-     * Writes chunks while the socket accepts them; parks on the drain handler when it does not, and
-     * resumes on the event loop when a chunk comes from another thread (disk reads).
+     * Streams a stored body: writes chunks while the socket accepts them, parks on the drain handler
+     * when it does not, and resumes on the event loop when a chunk comes from another thread (disk
+     * reads). The last chunk goes out with the end of the response, so a small body costs one write.
      */
-    private void pump(Context ctx, StoredBody.Reader reader, HttpServerResponse resp, Promise<Long> done, long sent) {
-        long[] total = {sent};
-        while (true) {
-            java.util.concurrent.CompletableFuture<ByteBuffer> next = reader.next();
-            if (!next.isDone()) {
-                next.whenComplete((chunk, err) -> ctx.runOnContext(
-                        v -> continueAfter(ctx, reader, resp, done, total[0], chunk, err)));
-                return;
-            }
-            ByteBuffer chunk = next.getNow(null);
-            if (chunk == null) {
-                reader.close();
-                resp.end().onComplete(ar -> done.tryComplete(total[0]));
-                return;
-            }
-            total[0] += chunk.remaining();
-            resp.write(BufferInternal.buffer(Unpooled.wrappedBuffer(chunk)));
-            if (resp.writeQueueFull()) {
-                resp.drainHandler(v -> pump(ctx, reader, resp, done, total[0]));
-                return;
+    private static final class BodyPump {
+        private final Context ctx;
+        private final StoredBody.Reader reader;
+        private final HttpServerResponse resp;
+        private final Promise<Long> done;
+        private long sent;
+
+        BodyPump(Context ctx, StoredBody.Reader reader, HttpServerResponse resp, Promise<Long> done) {
+            this.ctx = ctx;
+            this.reader = reader;
+            this.resp = resp;
+            this.done = done;
+        }
+
+        void pump(CompletableFuture<ByteBuffer> next) {
+            while (true) {
+                if (!next.isDone()) {
+                    CompletableFuture<ByteBuffer> pending = next;
+                    pending.whenComplete((c, e) -> ctx.runOnContext(v -> pump(pending)));
+                    return;
+                }
+                ByteBuffer chunk;
+                try {
+                    chunk = next.join();
+                } catch (RuntimeException e) {
+                    fail(e);
+                    return;
+                }
+                if (chunk == null) {
+                    finish(null);
+                    return;
+                }
+                sent += chunk.remaining();
+                next = reader.next();
+                if (next.isDone() && !next.isCompletedExceptionally() && next.getNow(null) == null) {
+                    finish(chunk);
+                    return;
+                }
+                resp.write(buffer(chunk));
+                if (resp.writeQueueFull()) {
+                    CompletableFuture<ByteBuffer> after = next;
+                    resp.drainHandler(v -> pump(after));
+                    return;
+                }
             }
         }
-    }
 
-    private void continueAfter(Context ctx, StoredBody.Reader reader, HttpServerResponse resp, Promise<Long> done,
-            long sent, ByteBuffer chunk, Throwable err) {
-        if (err != null) {
+        private void finish(ByteBuffer last) {
+            reader.close();
+            Future<Void> end = last == null ? resp.end() : resp.end(buffer(last));
+            end.onComplete(ar -> done.tryComplete(sent));
+        }
+
+        private void fail(Throwable err) {
             reader.close();
             resp.reset();
             done.tryFail(err);
-            return;
         }
-        if (chunk == null) {
-            reader.close();
-            resp.end().onComplete(ar -> done.tryComplete(sent));
-            return;
-        }
-        resp.write(BufferInternal.buffer(Unpooled.wrappedBuffer(chunk)));
-        long total = sent + chunk.remaining();
-        if (resp.writeQueueFull()) {
-            resp.drainHandler(v -> pump(ctx, reader, resp, done, total));
-        } else {
-            pump(ctx, reader, resp, done, total);
+
+        private static Buffer buffer(ByteBuffer chunk) {
+            return BufferInternal.buffer(Unpooled.wrappedBuffer(chunk));
         }
     }
 
