@@ -658,8 +658,8 @@ public final class ProxyPipeline {
             if (stale != null && !storingBody && status < 400) {
                 storage.removeVariant(key, stale.entry().variantKey());
             }
-            if (!SAFE_METHODS.contains(req.method().name()) && status < 400) {
-                invalidate(upstreamFields);
+            if ((!SAFE_METHODS.contains(req.method().name()) || overridesMethod()) && status < 400) {
+                invalidate(upstreamFields); // an override header may have made the origin act as an unsafe method
             }
             if (req.method() == HttpMethod.HEAD && status == 200 && outcome != Outcome.BYPASS) {
                 freshenWithHead(upstreamFields, requestTime, responseTime);
@@ -860,6 +860,11 @@ public final class ProxyPipeline {
             }
             String cl = request.first("Content-Length");
             return cl != null && !cl.trim().equals("0");
+        }
+
+        private boolean overridesMethod() {
+            return request.has("X-HTTP-Method-Override") || request.has("X-HTTP-Method")
+                    || request.has("X-Method-Override");
         }
 
         /** X-Forwarded-Proto: what the client's connection really was, never what its request claims. */

@@ -144,6 +144,9 @@ class CachingProxyIT extends EdgeTestBase {
         }
         RawHttp.Response plain = get("/o");
         assertEquals("uri-miss", status(plain).fwd(), "nothing was stored by the override requests");
+        assertTrue(status(get("/o")).hit());
+        get("/o", "X-HTTP-Method-Override: DELETE");
+        assertEquals("uri-miss", status(get("/o")).fwd(), "RFC 9111 §4.4: the origin may have deleted it");
     }
 
     @Test
