@@ -452,4 +452,53 @@ class DiskStorageTest extends CacheStorageContract {
         assertNotNull(e.getCause());
         storage.close();
     }
+
+    @Test
+    void concurrentWritersReadersAndEvictionKeepTheStoreConsistent() throws Exception {
+        storage.close();
+        storage = open(tmp.resolve("busy"), 2L << 20, 512 * 1024);
+        List<Throwable> unexpected = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int seed = t;
+            threads.add(new Thread(() -> {
+                java.util.Random random = new java.util.Random(seed);
+                for (int i = 0; i < 150; i++) {
+                    String path = "/o" + random.nextInt(60);
+                    int size = random.nextInt(4) == 0 ? 150_000 + random.nextInt(100_000) : random.nextInt(20_000);
+                    byte[] body = pattern(size, path.hashCode());
+                    store(entryWithPolicy(path, HeaderFields.EMPTY, new Reuse.Policy(3600, 0, 0, false, false,
+                            false)), body);
+                    for (StoredObject o : lookup("/o" + random.nextInt(60))) {
+                        try {
+                            byte[] got = read(o, 0, o.body().length() - 1);
+                            int n = Integer.parseInt(o.entry().key().pathAndQuery().substring(2));
+                            assertArrayEquals(pattern(got.length, ("/o" + n).hashCode()), got);
+                        } catch (CompletionException e) {
+                            if (!(e.getCause() instanceof DiskReadException d) || d.corrupt()) {
+                                unexpected.add(e);
+                            }
+                        } catch (Throwable e) {
+                            unexpected.add(e);
+                        }
+                    }
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            t.join(60_000);
+        }
+        assertTrue(unexpected.isEmpty(), () -> unexpected.toString());
+        disk().cleanUp();
+        assertTrue(storage.byteSize() <= 2L << 20, "bytes " + storage.byteSize());
+        assertEquals(0, disk().readFailures());
+        assertEquals(storage.entryCount(), disk().metaRecordCount());
+        long entries = storage.entryCount();
+        long bytes = storage.byteSize();
+        storage.close();
+        storage = open(tmp.resolve("busy"), 2L << 20, 512 * 1024);
+        assertEquals(entries, storage.entryCount());
+        assertEquals(bytes, storage.byteSize());
+    }
 }
