@@ -94,7 +94,7 @@ class DiskStorageTest extends CacheStorageContract {
         store(entry("/empty", "", 0));
         clock.advance(Duration.ofSeconds(7));
         CacheEntry v = lookup("/v").get(1).entry();
-        assertTrue(storage.updateEntry(v.withHeadersAndPolicy(HeaderFields.of("ETag", "\"v2\"", "X-Caf\u00e9",
+        assertTrue(storage.updateEntry(v.withHeadersAndPolicy(HeaderFields.of("ETag", "\"v1\"", "X-Caf\u00e9",
                 "\u00e9t\u00e9"), v.requestTime(), v.responseTime(), 4, new Reuse.Policy(600, 0, 0, false, false, false))
                 .asInvalidated()).join());
         List<List<StoredObject>> before = List.of(lookup("/big"), lookup("/v"), lookup("/empty"));
