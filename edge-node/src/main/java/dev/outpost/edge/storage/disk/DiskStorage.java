@@ -1,0 +1,1469 @@
+package dev.outpost.edge.storage.disk;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.outpost.edge.cache.CacheEntry;
+import dev.outpost.edge.cache.CacheKey;
+import dev.outpost.edge.storage.CacheStorage;
+import dev.outpost.edge.storage.ObjectWriter;
+import dev.outpost.edge.storage.StoredBody;
+import dev.outpost.edge.storage.StoredObject;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import java.util.zip.CRC32C;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.InfoLogLevel;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The disk tier (ARCHITECTURE §3): RocksDB for the bytes, a Caffeine index in memory for the
+ * accounting and the eviction policy RocksDB does not have.
+ *
+ * <h2>Layout</h2>
+ * Four column families ({@link Keys} has the exact key formats):
+ * <ul>
+ * <li>{@code default}: {@code format} (int, {@link #STORE_FORMAT}), {@code generation} (long), and
+ *     {@code pending/<objectId>} intents of objects whose chunks are being written.</li>
+ * <li>{@code meta}: one record per stored variant, key {@code url 0x00 variantKey}, value
+ *     {@link EntryCodec} (entry, objectId, length, CRC32C per chunk, generation).</li>
+ * <li>{@code chunks}: key {@code objectId(8 BE) chunkIndex(4 BE)}, value up to {@link #CHUNK_SIZE}
+ *     bytes of body. Every stored version of an object gets a fresh, monotonic objectId, so the chunks
+ *     of an old and a new version never mix and one {@code deleteRange} drops an object.</li>
+ * <li>{@code tags}: empty for now; the purge work's tag index.</li>
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ * No RocksDB call ever runs on the caller's thread (a Vert.x event loop). Every mutation runs on one
+ * dedicated write thread, in submission order; point reads (meta records, chunks) run on a small
+ * read pool. Body chunks queued for writing are bounded ({@link Settings#writeQueueChunks()}, 64 ×
+ * 64 KiB = 4 MiB by default): a writer that would exceed the bound abandons its object instead of
+ * blocking or buffering. Futures complete on these storage threads; callers hop back to their own
+ * context.
+ *
+ * <h2>Crash safety</h2>
+ * An object is visible only through its meta record, and that record is written in one WriteBatch
+ * after every chunk of the object, on the same thread, with the WAL on. RocksDB recovers a prefix of
+ * the write sequence, so a recovered meta record implies its chunks. The batch that commits also
+ * deletes the previous version of that variant (meta replaced, chunks range-deleted) and the
+ * object's {@code pending/} intent. The intent is written together with the object's first chunk
+ * (objects of one chunk are a single batch and never need one), and every other removal (abort,
+ * eviction, expiry, purge) deletes meta, chunks and intent in one batch, so the invariant is: every
+ * chunk belongs to a meta record or to an intent. Start-up therefore collects the chunks of a write
+ * interrupted by a crash by reading the intents only, without scanning the chunks. Reads verify each
+ * chunk's length and CRC32C; a damaged object fails the read (the caller goes to the origin) and is
+ * dropped.
+ *
+ * <h2>Accounting and eviction</h2>
+ * The index is a Caffeine cache from URL to its variants (objectId, generation, bytes, useful-until),
+ * weighed by the real bytes stored (meta key + record + body + per-chunk key overhead), bounded by
+ * {@code maxSize} (W-TinyLFU: recency and frequency), each URL expiring once none of its variants can
+ * serve anything ({@link CacheEntry#usefulUntil}, as in the memory tier), on the injected clock. Its
+ * removal listener runs on the write thread and deletes evicted/expired objects from RocksDB; explicit
+ * removals did their own deletes. Lookups consult the index first, so a miss costs no I/O and no
+ * thread hop. The index is rebuilt from the {@code meta} family at start-up.
+ *
+ * <h2>Format and generation</h2>
+ * A store whose {@code format} differs from {@link #STORE_FORMAT} is dropped with one WARN line.
+ * Each record carries the generation it was written in; {@link #bumpGeneration()} makes every older
+ * record invisible at once and sweeps them away in the background (and at start-up).
+ *
+ * <h2>RocksDB options (why)</h2>
+ * <ul>
+ * <li>{@code chunks}: integrated BlobDB ({@code enable_blob_files}, min blob 4 KiB, 256 MiB blob files,
+ *     blob GC with age cut-off 0.5): 64 KiB values stay out of the LSM, so compaction rewrites only
+ *     small key/blob-reference entries instead of the bodies (write amplification near 2 instead of
+ *     ~10 on a store that churns all the time). No compression: bodies are mostly already compressed
+ *     (images, video, gzip/br); LZ4 would burn one of the two cores for nothing. No bloom filter:
+ *     chunks are only read by keys known to exist.</li>
+ * <li>{@code meta}: LZ4 (headers compress well, cheap to decode), bloom filter 10 bits/key (the commit
+ *     looks up a usually-absent previous version), 16 KiB blocks.</li>
+ * <li>One 32 MiB LRU block cache shared by all families, with index and filter blocks in it (bounded
+ *     native memory; bodies are cached by the memory tier and the OS page cache, not here).</li>
+ * <li>Modest memtables (chunks 32 MiB × 2, meta 16 MiB × 2, others 4 MiB), {@code max_total_wal_size}
+ *     128 MiB so the slow meta family gets flushed and the WAL stays short (fast restart), two
+ *     background jobs for a 2-core box, {@code bytes_per_sync} 1 MiB to smooth write-back,
+ *     {@code max_open_files} 1024 (bounded descriptors next to client sockets).</li>
+ * <li>WAL on, not synced per write: a process crash (kill -9) loses nothing the OS already has, and the
+ *     prefix recovery gives the visibility argument above. The format and generation keys are written
+ *     with sync. Close syncs the WAL.</li>
+ * </ul>
+ */
+public final class DiskStorage implements CacheStorage {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DiskStorage.class);
+
+    /** Body chunk size; the last chunk of an object may be shorter. */
+    public static final int CHUNK_SIZE = 64 * 1024;
+    /** Layout version of the whole store (keys, families, codec); a different one is dropped at open. */
+    static final int STORE_FORMAT = 1;
+    static final int MAX_VARIANTS = 16;
+    static final String CF_META = "meta";
+    static final String CF_CHUNKS = "chunks";
+    static final String CF_TAGS = "tags";
+    /** Accounted bytes per chunk beyond its value: key, blob reference, SST overhead. */
+    private static final long CHUNK_OVERHEAD = 32;
+    private static final long URL_OVERHEAD = 64;
+    private static final int SWEEP_BATCH = 1000;
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    /**
+     * What to open.
+     *
+     * @param dir               the store's directory (created if missing)
+     * @param maxSize           bytes accounted at most ({@code cache.disk.max-size})
+     * @param maxObjectSize     bodies above this are refused (declared) or abandoned (streamed)
+     * @param clock             time for expiry
+     * @param revalidationGrace how long a stale entry with a validator is kept for revalidation
+     * @param writeQueueChunks  body chunks that may wait for the write thread before writers give up
+     * @param readThreads       threads of the read pool
+     */
+    public record Settings(Path dir, long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace,
+            int writeQueueChunks, int readThreads) {
+
+        public Settings {
+            Objects.requireNonNull(dir, "dir");
+            Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(revalidationGrace, "revalidationGrace");
+            if (maxSize <= 0 || maxObjectSize <= 0 || writeQueueChunks <= 0 || readThreads <= 0) {
+                throw new IllegalArgumentException("sizes, queue and threads must be positive");
+            }
+        }
+
+        public Settings(Path dir, long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace) {
+            this(dir, maxSize, maxObjectSize, clock, revalidationGrace, 64, 2);
+        }
+    }
+
+    private final Settings settings;
+    private final Clock clock;
+    private final long graceSeconds;
+    private final Native rocks;
+    private final Cache<String, Slots> index;
+    private final ThreadPoolExecutor writeExecutor;
+    private final ThreadPoolExecutor readExecutor;
+    private volatile Thread writeThread;
+    private final AtomicLong generation = new AtomicLong();
+    private final AtomicLong nextObjectId = new AtomicLong(1);
+    private final AtomicInteger queuedChunks = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Set<String> loggedConditions = ConcurrentHashMap.newKeySet();
+
+    private final LongAdder writeFailures = new LongAdder();
+    private final LongAdder readFailures = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
+    private final LongAdder writeQueueOverflows = new LongAdder();
+    private volatile long rebuildMillis;
+    private volatile long rebuiltEntries;
+    private volatile long collectedGarbage;
+
+    /** Opens (or creates) the store at {@code dir}; see {@link Settings}. */
+    public static DiskStorage open(Path dir, long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace)
+            throws IOException {
+        return open(new Settings(dir, maxSize, maxObjectSize, clock, revalidationGrace));
+    }
+
+    /**
+     * Opens (or creates) the store, drops it if it was written in another format, and rebuilds the
+     * index from it. Blocks for the rebuild: call it at start-up, not on an event loop.
+     */
+    public static DiskStorage open(Settings settings) throws IOException {
+        try {
+            Files.createDirectories(settings.dir());
+        } catch (IOException e) {
+            throw new IOException("cannot create disk store directory " + settings.dir() + ": " + e.getMessage(), e);
+        }
+        Native rocks;
+        try {
+            rocks = Native.open(settings.dir());
+        } catch (RocksDBException e) {
+            throw new IOException("cannot open disk store at " + settings.dir() + ": " + e.getMessage(), e);
+        }
+        DiskStorage storage = null;
+        try {
+            rocks = checkFormat(rocks, settings.dir());
+            storage = new DiskStorage(settings, rocks);
+            storage.rebuild();
+            return storage;
+        } catch (RocksDBException | RuntimeException e) {
+            if (storage != null) {
+                storage.close();
+            } else {
+                rocks.close();
+            }
+            throw new IOException("cannot open disk store at " + settings.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private DiskStorage(Settings settings, Native rocks) throws RocksDBException {
+        this.settings = settings;
+        this.clock = settings.clock();
+        this.graceSeconds = settings.revalidationGrace().toSeconds();
+        this.rocks = rocks;
+        this.writeExecutor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "outpost-disk-write");
+            t.setDaemon(true);
+            writeThread = t;
+            return t;
+        });
+        AtomicInteger readThreadNo = new AtomicInteger();
+        this.readExecutor = new ThreadPoolExecutor(settings.readThreads(), settings.readThreads(), 0,
+                TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(4096), r -> {
+                    Thread t = new Thread(r, "outpost-disk-read-" + readThreadNo.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        byte[] gen = rocks.db.get(rocks.defaultCf, Keys.GENERATION);
+        if (gen == null) {
+            rocks.db.put(rocks.defaultCf, rocks.syncWrite, Keys.GENERATION, Keys.longValue(0));
+        } else {
+            generation.set(Keys.getLong(gen, 0));
+        }
+        Ticker ticker = () -> clock.millis() * 1_000_000L;
+        Executor maintenance = r -> {
+            try {
+                writeExecutor.execute(r);
+            } catch (RejectedExecutionException closing) {
+                // closed: evictions not applied now are found again at the next start
+            }
+        };
+        this.index = Caffeine.newBuilder()
+                .maximumWeight(settings.maxSize())
+                .weigher((String url, Slots s) -> (int) Math.min(Integer.MAX_VALUE, s.weight))
+                .expireAfter(new UsefulLife())
+                .ticker(ticker)
+                .executor(maintenance)
+                .removalListener(this::onRemoval)
+                .build();
+    }
+
+    // ---------------------------------------------------------------- lookup and read
+
+    @Override
+    public CompletableFuture<List<StoredObject>> lookup(CacheKey key) {
+        if (closed.get()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        String url = key.asString();
+        Slots slots = index.getIfPresent(url);
+        long gen = generation.get();
+        if (slots == null || !slots.hasGeneration(gen)) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> readVariants(url, slots, gen), readExecutor);
+        } catch (RejectedExecutionException e) {
+            readFailures.increment();
+            logOnce("read-queue", "disk read queue is full or closed: lookups miss until it drains", null);
+            return CompletableFuture.completedFuture(List.of());
+        }
+    }
+
+    private List<StoredObject> readVariants(String url, Slots slots, long gen) {
+        List<EntryCodec.Record> found = new ArrayList<>(slots.slots.length);
+        try {
+            for (Slot s : slots.slots) {
+                if (s.generation != gen) {
+                    continue;
+                }
+                EntryCodec.Record r = EntryCodec.decode(rocks.db.get(rocks.metaCf, Keys.meta(url, s.variantKey)));
+                if (r != null && r.generation() == gen && r.entry().key().asString().equals(url)) {
+                    found.add(r);
+                }
+            }
+        } catch (RocksDBException e) {
+            readFailures.increment();
+            logOnce("read:" + code(e), "disk lookup failed, serving from the origin: " + e.getMessage(), e);
+            return List.of();
+        }
+        List<StoredObject> objects = new ArrayList<>(found.size());
+        for (EntryCodec.Record r : found) {
+            objects.add(new StoredObject(r.entry(), new DiskBody(url, r), StoredObject.Tier.DISK));
+        }
+        return objects;
+    }
+
+    /** A body on disk; each chunk is read (and verified) on the read pool when the reader asks for it. */
+    private final class DiskBody implements StoredBody {
+        private final String url;
+        private final String variantKey;
+        private final long objectId;
+        private final long length;
+        private final int[] crcs;
+
+        DiskBody(String url, EntryCodec.Record r) {
+            this.url = url;
+            this.variantKey = r.entry().variantKey();
+            this.objectId = r.objectId();
+            this.length = r.bodyLength();
+            this.crcs = r.crcs();
+        }
+
+        @Override
+        public long length() {
+            return length;
+        }
+
+        @Override
+        public Reader open(long first, long last) {
+            if (first < 0 || last >= length || first > last + 1) {
+                throw new IndexOutOfBoundsException("range " + first + "-" + last + " of " + length);
+            }
+            return new Reader() {
+                long pos = first;
+
+                @Override
+                public CompletableFuture<ByteBuffer> next() {
+                    if (pos > last) {
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    int chunk = (int) (pos / CHUNK_SIZE);
+                    long chunkStart = (long) chunk * CHUNK_SIZE;
+                    int chunkLength = (int) Math.min(CHUNK_SIZE, length - chunkStart);
+                    int offset = (int) (pos - chunkStart);
+                    int len = (int) Math.min(chunkLength - offset, last - pos + 1);
+                    pos += len;
+                    return readChunk(DiskBody.this, chunk, chunkLength, offset, len);
+                }
+
+                @Override
+                public void close() {
+                    pos = last + 1;
+                }
+            };
+        }
+    }
+
+    private CompletableFuture<ByteBuffer> readChunk(DiskBody body, int chunk, int chunkLength, int offset, int len) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new DiskReadException("disk store is closed", false, null));
+        }
+        CompletableFuture<ByteBuffer> result = new CompletableFuture<>();
+        try {
+            readExecutor.execute(() -> {
+                try {
+                    byte[] value = rocks.db.get(rocks.chunksCf, Keys.chunk(body.objectId, chunk));
+                    String problem = null;
+                    if (value == null) {
+                        if (!stillStored(body)) {
+                            result.completeExceptionally(new DiskReadException("object " + body.url
+                                    + " was removed from disk while it was read", false, null));
+                            return;
+                        }
+                        problem = "chunk " + chunk + " is missing";
+                    } else if (value.length != chunkLength) {
+                        problem = "chunk " + chunk + " has " + value.length + " bytes, expected " + chunkLength;
+                    } else if (crc(value, value.length) != body.crcs[chunk]) {
+                        problem = "chunk " + chunk + " fails its CRC32C";
+                    }
+                    if (problem != null) {
+                        readFailures.increment();
+                        logOnce("corrupt", "corrupt object on disk, dropped it and serving from the origin: "
+                                + body.url + " " + problem, null);
+                        dropIfCurrent(body.url, body.variantKey, body.objectId);
+                        result.completeExceptionally(new DiskReadException("disk object " + body.url + ": "
+                                + problem, true, null));
+                        return;
+                    }
+                    result.complete(ByteBuffer.wrap(value, offset, len).slice().asReadOnlyBuffer());
+                } catch (RocksDBException | RuntimeException e) {
+                    readFailures.increment();
+                    logOnce("read:" + code(e), "disk read failed, serving from the origin: " + e.getMessage(), e);
+                    result.completeExceptionally(new DiskReadException("disk read of " + body.url + " failed: "
+                            + e.getMessage(), false, e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            readFailures.increment();
+            logOnce("read-queue", "disk read queue is full or closed: reads fail until it drains", null);
+            result.completeExceptionally(new DiskReadException("disk read queue is full", false, e));
+        }
+        return result;
+    }
+
+    private boolean stillStored(DiskBody body) throws RocksDBException {
+        long[] ids = EntryCodec.peekIds(rocks.db.get(rocks.metaCf, Keys.meta(body.url, body.variantKey)));
+        return ids != null && ids[1] == body.objectId;
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    @Override
+    public ObjectWriter writer(CacheEntry entry) {
+        if (closed.get() || entry.bodyLength() > settings.maxObjectSize()) {
+            return ObjectWriter.DISCARD;
+        }
+        return new Writer(entry, nextObjectId.getAndIncrement(), generation.get());
+    }
+
+    /**
+     * Streams one object. Called from one thread at a time (the caller's); fields marked "write
+     * thread" are only touched by tasks on the write thread, which run in order.
+     */
+    private final class Writer implements ObjectWriter {
+        private final CacheEntry entry;
+        private final long objectId;
+        private final long generationAtStart;
+        private byte[] staging;
+        private int staged;
+        private int chunksSubmitted;
+        private long size;
+        /** commit() handed the object to the write thread: abort() no longer applies. */
+        private boolean committing;
+        private volatile boolean abandoned;
+        private boolean cleanupQueued;
+        // write thread only
+        private boolean intentWritten;
+        private int[] crcs = new int[4];
+
+        Writer(CacheEntry entry, long objectId, long generationAtStart) {
+            this.entry = entry;
+            this.objectId = objectId;
+            this.generationAtStart = generationAtStart;
+        }
+
+        @Override
+        public void write(ByteBuffer chunk) {
+            if (abandoned || committing) {
+                return;
+            }
+            int n = chunk.remaining();
+            size += n;
+            if (size > settings.maxObjectSize() || entry.bodyLength() >= 0 && size > entry.bodyLength()) {
+                abandon();
+                return;
+            }
+            ByteBuffer src = chunk.duplicate();
+            while (src.hasRemaining()) {
+                int take = Math.min(src.remaining(), CHUNK_SIZE - staged);
+                ensureStaging(staged + take);
+                src.get(staging, staged, take);
+                staged += take;
+                if (staged == CHUNK_SIZE) {
+                    byte[] full = staging;
+                    staging = null;
+                    staged = 0;
+                    submitChunk(full, chunksSubmitted++);
+                    if (abandoned) {
+                        return;
+                    }
+                }
+            }
+        }
+
+        private void ensureStaging(int needed) {
+            if (staging != null && staging.length >= needed) {
+                return;
+            }
+            int cap;
+            if (staging == null) {
+                // a declared length sizes the buffer exactly; otherwise start small and double
+                long declaredLeft = entry.bodyLength() - (long) chunksSubmitted * CHUNK_SIZE;
+                cap = entry.bodyLength() >= 0 ? (int) Math.min(CHUNK_SIZE, declaredLeft) : 8192;
+            } else {
+                cap = Math.min(CHUNK_SIZE, staging.length * 2);
+            }
+            cap = Math.max(cap, needed);
+            staging = staging == null ? new byte[cap] : Arrays.copyOf(staging, cap);
+        }
+
+        private void submitChunk(byte[] full, int chunkIndex) {
+            if (queuedChunks.incrementAndGet() > settings.writeQueueChunks()) {
+                queuedChunks.decrementAndGet();
+                writeQueueOverflows.increment();
+                logOnce("write-queue", "disk write queue is full (" + settings.writeQueueChunks()
+                        + " chunks): objects are not stored on disk until it drains", null);
+                abandon();
+                return;
+            }
+            try {
+                writeExecutor.execute(() -> {
+                    try {
+                        if (abandoned) {
+                            return;
+                        }
+                        byte[] key = Keys.chunk(objectId, chunkIndex);
+                        if (!intentWritten) {
+                            try (WriteBatch b = new WriteBatch()) {
+                                b.put(rocks.defaultCf, Keys.pending(objectId), new byte[0]);
+                                b.put(rocks.chunksCf, key, full);
+                                rocks.db.write(rocks.write, b);
+                            }
+                            intentWritten = true;
+                        } else {
+                            rocks.db.put(rocks.chunksCf, rocks.write, key, full);
+                        }
+                        addCrc(chunkIndex, crc(full, full.length));
+                    } catch (RocksDBException | RuntimeException e) {
+                        writeFailed(e);
+                        abandoned = true;
+                        deleteObject(objectId, intentWritten);
+                    } finally {
+                        queuedChunks.decrementAndGet();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                queuedChunks.decrementAndGet();
+                abandon();
+            }
+        }
+
+        private void addCrc(int chunkIndex, int crc) {
+            if (chunkIndex >= crcs.length) {
+                crcs = Arrays.copyOf(crcs, Math.max(crcs.length * 2, chunkIndex + 1));
+            }
+            crcs[chunkIndex] = crc;
+        }
+
+        @Override
+        public CompletableFuture<Boolean> commit() {
+            if (abandoned || committing || entry.bodyLength() >= 0 && entry.bodyLength() != size) {
+                abandon();
+                return CompletableFuture.completedFuture(false);
+            }
+            committing = true;
+            byte[] last = staged == 0 ? null : Arrays.copyOf(staging, staged);
+            staging = null;
+            CompletableFuture<Boolean> done = new CompletableFuture<>();
+            try {
+                writeExecutor.execute(() -> done.complete(commitOnWriteThread(last)));
+            } catch (RejectedExecutionException e) {
+                // closed: an intent, if written, makes the next start collect the chunks
+                abandoned = true;
+                done.complete(false);
+            }
+            return done;
+        }
+
+        private boolean commitOnWriteThread(byte[] last) {
+            long gen = generation.get();
+            if (abandoned || generationAtStart != gen) {
+                abandoned = true;
+                deleteObject(objectId, intentWritten);
+                return false;
+            }
+            int chunkCount = chunksSubmitted + (last == null ? 0 : 1);
+            if (last != null) {
+                addCrc(chunksSubmitted, crc(last, last.length));
+            }
+            int[] chunkCrcs = Arrays.copyOf(crcs, chunkCount);
+            CacheEntry complete = new CacheEntry(entry.key(), entry.variantKey(), entry.varyNames(), entry.status(),
+                    entry.headers(), entry.requestTime(), entry.responseTime(), entry.initialAge(), entry.policy(),
+                    size, entry.invalidated());
+            String url = entry.key().asString();
+            byte[] metaKey = Keys.meta(url, entry.variantKey());
+            byte[] value = EntryCodec.encode(new EntryCodec.Record(gen, objectId, size, chunkCrcs, complete));
+            Slot slot = newSlot(complete, objectId, gen, metaKey.length + value.length, size, chunkCount);
+            try (WriteBatch b = new WriteBatch()) {
+                if (last != null) {
+                    b.put(rocks.chunksCf, Keys.chunk(objectId, chunksSubmitted), last);
+                }
+                b.put(rocks.metaCf, metaKey, value);
+                if (intentWritten) {
+                    b.delete(rocks.defaultCf, Keys.pending(objectId));
+                }
+                long[] previous = EntryCodec.peekIds(rocks.db.get(rocks.metaCf, metaKey));
+                if (previous != null && previous[1] != objectId) {
+                    deleteChunks(b, previous[1]);
+                }
+                Slots current = index.asMap().get(url);
+                if (current != null) {
+                    for (Slot dropped : current.droppedBy(slot)) {
+                        deleteIfCurrent(b, url, dropped);
+                    }
+                }
+                rocks.db.write(rocks.write, b);
+            } catch (RocksDBException | RuntimeException e) {
+                writeFailed(e);
+                abandoned = true;
+                deleteObject(objectId, intentWritten);
+                return false;
+            }
+            index.asMap().compute(url, (k, s) -> s == null ? new Slots(new Slot[] {slot}) : s.with(slot));
+            return true;
+        }
+
+        /**
+         * Gives the object up (no-op once commit() took it); chunks already queued are deleted on the
+         * write thread, after them.
+         */
+        void abandon() {
+            if (committing) {
+                return;
+            }
+            abandoned = true;
+            staging = null;
+            if (chunksSubmitted > 0 && !cleanupQueued) {
+                cleanupQueued = true;
+                try {
+                    writeExecutor.execute(() -> deleteObject(objectId, intentWritten));
+                } catch (RejectedExecutionException e) {
+                    // closed: the intent, if written, makes the next start collect the chunks
+                }
+            }
+        }
+
+        @Override
+        public void abort() {
+            abandon();
+        }
+
+        @Override
+        public boolean isAbandoned() {
+            return abandoned;
+        }
+    }
+
+    /** Write thread: deletes the chunks (and the intent) of an object that never became visible. */
+    private void deleteObject(long objectId, boolean intent) {
+        try (WriteBatch b = new WriteBatch()) {
+            deleteChunks(b, objectId);
+            if (intent) {
+                b.delete(rocks.defaultCf, Keys.pending(objectId));
+            }
+            rocks.db.write(rocks.write, b);
+        } catch (RocksDBException | RuntimeException e) {
+            writeFailed(e);
+        }
+    }
+
+    private void deleteChunks(WriteBatch b, long objectId) throws RocksDBException {
+        b.deleteRange(rocks.chunksCf, Keys.chunk(objectId, 0), Keys.chunkEnd(objectId));
+    }
+
+    /** Adds to {@code b} the deletion of a variant, if its meta record still names that object. */
+    private void deleteIfCurrent(WriteBatch b, String url, Slot slot) throws RocksDBException {
+        byte[] metaKey = Keys.meta(url, slot.variantKey);
+        long[] ids = EntryCodec.peekIds(rocks.db.get(rocks.metaCf, metaKey));
+        if (ids != null && ids[1] == slot.objectId) {
+            b.delete(rocks.metaCf, metaKey);
+        }
+        deleteChunks(b, slot.objectId);
+    }
+
+    private Slot newSlot(CacheEntry e, long objectId, long gen, long metaBytes, long bodyLength, int chunkCount) {
+        long weight = metaBytes + bodyLength + chunkCount * CHUNK_OVERHEAD;
+        long useful = e.usefulUntil(graceSeconds).toEpochMilli();
+        return new Slot(e.variantKey(), objectId, gen, weight, useful);
+    }
+
+    // ---------------------------------------------------------------- update and remove
+
+    @Override
+    public CompletableFuture<Boolean> updateEntry(CacheEntry updated) {
+        return onWriteThread(() -> {
+            String url = updated.key().asString();
+            Slots slots = index.asMap().get(url);
+            Slot old = slots == null ? null : slots.find(updated.variantKey());
+            long gen = generation.get();
+            if (old == null || old.generation != gen) {
+                return false;
+            }
+            byte[] metaKey = Keys.meta(url, updated.variantKey());
+            EntryCodec.Record r = EntryCodec.decode(rocks.db.get(rocks.metaCf, metaKey));
+            if (r == null || r.generation() != gen || r.objectId() != old.objectId) {
+                return false;
+            }
+            CacheEntry e = new CacheEntry(updated.key(), updated.variantKey(), updated.varyNames(), updated.status(),
+                    updated.headers(), updated.requestTime(), updated.responseTime(), updated.initialAge(),
+                    updated.policy(), r.bodyLength(), updated.invalidated());
+            byte[] value = EntryCodec.encode(new EntryCodec.Record(r.generation(), r.objectId(), r.bodyLength(),
+                    r.crcs(), e));
+            rocks.db.put(rocks.metaCf, rocks.write, metaKey, value);
+            Slot slot = newSlot(e, r.objectId(), r.generation(), metaKey.length + value.length, r.bodyLength(),
+                    r.chunkCount());
+            index.asMap().computeIfPresent(url, (k, s) -> s.replace(slot));
+            return true;
+        }, false);
+    }
+
+    @Override
+    public CompletableFuture<Integer> remove(CacheKey key) {
+        return onWriteThread(() -> {
+            String url = key.asString();
+            index.invalidate(url);
+            byte[] prefix = Keys.urlPrefix(url);
+            long gen = generation.get();
+            int removed = 0;
+            try (WriteBatch b = new WriteBatch(); RocksIterator it = rocks.db.newIterator(rocks.metaCf)) {
+                for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+                    long[] ids = EntryCodec.peekIds(it.value());
+                    b.delete(rocks.metaCf, it.key());
+                    if (ids != null) {
+                        deleteChunks(b, ids[1]);
+                        if (ids[0] == gen) {
+                            removed++;
+                        }
+                    }
+                }
+                it.status();
+                rocks.db.write(rocks.write, b);
+            }
+            return removed;
+        }, 0);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> removeVariant(CacheKey key, String variantKey) {
+        return onWriteThread(() -> {
+            String url = key.asString();
+            byte[] metaKey = Keys.meta(url, variantKey);
+            index.asMap().computeIfPresent(url, (k, s) -> s.without(variantKey));
+            long[] ids = EntryCodec.peekIds(rocks.db.get(rocks.metaCf, metaKey));
+            if (ids == null) {
+                return false;
+            }
+            try (WriteBatch b = new WriteBatch()) {
+                b.delete(rocks.metaCf, metaKey);
+                deleteChunks(b, ids[1]);
+                rocks.db.write(rocks.write, b);
+            }
+            return ids[0] == generation.get();
+        }, false);
+    }
+
+    /** Removes a variant found damaged, unless it has been replaced since. */
+    private void dropIfCurrent(String url, String variantKey, long objectId) {
+        onWriteThread(() -> {
+            index.asMap().computeIfPresent(url, (k, s) -> {
+                Slot slot = s.find(variantKey);
+                return slot != null && slot.objectId == objectId ? s.without(variantKey) : s;
+            });
+            try (WriteBatch b = new WriteBatch()) {
+                deleteIfCurrent(b, url, new Slot(variantKey, objectId, 0, 0, 0));
+                rocks.db.write(rocks.write, b);
+            }
+            return true;
+        }, false);
+    }
+
+    // ---------------------------------------------------------------- generation
+
+    /** The current generation: only entries written in it are visible. */
+    public long generation() {
+        return generation.get();
+    }
+
+    /**
+     * Makes every stored entry invisible at once (purge everything): lookups and commits of writers
+     * started before see the new generation immediately; the new value is persisted (synced) and the
+     * old entries are deleted by a background sweep (resumed at the next start if interrupted).
+     * Completes with the new generation once it is durable.
+     */
+    public CompletableFuture<Long> bumpGeneration() {
+        long next = generation.incrementAndGet();
+        return onWriteThread(() -> {
+            rocks.db.put(rocks.defaultCf, rocks.syncWrite, Keys.GENERATION, Keys.longValue(next));
+            for (String url : index.asMap().keySet()) {
+                index.asMap().computeIfPresent(url, (k, s) -> s.keepGeneration(next));
+            }
+            try {
+                writeExecutor.execute(() -> sweepOldGenerations(null, next));
+            } catch (RejectedExecutionException closing) {
+                // the rebuild at the next start deletes older generations
+            }
+            return next;
+        }, -1L);
+    }
+
+    /** Write thread: deletes up to SWEEP_BATCH records older than {@code gen}, then queues the rest. */
+    private void sweepOldGenerations(byte[] from, long gen) {
+        if (closed.get() || generation.get() != gen) {
+            return;
+        }
+        byte[] resume = null;
+        try (WriteBatch b = new WriteBatch(); RocksIterator it = rocks.db.newIterator(rocks.metaCf)) {
+            if (from == null) {
+                it.seekToFirst();
+            } else {
+                it.seek(from);
+            }
+            int n = 0;
+            for (; it.isValid(); it.next()) {
+                if (n++ == SWEEP_BATCH) {
+                    resume = it.key();
+                    break;
+                }
+                long[] ids = EntryCodec.peekIds(it.value());
+                if (ids == null || ids[0] != gen) {
+                    b.delete(rocks.metaCf, it.key());
+                    if (ids != null) {
+                        deleteChunks(b, ids[1]);
+                    }
+                }
+            }
+            it.status();
+            rocks.db.write(rocks.write, b);
+        } catch (RocksDBException | RuntimeException e) {
+            writeFailed(e);
+            return;
+        }
+        if (resume != null) {
+            byte[] next = resume;
+            try {
+                writeExecutor.execute(() -> sweepOldGenerations(next, gen));
+            } catch (RejectedExecutionException closing) {
+                // resumed by the rebuild at the next start
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- index
+
+    private void onRemoval(String url, Slots slots, RemovalCause cause) {
+        if (!cause.wasEvicted() || url == null || slots == null || closed.get() && !onWriteThread()) {
+            return;
+        }
+        evictions.add(slots.slots.length);
+        try (WriteBatch b = new WriteBatch()) {
+            for (Slot s : slots.slots) {
+                deleteIfCurrent(b, url, s);
+            }
+            rocks.db.write(rocks.write, b);
+        } catch (RocksDBException | RuntimeException e) {
+            writeFailed(e);
+        }
+    }
+
+    private boolean onWriteThread() {
+        return Thread.currentThread() == writeThread;
+    }
+
+    /** Keeps each URL while any of its variants can still serve something. */
+    private final class UsefulLife implements Expiry<String, Slots> {
+        private long nanosLeft(Slots s) {
+            long ms = s.usefulUntil - clock.millis();
+            return Math.max(0, Math.min(ms, Long.MAX_VALUE / 2_000_000L)) * 1_000_000L;
+        }
+
+        @Override
+        public long expireAfterCreate(String key, Slots value, long currentTime) {
+            return nanosLeft(value);
+        }
+
+        @Override
+        public long expireAfterUpdate(String key, Slots value, long currentTime, long currentDuration) {
+            return nanosLeft(value);
+        }
+
+        @Override
+        public long expireAfterRead(String key, Slots value, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
+    }
+
+    /** One stored variant in the index. */
+    record Slot(String variantKey, long objectId, long generation, long weight, long usefulUntil) {
+    }
+
+    /** The variants of one URL, newest first; immutable. */
+    static final class Slots {
+        final Slot[] slots;
+        final long weight;
+        final long usefulUntil;
+
+        Slots(Slot[] slots) {
+            this.slots = slots;
+            long w = URL_OVERHEAD;
+            long u = Long.MIN_VALUE;
+            for (Slot s : slots) {
+                w += s.weight;
+                u = Math.max(u, s.usefulUntil);
+            }
+            this.weight = w;
+            this.usefulUntil = u;
+        }
+
+        boolean hasGeneration(long gen) {
+            for (Slot s : slots) {
+                if (s.generation == gen) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        Slot find(String variantKey) {
+            for (Slot s : slots) {
+                if (s.variantKey.equals(variantKey)) {
+                    return s;
+                }
+            }
+            return null;
+        }
+
+        /** The slots that adding {@code slot} pushes out (over the variant cap). */
+        List<Slot> droppedBy(Slot slot) {
+            List<Slot> dropped = new ArrayList<>(0);
+            int kept = 1;
+            for (Slot s : slots) {
+                if (!s.variantKey.equals(slot.variantKey)) {
+                    if (kept < MAX_VARIANTS) {
+                        kept++;
+                    } else {
+                        dropped.add(s);
+                    }
+                }
+            }
+            return dropped;
+        }
+
+        Slots with(Slot slot) {
+            List<Slot> next = new ArrayList<>(slots.length + 1);
+            next.add(slot);
+            for (Slot s : slots) {
+                if (!s.variantKey.equals(slot.variantKey) && next.size() < MAX_VARIANTS) {
+                    next.add(s);
+                }
+            }
+            return new Slots(next.toArray(new Slot[0]));
+        }
+
+        Slots replace(Slot slot) {
+            Slot[] next = slots.clone();
+            for (int i = 0; i < next.length; i++) {
+                if (next[i].variantKey.equals(slot.variantKey) && next[i].objectId == slot.objectId) {
+                    next[i] = slot;
+                    return new Slots(next);
+                }
+            }
+            return this;
+        }
+
+        /** Without that variant; null when nothing is left. */
+        Slots without(String variantKey) {
+            List<Slot> next = new ArrayList<>(slots.length);
+            for (Slot s : slots) {
+                if (!s.variantKey.equals(variantKey)) {
+                    next.add(s);
+                }
+            }
+            return next.isEmpty() ? null : next.size() == slots.length ? this : new Slots(next.toArray(new Slot[0]));
+        }
+
+        /** Only the variants of generation {@code gen}; null when nothing is left. */
+        Slots keepGeneration(long gen) {
+            List<Slot> next = new ArrayList<>(slots.length);
+            for (Slot s : slots) {
+                if (s.generation == gen) {
+                    next.add(s);
+                }
+            }
+            return next.isEmpty() ? null : next.size() == slots.length ? this : new Slots(next.toArray(new Slot[0]));
+        }
+    }
+
+    // ---------------------------------------------------------------- start-up
+
+    private static Native checkFormat(Native rocks, Path dir) throws RocksDBException {
+        byte[] format = rocks.db.get(rocks.defaultCf, Keys.FORMAT);
+        String found = null;
+        if (format == null) {
+            if (!isEmpty(rocks)) {
+                found = "an unknown format (no format key)";
+            }
+        } else if (format.length != 4 || ByteBuffer.wrap(format).getInt() != STORE_FORMAT) {
+            found = "format v" + (format.length == 4 ? ByteBuffer.wrap(format).getInt() : "?");
+        }
+        if (found != null) {
+            LOG.warn("disk store at {} was written by {}, this build reads v{}: dropping it", dir, found, STORE_FORMAT);
+            rocks.close();
+            try (Options options = new Options()) {
+                RocksDB.destroyDB(dir.toString(), options);
+            }
+            rocks = Native.open(dir);
+        }
+        if (format == null || found != null) {
+            rocks.db.put(rocks.defaultCf, rocks.syncWrite, Keys.FORMAT, ByteBuffer.allocate(4).putInt(STORE_FORMAT).array());
+        }
+        return rocks;
+    }
+
+    private static boolean isEmpty(Native rocks) {
+        for (ColumnFamilyHandle cf : List.of(rocks.defaultCf, rocks.metaCf, rocks.chunksCf, rocks.tagsCf)) {
+            try (RocksIterator it = rocks.db.newIterator(cf)) {
+                it.seekToFirst();
+                if (it.isValid()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Rebuilds the index from the meta family (grouping the adjacent variants of each URL), deletes
+     * records of older generations and unreadable ones, collects the chunks of interrupted writes
+     * (their intents), and sets the next object id above every id in use.
+     */
+    private void rebuild() throws RocksDBException {
+        long start = System.nanoTime();
+        long gen = generation.get();
+        long maxId = 0;
+        long entries = 0;
+        long dropped = 0;
+        long garbage = 0;
+        WriteBatch deletes = new WriteBatch();
+        try (ReadOptions scan = new ReadOptions().setFillCache(false).setReadaheadSize(4 << 20);
+                RocksIterator it = rocks.db.newIterator(rocks.metaCf, scan)) {
+            String groupUrl = null;
+            List<Slot> group = new ArrayList<>(2);
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                byte[] value = it.value();
+                EntryCodec.Record r = EntryCodec.decode(value);
+                if (r == null || r.generation() != gen) {
+                    long[] ids = EntryCodec.peekIds(value);
+                    deletes.delete(rocks.metaCf, key);
+                    if (ids != null) {
+                        deleteChunks(deletes, ids[1]);
+                        maxId = Math.max(maxId, ids[1]);
+                    }
+                    dropped++;
+                    continue;
+                }
+                maxId = Math.max(maxId, r.objectId());
+                String url = r.entry().key().asString();
+                if (!url.equals(groupUrl)) {
+                    maxId = Math.max(maxId, putGroup(groupUrl, group, deletes));
+                    groupUrl = url;
+                    group.clear();
+                }
+                group.add(newSlot(r.entry(), r.objectId(), r.generation(), key.length + value.length,
+                        r.bodyLength(), r.chunkCount()));
+                entries++;
+                if (deletes.count() >= SWEEP_BATCH) {
+                    rocks.db.write(rocks.write, deletes);
+                    deletes.close();
+                    deletes = new WriteBatch();
+                }
+            }
+            it.status();
+            putGroup(groupUrl, group, deletes);
+        }
+        try (RocksIterator it = rocks.db.newIterator(rocks.defaultCf)) {
+            for (it.seek(Keys.PENDING_PREFIX); it.isValid() && Keys.startsWith(it.key(), Keys.PENDING_PREFIX);
+                    it.next()) {
+                long id = Keys.pendingObjectId(it.key());
+                maxId = Math.max(maxId, id);
+                deletes.delete(rocks.defaultCf, it.key());
+                deleteChunks(deletes, id);
+                garbage++;
+            }
+            it.status();
+        }
+        try (RocksIterator it = rocks.db.newIterator(rocks.chunksCf)) {
+            it.seekToLast();
+            if (it.isValid()) {
+                maxId = Math.max(maxId, Keys.chunkObjectId(it.key()));
+            }
+        }
+        try {
+            rocks.db.write(rocks.write, deletes);
+        } finally {
+            deletes.close();
+        }
+        nextObjectId.set(maxId + 1);
+        index.cleanUp(); // apply the weights now, so that byteSize() is exact when open() returns
+        rebuildMillis = (System.nanoTime() - start) / 1_000_000;
+        rebuiltEntries = entries;
+        collectedGarbage = garbage;
+        LOG.info("disk store at {}: index rebuilt in {} ms, {} entries ({} bytes), generation {}, {} stale records"
+                + " dropped, {} interrupted writes collected", settings.dir(), rebuildMillis, entries, byteSize(), gen,
+                dropped, garbage);
+    }
+
+    /** Puts one URL's variants (newest first, capped) in the index; returns the largest id seen. */
+    private long putGroup(String url, List<Slot> group, WriteBatch deletes) throws RocksDBException {
+        if (url == null || group.isEmpty()) {
+            return 0;
+        }
+        group.sort(Comparator.comparingLong(Slot::objectId).reversed());
+        long maxId = group.get(0).objectId;
+        if (group.size() > MAX_VARIANTS) {
+            for (Slot s : group.subList(MAX_VARIANTS, group.size())) {
+                deletes.delete(rocks.metaCf, Keys.meta(url, s.variantKey));
+                deleteChunks(deletes, s.objectId);
+            }
+            group = group.subList(0, MAX_VARIANTS);
+        }
+        index.put(url, new Slots(group.toArray(new Slot[0])));
+        return maxId;
+    }
+
+    // ---------------------------------------------------------------- counters, maintenance, close
+
+    @Override
+    public long entryCount() {
+        long n = 0;
+        for (Slots s : index.asMap().values()) {
+            n += s.slots.length;
+        }
+        return n;
+    }
+
+    @Override
+    public long byteSize() {
+        return index.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
+    }
+
+    public long maxObjectSize() {
+        return settings.maxObjectSize();
+    }
+
+    /** RocksDB write errors (the object was not stored). */
+    public long writeFailures() {
+        return writeFailures.sum();
+    }
+
+    /** Failed lookups and chunk reads, including corrupt objects. */
+    public long readFailures() {
+        return readFailures.sum();
+    }
+
+    /** Variants evicted for size or expired. */
+    public long evictions() {
+        return evictions.sum();
+    }
+
+    /** Objects abandoned because the write queue was full. */
+    public long writeQueueOverflows() {
+        return writeQueueOverflows.sum();
+    }
+
+    /** How long the last start-up took to rebuild the index. */
+    public long rebuildMillis() {
+        return rebuildMillis;
+    }
+
+    /** Entries found by the last rebuild. */
+    public long rebuiltEntries() {
+        return rebuiltEntries;
+    }
+
+    /** Interrupted writes whose chunks the last start-up collected. */
+    public long collectedGarbage() {
+        return collectedGarbage;
+    }
+
+    /**
+     * Runs pending index maintenance (eviction, expiry) and waits until the write thread has applied
+     * it and every write queued before. Blocking: for tests, shutdown and metrics threads, never for
+     * an event loop.
+     */
+    public void cleanUp() {
+        index.cleanUp();
+        awaitWrites();
+    }
+
+    /** Waits until every write queued so far has been applied. Blocking (see {@link #cleanUp()}). */
+    void awaitWrites() {
+        for (int i = 0; i < 2; i++) {
+            CompletableFuture<Void> barrier = new CompletableFuture<>();
+            try {
+                writeExecutor.execute(() -> barrier.complete(null));
+            } catch (RejectedExecutionException e) {
+                return;
+            }
+            barrier.join();
+        }
+    }
+
+    /**
+     * Applies every queued write (commits and deletions), syncs the WAL and releases every native
+     * handle. Writers still open are not committed: their intents make the next start collect them.
+     */
+    @Override
+    public void close() {
+        shutdown(true);
+    }
+
+    /** Test hook: stop without syncing the WAL (what a process crash leaves is the same). */
+    void closeAsIfCrashed() {
+        shutdown(false);
+    }
+
+    private void shutdown(boolean graceful) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        writeExecutor.shutdown();
+        readExecutor.shutdown();
+        boolean stopped;
+        try {
+            stopped = writeExecutor.awaitTermination(60, TimeUnit.SECONDS)
+                    && readExecutor.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopped = false;
+        }
+        if (!stopped) {
+            LOG.warn("disk store at {}: storage threads did not stop, leaving RocksDB open", settings.dir());
+            return;
+        }
+        if (graceful) {
+            try {
+                rocks.db.syncWal();
+            } catch (RocksDBException e) {
+                LOG.warn("disk store at {}: WAL sync at close failed: {}", settings.dir(), e.getMessage());
+            }
+        }
+        rocks.close();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    @FunctionalInterface
+    private interface RocksTask<T> {
+        T run() throws RocksDBException;
+    }
+
+    /** Runs a RocksDB task on the write thread; failures complete with {@code fallback}, never throw. */
+    private <T> CompletableFuture<T> onWriteThread(RocksTask<T> task, T fallback) {
+        Supplier<T> guarded = () -> {
+            try {
+                return task.run();
+            } catch (RocksDBException | RuntimeException e) {
+                writeFailed(e);
+                return fallback;
+            }
+        };
+        try {
+            return CompletableFuture.supplyAsync(guarded, writeExecutor);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.completedFuture(fallback);
+        }
+    }
+
+    private void writeFailed(Exception e) {
+        writeFailures.increment();
+        logOnce("write:" + code(e), "disk write failed, objects are not stored on disk while it lasts: "
+                + e.getMessage(), e);
+    }
+
+    private void logOnce(String condition, String message, Throwable e) {
+        if (loggedConditions.add(condition)) {
+            LOG.warn("disk store at {}: {} (logged once; further occurrences are only counted)", settings.dir(),
+                    message, e);
+        }
+    }
+
+    private static String code(Exception e) {
+        if (e instanceof RocksDBException r && r.getStatus() != null) {
+            return r.getStatus().getCode().name();
+        }
+        return e.getClass().getSimpleName();
+    }
+
+    static int crc(byte[] bytes, int length) {
+        CRC32C c = new CRC32C();
+        c.update(bytes, 0, length);
+        return (int) c.getValue();
+    }
+
+    // ---------------------------------------------------------------- test hooks
+
+    /** Chunk keys currently in RocksDB (scans the family: tests only). */
+    long chunkKeyCount() {
+        return onWriteThread(() -> {
+            long n = 0;
+            try (RocksIterator it = rocks.db.newIterator(rocks.chunksCf)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    n++;
+                }
+            }
+            return n;
+        }, -1L).join();
+    }
+
+    /** Meta records currently in RocksDB (tests only). */
+    long metaRecordCount() {
+        return onWriteThread(() -> {
+            long n = 0;
+            try (RocksIterator it = rocks.db.newIterator(rocks.metaCf)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    n++;
+                }
+            }
+            return n;
+        }, -1L).join();
+    }
+
+    /** Overwrites one stored chunk (tests only: simulates a damaged file). */
+    void overwriteChunk(CacheKey key, String variantKey, int chunk, byte[] value) {
+        onWriteThread(() -> {
+            long[] ids = EntryCodec.peekIds(rocks.db.get(rocks.metaCf, Keys.meta(key, variantKey)));
+            rocks.db.put(rocks.chunksCf, rocks.write, Keys.chunk(ids[1], chunk), value);
+            return true;
+        }, false).join();
+    }
+
+    /** Runs {@code r} on the write thread (tests only: e.g. to hold it up). */
+    void runOnWriteThread(Runnable r) {
+        writeExecutor.execute(r);
+    }
+
+    // ---------------------------------------------------------------- native resources
+
+    /** The RocksDB instance and every native object it needs, closed together. */
+    static final class Native implements AutoCloseable {
+        final List<AutoCloseable> owned = new ArrayList<>();
+        final List<ColumnFamilyHandle> handles = new ArrayList<>();
+        RocksDB db;
+        ColumnFamilyHandle defaultCf;
+        ColumnFamilyHandle metaCf;
+        ColumnFamilyHandle chunksCf;
+        ColumnFamilyHandle tagsCf;
+        WriteOptions write;
+        WriteOptions syncWrite;
+
+        private <T extends AutoCloseable> T own(T resource) {
+            owned.add(resource);
+            return resource;
+        }
+
+        static Native open(Path dir) throws RocksDBException {
+            Native n = new Native();
+            try {
+                n.openIn(dir);
+                return n;
+            } catch (RocksDBException | RuntimeException e) {
+                n.close();
+                throw e;
+            }
+        }
+
+        private void openIn(Path dir) throws RocksDBException {
+            LRUCache blockCache = own(new LRUCache(32L << 20));
+            BloomFilter bloom = own(new BloomFilter(10));
+
+            BlockBasedTableConfig metaTable = new BlockBasedTableConfig()
+                    .setBlockCache(blockCache)
+                    .setFilterPolicy(bloom)
+                    .setCacheIndexAndFilterBlocks(true)
+                    .setPinL0FilterAndIndexBlocksInCache(true)
+                    .setBlockSize(16 * 1024);
+            BlockBasedTableConfig plainTable = new BlockBasedTableConfig()
+                    .setBlockCache(blockCache)
+                    .setCacheIndexAndFilterBlocks(true)
+                    .setPinL0FilterAndIndexBlocksInCache(true)
+                    .setBlockSize(16 * 1024);
+
+            ColumnFamilyOptions defaultOptions = own(new ColumnFamilyOptions())
+                    .setWriteBufferSize(4L << 20)
+                    .setCompressionType(CompressionType.NO_COMPRESSION)
+                    .setTableFormatConfig(plainTable);
+            ColumnFamilyOptions metaOptions = own(new ColumnFamilyOptions())
+                    .setWriteBufferSize(16L << 20)
+                    .setMaxWriteBufferNumber(2)
+                    .setCompressionType(CompressionType.LZ4_COMPRESSION)
+                    .setTableFormatConfig(metaTable);
+            ColumnFamilyOptions chunkOptions = own(new ColumnFamilyOptions())
+                    .setWriteBufferSize(32L << 20)
+                    .setMaxWriteBufferNumber(2)
+                    .setCompressionType(CompressionType.NO_COMPRESSION)
+                    .setTableFormatConfig(plainTable)
+                    .setEnableBlobFiles(true)
+                    .setMinBlobSize(4096)
+                    .setBlobFileSize(256L << 20)
+                    .setBlobCompressionType(CompressionType.NO_COMPRESSION)
+                    .setEnableBlobGarbageCollection(true)
+                    .setBlobGarbageCollectionAgeCutoff(0.5);
+            ColumnFamilyOptions tagOptions = own(new ColumnFamilyOptions())
+                    .setWriteBufferSize(4L << 20)
+                    .setCompressionType(CompressionType.LZ4_COMPRESSION)
+                    .setTableFormatConfig(metaTable);
+
+            DBOptions dbOptions = own(new DBOptions())
+                    .setCreateIfMissing(true)
+                    .setCreateMissingColumnFamilies(true)
+                    .setMaxOpenFiles(1024)
+                    .setMaxBackgroundJobs(2)
+                    .setBytesPerSync(1L << 20)
+                    .setMaxTotalWalSize(128L << 20)
+                    .setKeepLogFileNum(3)
+                    .setMaxLogFileSize(8L << 20)
+                    .setInfoLogLevel(InfoLogLevel.INFO_LEVEL);
+            write = own(new WriteOptions());
+            syncWrite = own(new WriteOptions().setSync(true));
+
+            List<ColumnFamilyDescriptor> descriptors = List.of(
+                    new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, defaultOptions),
+                    new ColumnFamilyDescriptor(Keys.ascii(CF_META), metaOptions),
+                    new ColumnFamilyDescriptor(Keys.ascii(CF_CHUNKS), chunkOptions),
+                    new ColumnFamilyDescriptor(Keys.ascii(CF_TAGS), tagOptions));
+            db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+            defaultCf = handles.get(0);
+            metaCf = handles.get(1);
+            chunksCf = handles.get(2);
+            tagsCf = handles.get(3);
+        }
+
+        @Override
+        public void close() {
+            for (ColumnFamilyHandle h : handles) {
+                h.close();
+            }
+            handles.clear();
+            if (db != null) {
+                try {
+                    db.closeE();
+                } catch (RocksDBException e) {
+                    LOG.warn("closing RocksDB failed: {}", e.getMessage());
+                }
+                db = null;
+            }
+            for (int i = owned.size() - 1; i >= 0; i--) {
+                try {
+                    owned.get(i).close();
+                } catch (Exception e) {
+                    LOG.debug("closing a RocksDB resource failed", e);
+                }
+            }
+            owned.clear();
+        }
+    }
+}

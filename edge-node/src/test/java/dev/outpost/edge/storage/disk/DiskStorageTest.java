@@ -1,0 +1,504 @@
+package dev.outpost.edge.storage.disk;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.outpost.edge.cache.CacheEntry;
+import dev.outpost.edge.cache.CacheKey;
+import dev.outpost.edge.http.HeaderFields;
+import dev.outpost.edge.http.Reuse;
+import dev.outpost.edge.storage.CacheStorage;
+import dev.outpost.edge.storage.CacheStorageContract;
+import dev.outpost.edge.storage.ObjectWriter;
+import dev.outpost.edge.storage.StoredBody;
+import dev.outpost.edge.storage.StoredObject;
+import dev.outpost.edge.testing.MutableClock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+
+class DiskStorageTest extends CacheStorageContract {
+
+    @TempDir
+    Path tmp;
+
+    private final List<DiskStorage> extra = new ArrayList<>();
+
+    @Override
+    protected CacheStorage newStorage(MutableClock clock) {
+        return open(tmp.resolve("store"), 8L << 20, 1L << 20);
+    }
+
+    private DiskStorage open(Path dir, long maxSize, long maxObjectSize) {
+        try {
+            return DiskStorage.open(dir, maxSize, maxObjectSize, clock, Duration.ofHours(1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private DiskStorage disk() {
+        return (DiskStorage) storage;
+    }
+
+    /** Closes the current store and opens the same directory again. */
+    private DiskStorage reopen() {
+        storage.close();
+        storage = open(tmp.resolve("store"), 8L << 20, 1L << 20);
+        return disk();
+    }
+
+    private static byte[] pattern(int length, int seed) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            b[i] = (byte) (i * 31 + seed + (i >>> 16));
+        }
+        return b;
+    }
+
+    private List<StoredObject> lookup(String path) {
+        return storage.lookup(new CacheKey("site.example", path)).join();
+    }
+
+    private CacheEntry entryWithPolicy(String path, HeaderFields headers, Reuse.Policy policy) {
+        return new CacheEntry(new CacheKey("site.example", path), "", List.of(), 200, headers, clock.instant(),
+                clock.instant(), 0, policy, -1, false);
+    }
+
+    @Test
+    void survivesCloseAndReopenWithIdenticalEntriesBodiesAndAges() {
+        byte[] big = pattern(200_000, 1);
+        store(entry("/big", "", big.length), big);
+        store(entry("/v", "en", -1), bytes("hello"));
+        store(entry("/v", "fr", -1), bytes("bonjour"));
+        store(entry("/empty", "", 0));
+        clock.advance(Duration.ofSeconds(7));
+        CacheEntry v = lookup("/v").get(1).entry();
+        assertTrue(storage.updateEntry(v.withHeadersAndPolicy(HeaderFields.of("ETag", "\"v1\"", "X-Caf\u00e9",
+                "\u00e9t\u00e9"), v.requestTime(), v.responseTime(), 4, new Reuse.Policy(600, 0, 0, false, false, false))
+                .asInvalidated()).join());
+        List<List<StoredObject>> before = List.of(lookup("/big"), lookup("/v"), lookup("/empty"));
+        List<byte[]> bodiesBefore = new ArrayList<>();
+        before.forEach(l -> l.forEach(o -> bodiesBefore.add(read(o, 0, o.body().length() - 1))));
+        disk().cleanUp();
+        long bytes = storage.byteSize();
+        long count = storage.entryCount();
+
+        DiskStorage again = reopen();
+
+        assertEquals(4, again.rebuiltEntries());
+        assertEquals(bytes, again.byteSize());
+        assertEquals(count, again.entryCount());
+        List<List<StoredObject>> after = List.of(lookup("/big"), lookup("/v"), lookup("/empty"));
+        int n = 0;
+        for (int i = 0; i < before.size(); i++) {
+            assertEquals(before.get(i).size(), after.get(i).size());
+            for (int j = 0; j < before.get(i).size(); j++) {
+                StoredObject b = before.get(i).get(j);
+                StoredObject a = after.get(i).get(j);
+                assertEquals(b.entry(), a.entry());
+                assertEquals(StoredObject.Tier.DISK, a.tier());
+                assertEquals(b.entry().currentAge(clock.instant()), a.entry().currentAge(clock.instant()));
+                assertArrayEquals(bodiesBefore.get(n++), read(a, 0, a.body().length() - 1));
+            }
+        }
+        assertArrayEquals(big, read(after.get(0).get(0), 0, big.length - 1));
+        assertEquals("fr", after.get(1).get(0).entry().variantKey(), "newest first");
+        assertTrue(after.get(1).get(1).entry().invalidated());
+        assertEquals("\u00e9t\u00e9", after.get(1).get(1).entry().headers().first("X-Caf\u00e9"));
+        assertEquals(11, after.get(1).get(1).entry().currentAge(clock.instant()), "Age continues from stored times");
+    }
+
+    @Test
+    void uncommittedWriterLeavesNothingAfterReopenAndItsChunksAreCollected() {
+        store(entry("/kept", "", -1), bytes("kept"));
+        ObjectWriter w = storage.writer(entry("/partial", "", -1));
+        w.write(ByteBuffer.wrap(pattern(3 * DiskStorage.CHUNK_SIZE + 100, 2)));
+        disk().awaitWrites();
+        assertEquals(4, disk().chunkKeyCount(), "3 chunks of the partial object + 1 of the kept one");
+        assertTrue(lookup("/partial").isEmpty());
+
+        disk().closeAsIfCrashed();
+        storage = open(tmp.resolve("store"), 8L << 20, 1L << 20);
+
+        assertEquals(1, disk().collectedGarbage());
+        assertTrue(lookup("/partial").isEmpty());
+        assertEquals(1, disk().chunkKeyCount(), "only the kept object's chunk is left");
+        assertArrayEquals(bytes("kept"), read(lookup("/kept").get(0), 0, 3));
+        assertFalse(w.commit().join(), "the old writer cannot commit into the new store");
+        assertEquals(1, storage.entryCount());
+    }
+
+    @Test
+    void gracefulCloseWithAnOpenWriterAlsoLeavesNothing() {
+        ObjectWriter w = storage.writer(entry("/partial", "", -1));
+        w.write(ByteBuffer.wrap(pattern(2 * DiskStorage.CHUNK_SIZE, 3)));
+        DiskStorage again = reopen();
+        assertEquals(0, again.chunkKeyCount());
+        assertEquals(0, again.metaRecordCount());
+        assertTrue(lookup("/partial").isEmpty());
+    }
+
+    @Test
+    void newObjectIdsAfterReopenNeverReuseStoredOnes() {
+        store(entry("/a", "", -1), pattern(100_000, 4));
+        reopen();
+        store(entry("/b", "", -1), pattern(100_000, 5));
+        assertArrayEquals(pattern(100_000, 4), read(lookup("/a").get(0), 0, 99_999));
+        assertArrayEquals(pattern(100_000, 5), read(lookup("/b").get(0), 0, 99_999));
+    }
+
+    @Test
+    void corruptChunkFailsTheReadCleanlyAndTheEntryDisappears() {
+        byte[] big = pattern(200_000, 6);
+        store(entry("/big", "", big.length), big);
+        byte[] damaged = Arrays.copyOfRange(big, DiskStorage.CHUNK_SIZE, 2 * DiskStorage.CHUNK_SIZE);
+        damaged[1234] ^= 0x01;
+        disk().overwriteChunk(new CacheKey("site.example", "/big"), "", 1, damaged);
+
+        StoredObject o = lookup("/big").get(0);
+        try (StoredBody.Reader r = o.body().open(0, big.length - 1)) {
+            ByteBuffer first = r.next().join();
+            assertEquals(DiskStorage.CHUNK_SIZE, first.remaining(), "chunk 0 is fine");
+            CompletionException e = assertThrows(CompletionException.class, () -> r.next().join());
+            DiskReadException cause = assertInstanceOf(DiskReadException.class, e.getCause());
+            assertTrue(cause.corrupt());
+            assertTrue(cause.getMessage().contains("CRC32C"), cause.getMessage());
+        }
+        assertEquals(1, disk().readFailures());
+        disk().awaitWrites();
+        assertTrue(lookup("/big").isEmpty());
+        assertEquals(0, storage.entryCount());
+        assertEquals(0, disk().metaRecordCount());
+        assertEquals(0, disk().chunkKeyCount());
+    }
+
+    @Test
+    void truncatedChunkIsCorruptToo() {
+        byte[] body = pattern(1000, 7);
+        store(entry("/small", "", body.length), body);
+        disk().overwriteChunk(new CacheKey("site.example", "/small"), "", 0, Arrays.copyOf(body, 999));
+        CompletionException e = assertThrows(CompletionException.class, () -> read(lookup("/small").get(0), 0, 999));
+        assertTrue(((DiskReadException) e.getCause()).corrupt());
+        disk().awaitWrites();
+        assertTrue(lookup("/small").isEmpty());
+    }
+
+    @Test
+    void formatVersionMismatchDropsTheStore() throws Exception {
+        store(entry("/a", "", -1), pattern(100_000, 8));
+        storage.close();
+        Path dir = tmp.resolve("store");
+        try (DBOptions options = new DBOptions()) {
+            List<ColumnFamilyDescriptor> cfs = List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
+                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_META)),
+                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_CHUNKS)),
+                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_TAGS)));
+            List<ColumnFamilyHandle> handles = new ArrayList<>();
+            try (RocksDB db = RocksDB.open(options, dir.toString(), cfs, handles)) {
+                db.put(handles.get(0), Keys.FORMAT, ByteBuffer.allocate(4).putInt(DiskStorage.STORE_FORMAT + 1).array());
+                handles.forEach(ColumnFamilyHandle::close);
+            }
+        }
+        storage = open(dir, 8L << 20, 1L << 20);
+        assertTrue(lookup("/a").isEmpty());
+        assertEquals(0, disk().rebuiltEntries());
+        assertEquals(0, disk().metaRecordCount());
+        assertEquals(0, disk().chunkKeyCount());
+        assertTrue(store(entry("/b", "", -1), bytes("new")));
+        DiskStorage again = reopen();
+        assertEquals(1, again.rebuiltEntries(), "the recreated store has the current format");
+    }
+
+    @Test
+    void byteBoundIsHeldWhileObjectsKeepFlowingAndEvictionDeletesFromRocksDb() {
+        storage.close();
+        storage = open(tmp.resolve("small"), 1L << 20, 256 * 1024);
+        for (int i = 0; i < 250; i++) {
+            CacheEntry e = entryWithPolicy("/o" + i, HeaderFields.EMPTY, new Reuse.Policy(3600, 0, 0, false, false,
+                    false));
+            assertTrue(store(e, pattern(i % 10 == 0 ? 100_000 : 16 * 1024, i)));
+            if (i % 50 == 49) {
+                disk().cleanUp();
+                assertTrue(storage.byteSize() <= 1L << 20, "bytes " + storage.byteSize());
+            }
+        }
+        disk().cleanUp();
+        long entries = storage.entryCount();
+        assertTrue(storage.byteSize() <= 1L << 20, "bytes " + storage.byteSize());
+        assertTrue(entries < 100, "entries " + entries);
+        assertTrue(disk().evictions() > 150, "evictions " + disk().evictions());
+        assertEquals(entries, disk().metaRecordCount(), "evicted meta records are deleted");
+        long chunks = disk().chunkKeyCount();
+        assertTrue(chunks >= entries && chunks <= 2 * entries, "chunks " + chunks + " for " + entries + " entries");
+        DiskStorage again = (DiskStorage) storage;
+        again.close();
+        storage = open(tmp.resolve("small"), 1L << 20, 256 * 1024);
+        assertEquals(entries, storage.entryCount(), "accounting is the same after a restart");
+    }
+
+    @Test
+    void entryExpiresOnceItCanServeNothingAndIsDeletedFromRocksDb() {
+        CacheEntry noValidator = entryWithPolicy("/short", HeaderFields.EMPTY, new Reuse.Policy(10, 20, 0, false,
+                false, false));
+        store(noValidator, pattern(100_000, 9));
+        clock.advance(Duration.ofSeconds(29));
+        assertEquals(1, lookup("/short").size(), "still inside stale-while-revalidate");
+        clock.advance(Duration.ofSeconds(2));
+        disk().cleanUp();
+        assertTrue(lookup("/short").isEmpty());
+        assertEquals(0, disk().metaRecordCount());
+        assertEquals(0, disk().chunkKeyCount());
+        assertEquals(1, disk().evictions());
+    }
+
+    @Test
+    void staleEntryWithValidatorIsKeptForRevalidation() {
+        store(entryWithPolicy("/etag", HeaderFields.of("ETag", "\"x\""), new Reuse.Policy(10, 0, 0, false, false,
+                false)), bytes("x"));
+        clock.advance(Duration.ofMinutes(30));
+        disk().cleanUp();
+        assertEquals(1, lookup("/etag").size());
+        clock.advance(Duration.ofMinutes(31));
+        disk().cleanUp();
+        assertTrue(lookup("/etag").isEmpty());
+    }
+
+    @Test
+    void expiredEntriesAreNotRebuilt() {
+        store(entryWithPolicy("/short", HeaderFields.EMPTY, new Reuse.Policy(10, 0, 0, false, false, false)),
+                bytes("x"));
+        storage.close();
+        clock.advance(Duration.ofSeconds(11));
+        storage = open(tmp.resolve("store"), 8L << 20, 1L << 20);
+        assertTrue(lookup("/short").isEmpty());
+        disk().cleanUp();
+        assertEquals(0, disk().metaRecordCount());
+    }
+
+    @Test
+    void generationBumpHidesOldEntriesAndTheSweepDeletesThem() {
+        store(entry("/old", "", -1), pattern(100_000, 10));
+        ObjectWriter inFlight = storage.writer(entry("/inflight", "", -1));
+        inFlight.write(ByteBuffer.wrap(bytes("fetched before the purge")));
+        assertEquals(0, disk().generation());
+
+        assertEquals(1L, disk().bumpGeneration().join());
+
+        assertEquals(1, disk().generation());
+        assertTrue(lookup("/old").isEmpty());
+        assertFalse(inFlight.commit().join(), "a body fetched before purge-everything is not stored after it");
+        assertTrue(store(entry("/new", "", -1), bytes("new")));
+        assertEquals(1, lookup("/new").size());
+        disk().awaitWrites();
+        assertEquals(1, disk().metaRecordCount());
+        assertEquals(1, disk().chunkKeyCount());
+        assertEquals(1, storage.entryCount());
+
+        DiskStorage again = reopen();
+        assertEquals(1, again.generation());
+        assertTrue(lookup("/old").isEmpty());
+        assertEquals(1, lookup("/new").size());
+    }
+
+    @Test
+    void rangeReadsAcrossChunkBoundariesReadOnlyWhatIsNeeded() {
+        int c = DiskStorage.CHUNK_SIZE;
+        byte[] body = pattern(3 * c, 11);
+        store(entry("/three", "", body.length), body);
+        StoredObject o = lookup("/three").get(0);
+        assertArrayEquals(Arrays.copyOfRange(body, c - 1, c + 1), read(o, c - 1, c));
+        assertArrayEquals(Arrays.copyOfRange(body, c, 2 * c), read(o, c, 2 * c - 1));
+        assertArrayEquals(body, read(o, 0, 3 * c - 1));
+        assertArrayEquals(Arrays.copyOfRange(body, 3 * c - 1, 3 * c), read(o, 3 * c - 1, 3 * c - 1));
+        try (StoredBody.Reader r = o.body().open(c - 10, 2 * c + 9)) {
+            assertEquals(10, r.next().join().remaining());
+            assertEquals(c, r.next().join().remaining());
+            ByteBuffer last = r.next().join();
+            assertEquals(10, last.remaining());
+            assertTrue(last.isReadOnly());
+            assertEquals(null, r.next().join());
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> o.body().open(0, 3 * c));
+    }
+
+    @Test
+    void writeQueueOverflowAbandonsTheObjectInsteadOfBlocking() throws Exception {
+        storage.close();
+        storage = open(tmp.resolve("big-objects"), 64L << 20, 32L << 20);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch held = new CountDownLatch(1);
+        disk().runOnWriteThread(() -> {
+            held.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(held.await(10, TimeUnit.SECONDS));
+        ObjectWriter w = storage.writer(entry("/flood", "", -1));
+        byte[] chunk = pattern(DiskStorage.CHUNK_SIZE, 12);
+        long start = System.nanoTime();
+        int written = 0;
+        while (!w.isAbandoned() && written < 100) {
+            w.write(ByteBuffer.wrap(chunk));
+            written++;
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        release.countDown();
+        assertTrue(w.isAbandoned());
+        assertEquals(65, written, "64 chunks fit in the queue, the 65th abandons");
+        assertTrue(millis < 2000, "writes never wait for the write thread: " + millis + " ms");
+        assertFalse(w.commit().join());
+        assertEquals(1, disk().writeQueueOverflows());
+        disk().awaitWrites();
+        assertTrue(lookup("/flood").isEmpty());
+        assertEquals(0, disk().chunkKeyCount());
+        assertTrue(store(entry("/after", "", -1), bytes("fine again")));
+    }
+
+    @Test
+    void objectOverTheObjectLimitIsAbandonedWhileStreamingAndRefusedWhenDeclared() {
+        assertSame(ObjectWriter.DISCARD, storage.writer(entry("/huge", "", 2L << 20)));
+        ObjectWriter w = storage.writer(entry("/huge", "", -1));
+        w.write(ByteBuffer.wrap(new byte[600_000]));
+        assertFalse(w.isAbandoned());
+        w.write(ByteBuffer.wrap(new byte[600_000]));
+        assertTrue(w.isAbandoned());
+        assertFalse(w.commit().join());
+        disk().awaitWrites();
+        assertTrue(lookup("/huge").isEmpty());
+        assertEquals(0, disk().chunkKeyCount());
+    }
+
+    @Test
+    void bodyLongerThanDeclaredLengthIsNotStored() {
+        ObjectWriter w = storage.writer(entry("/a", "", 3));
+        w.write(ByteBuffer.wrap(bytes("four")));
+        assertTrue(w.isAbandoned());
+        assertFalse(w.commit().join());
+        assertTrue(lookup("/a").isEmpty());
+    }
+
+    @Test
+    void replacingAVariantDeletesTheOldChunksAndAbortAfterCommitKeepsTheObject() {
+        store(entry("/a", "", -1), pattern(200_000, 13));
+        ObjectWriter w = storage.writer(entry("/a", "", -1));
+        w.write(ByteBuffer.wrap(pattern(70_000, 14)));
+        assertTrue(w.commit().join());
+        w.abort();
+        disk().awaitWrites();
+        assertEquals(2, disk().chunkKeyCount(), "the 4 chunks of the first version are gone");
+        assertArrayEquals(pattern(70_000, 14), read(lookup("/a").get(0), 0, 69_999));
+    }
+
+    @Test
+    void variantsPerKeyAreCappedOnDiskToo() {
+        for (int i = 0; i < DiskStorage.MAX_VARIANTS + 4; i++) {
+            store(entry("/v", "lang" + i, -1), bytes("x" + i));
+        }
+        List<StoredObject> found = lookup("/v");
+        assertEquals(DiskStorage.MAX_VARIANTS, found.size());
+        assertEquals("lang" + (DiskStorage.MAX_VARIANTS + 3), found.get(0).entry().variantKey());
+        disk().awaitWrites();
+        assertEquals(DiskStorage.MAX_VARIANTS, disk().metaRecordCount());
+        assertEquals(DiskStorage.MAX_VARIANTS, disk().chunkKeyCount());
+    }
+
+    @Test
+    void removeDeletesFromRocksDb() {
+        store(entry("/a", "en", -1), pattern(100_000, 15));
+        store(entry("/a", "fr", -1), bytes("bonjour"));
+        store(entry("/ab", "", -1), bytes("other url"));
+        assertEquals(2, storage.remove(new CacheKey("site.example", "/a")).join());
+        assertEquals(1, disk().metaRecordCount());
+        assertEquals(1, disk().chunkKeyCount());
+        assertEquals(1, lookup("/ab").size());
+        DiskStorage again = reopen();
+        assertEquals(1, again.entryCount());
+    }
+
+    @Test
+    void everyCallAfterCloseIsHarmless() {
+        store(entry("/a", "", -1), bytes("x"));
+        StoredObject o = lookup("/a").get(0);
+        storage.close();
+        assertTrue(storage.lookup(new CacheKey("site.example", "/a")).join().isEmpty());
+        assertSame(ObjectWriter.DISCARD, storage.writer(entry("/b", "", -1)));
+        assertFalse(storage.updateEntry(o.entry()).join());
+        assertEquals(0, storage.remove(new CacheKey("site.example", "/a")).join());
+        CompletionException e = assertThrows(CompletionException.class, () -> read(o, 0, 0));
+        assertNotNull(e.getCause());
+        storage.close();
+    }
+
+    @Test
+    void concurrentWritersReadersAndEvictionKeepTheStoreConsistent() throws Exception {
+        storage.close();
+        storage = open(tmp.resolve("busy"), 2L << 20, 512 * 1024);
+        List<Throwable> unexpected = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int seed = t;
+            threads.add(new Thread(() -> {
+                java.util.Random random = new java.util.Random(seed);
+                for (int i = 0; i < 150; i++) {
+                    String path = "/o" + random.nextInt(60);
+                    int size = random.nextInt(4) == 0 ? 150_000 + random.nextInt(100_000) : random.nextInt(20_000);
+                    byte[] body = pattern(size, path.hashCode());
+                    store(entryWithPolicy(path, HeaderFields.EMPTY, new Reuse.Policy(3600, 0, 0, false, false,
+                            false)), body);
+                    for (StoredObject o : lookup("/o" + random.nextInt(60))) {
+                        try {
+                            byte[] got = read(o, 0, o.body().length() - 1);
+                            int n = Integer.parseInt(o.entry().key().pathAndQuery().substring(2));
+                            assertArrayEquals(pattern(got.length, ("/o" + n).hashCode()), got);
+                        } catch (CompletionException e) {
+                            if (!(e.getCause() instanceof DiskReadException d) || d.corrupt()) {
+                                unexpected.add(e);
+                            }
+                        } catch (Throwable e) {
+                            unexpected.add(e);
+                        }
+                    }
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            t.join(60_000);
+        }
+        assertTrue(unexpected.isEmpty(), () -> unexpected.toString());
+        disk().cleanUp();
+        assertTrue(storage.byteSize() <= 2L << 20, "bytes " + storage.byteSize());
+        assertEquals(0, disk().readFailures());
+        assertEquals(storage.entryCount(), disk().metaRecordCount());
+        long entries = storage.entryCount();
+        long bytes = storage.byteSize();
+        storage.close();
+        storage = open(tmp.resolve("busy"), 2L << 20, 512 * 1024);
+        assertEquals(entries, storage.entryCount());
+        assertEquals(bytes, storage.byteSize());
+    }
+}
