@@ -704,7 +704,8 @@ public final class DiskStorage implements CacheStorage {
             }
             byte[] metaKey = Keys.meta(url, updated.variantKey());
             EntryCodec.Record r = EntryCodec.decode(rocks.db.get(rocks.metaCf, metaKey));
-            if (r == null || r.generation() != gen || r.objectId() != old.objectId) {
+            if (r == null || r.generation() != gen || r.objectId() != old.objectId
+                    || !r.entry().sameRepresentationAs(updated)) {
                 return false;
             }
             CacheEntry e = new CacheEntry(updated.key(), updated.variantKey(), updated.varyNames(), updated.status(),
