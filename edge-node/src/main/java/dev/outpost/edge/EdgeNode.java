@@ -52,7 +52,13 @@ public final class EdgeNode implements java.util.concurrent.Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        EdgeRuntime runtime = new EdgeRuntime(config, Clock.systemUTC());
+        EdgeRuntime runtime;
+        try {
+            runtime = new EdgeRuntime(config, Clock.systemUTC());
+        } catch (IllegalStateException e) {
+            System.err.println("edge-node: could not start: " + e.getMessage());
+            return 1;
+        }
         try {
             runtime.start().await(60, TimeUnit.SECONDS);
         } catch (Exception e) {

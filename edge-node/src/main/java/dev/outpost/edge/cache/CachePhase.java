@@ -38,7 +38,8 @@ public enum CachePhase {
         VALIDATE.next = EnumSet.of(LOOKUP, FETCH, RESPOND, DONE);
         MISS.next = EnumSet.of(LOOKUP, FETCH, RESPOND, DONE);
         FETCH.next = EnumSet.of(FETCH, RESPOND, DONE);
-        RESPOND.next = EnumSet.of(DONE);
+        // RESPOND -> FETCH: a stored body could not be read before anything was sent; the origin answers.
+        RESPOND.next = EnumSet.of(FETCH, DONE);
         DONE.next = EnumSet.noneOf(CachePhase.class);
     }
 

@@ -89,6 +89,23 @@ public final class EdgeMetrics {
                 .description("Objects evicted").tag("tier", "memory").register(registry);
     }
 
+    public void bindDiskTier(dev.outpost.edge.storage.disk.DiskStorage disk) {
+        Gauge.builder("outpost.cache.bytes", disk, d -> d.byteSize()).baseUnit("bytes")
+                .description("Bytes stored").tag("tier", "disk").register(registry);
+        Gauge.builder("outpost.cache.entries", disk, d -> d.entryCount())
+                .description("Objects stored").tag("tier", "disk").register(registry);
+        FunctionCounter.builder("outpost.cache.evictions", disk, d -> d.evictions())
+                .description("Objects evicted").tag("tier", "disk").register(registry);
+        FunctionCounter.builder("outpost.cache.write.failures", disk, d -> d.writeFailures() + d.writeQueueOverflows())
+                .description("Objects not stored because the tier failed or could not keep up").tag("tier", "disk")
+                .register(registry);
+        FunctionCounter.builder("outpost.cache.read.failures", disk, d -> d.readFailures())
+                .description("Reads that failed (I/O error, corrupt chunk); served from the origin instead")
+                .tag("tier", "disk").register(registry);
+        Gauge.builder("outpost.cache.rebuild.seconds", disk, d -> d.rebuildMillis() / 1000.0)
+                .description("Time the disk index took to rebuild at start").tag("tier", "disk").register(registry);
+    }
+
     public void request(Outcome outcome, TierLabel tier) {
         requests.get(outcome).get(tier).increment();
     }

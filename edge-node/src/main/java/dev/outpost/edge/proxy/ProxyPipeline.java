@@ -819,7 +819,18 @@ public final class ProxyPipeline {
                 return;
             }
             cacheStatus = CacheStatus.append(stored.entry().headers().combined("Cache-Status"), status.toEntry());
-            writer.serve(ctx, req, request, stored, age, cacheStatus, via);
+            writer.serve(ctx, req, request, stored, age, cacheStatus, via).onFailure(err -> {
+                if (resp.headWritten() || clientGone) {
+                    return; // the response was cut; the client sees a short body, never a wrong one
+                }
+                // A storage read failed before anything was sent (I/O error, corrupt chunk): the origin
+                // answers instead, and the client never sees an error caused by our disk.
+                LOG.warn("reading stored {} from {} failed ({}); fetching from the origin", key,
+                        stored.tier().label(), err.toString());
+                resp.headers().clear();
+                storage.removeVariant(key, stored.entry().variantKey());
+                fetch(FetchMode.MISS, null, CacheStatus.Fwd.MISS, null);
+            });
         }
 
         private void respondPlain(int status, String message, CacheStatus entry, boolean close) {

@@ -155,9 +155,12 @@ public final class ResponseWriter {
             end.onComplete(ar -> done.tryComplete(sent));
         }
 
+        /** Nothing sent yet: the caller may still answer from the origin. Otherwise the response is cut. */
         private void fail(Throwable err) {
             reader.close();
-            resp.reset();
+            if (resp.headWritten()) {
+                resp.reset();
+            }
             done.tryFail(err);
         }
 

@@ -11,6 +11,10 @@ import dev.outpost.edge.proxy.Origin;
 import dev.outpost.edge.proxy.OriginClient;
 import dev.outpost.edge.proxy.OriginRouter;
 import dev.outpost.edge.proxy.ProxyPipeline;
+import dev.outpost.config.DiskTierConfig;
+import dev.outpost.edge.storage.CacheStorage;
+import dev.outpost.edge.storage.TieredStorage;
+import dev.outpost.edge.storage.disk.DiskStorage;
 import dev.outpost.edge.storage.memory.MemoryStorage;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -42,7 +46,11 @@ public final class EdgeRuntime {
     private final EdgeConfig config;
     private final Vertx vertx;
     private final PrometheusMeterRegistry registry;
+    /** How long a stale object with a validator is kept for revalidation after its stale windows. */
+    private static final Duration REVALIDATION_GRACE = Duration.ofHours(1);
+
     private final MemoryStorage memory;
+    private final DiskStorage disk;
     private final OriginClient origins;
     private final ProxyPipeline pipeline;
     private final EdgeServer traffic;
@@ -65,11 +73,15 @@ public final class EdgeRuntime {
 
         EdgeMetrics metrics = new EdgeMetrics(registry);
         var cache = config.cache();
-        cache.disk().ifPresent(d -> LOG.warn("cache.disk ({}) is configured but the disk tier is not built yet; "
-                + "running with the memory tier only", d.path()));
         this.memory = new MemoryStorage(cache.memory().maxSize(), cache.memory().maxObjectSize(), clock,
-                Duration.ofHours(1), Runnable::run);
+                REVALIDATION_GRACE, Runnable::run);
         metrics.bindMemoryTier(memory);
+        this.disk = cache.disk().map(d -> openDisk(d, clock)).orElse(null);
+        CacheStorage storage = memory;
+        if (disk != null) {
+            metrics.bindDiskTier(disk);
+            storage = new TieredStorage(memory, disk);
+        }
         var heuristic = new Freshness.Heuristic(cache.heuristic().fraction(), cache.heuristic().max());
         StoragePolicy storagePolicy = new StoragePolicy(cache.targetedFields(), heuristic);
         CacheLock lock = new CacheLock(cache.collapse().waitTimeout(), cache.collapse().uncacheableTtl(), clock);
@@ -83,7 +95,7 @@ public final class EdgeRuntime {
         this.pipeline = new ProxyPipeline(vertx, clock,
                 new ProxyPipeline.Settings(config.node().id(), config.server().outermost(),
                         cache.stripSurrogateHeaders(), config.accessLog().enabled(), cache.targetedFields()),
-                new OriginRouter(routes), new CacheKeyPolicy(), storagePolicy, memory, lock, origins, metrics);
+                new OriginRouter(routes), new CacheKeyPolicy(), storagePolicy, storage, lock, origins, metrics);
         this.traffic = new EdgeServer(vertx, config.node().id(), config.server(), pipeline, metrics);
         this.admin = new AdminServer(vertx, registry, ready::get);
     }
@@ -115,6 +127,9 @@ public final class EdgeRuntime {
         awaitQuietly(admin.close(), Duration.ofSeconds(5));
         origins.close();
         memory.close();
+        if (disk != null) {
+            disk.close();
+        }
         gcMetrics.close();
         awaitQuietly(vertx.close(), Duration.ofSeconds(10));
     }
@@ -137,6 +152,26 @@ public final class EdgeRuntime {
 
     public boolean isReady() {
         return ready.get();
+    }
+
+    /**
+     * Opens the disk tier (blocking: the index is rebuilt before the edge serves). A store that cannot
+     * be opened stops the start with a clear message rather than running silently without it.
+     */
+    private static DiskStorage openDisk(DiskTierConfig d, Clock clock) {
+        try {
+            DiskStorage opened = DiskStorage.open(d.path(), d.maxSize(), d.maxObjectSize(), clock, REVALIDATION_GRACE);
+            LOG.info("disk tier at {}: {} objects, {} bytes, index rebuilt in {} ms", d.path(), opened.entryCount(),
+                    opened.byteSize(), opened.rebuildMillis());
+            return opened;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cache.disk: " + e.getMessage(), e);
+        }
+    }
+
+    /** The disk tier, or null when the configuration has no cache.disk section. */
+    public DiskStorage disk() {
+        return disk;
     }
 
     public MemoryStorage memory() {

@@ -5,25 +5,33 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.outpost.edge.cache.CacheKey;
+import dev.outpost.edge.storage.disk.DiskStorage;
 import dev.outpost.edge.storage.memory.MemoryStorage;
 import dev.outpost.edge.testing.MutableClock;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/**
- * The contract, against memory in front of a second, larger memory tier standing in for the lower
- * tier (the disk tier's own test runs the same contract against RocksDB), plus promotion.
- */
+/** The contract against memory in front of a real RocksDB disk tier, plus tier placement and promotion. */
 class TieredStorageTest extends CacheStorageContract {
 
+    @TempDir
+    Path dir;
+
     private MemoryStorage hot;
-    private MemoryStorage cold;
+    private DiskStorage cold;
 
     @Override
     protected CacheStorage newStorage(MutableClock clock) {
         hot = new MemoryStorage(8L << 20, 64 * 1024, clock, Duration.ofHours(1), Runnable::run);
-        cold = new MemoryStorage(64L << 20, 4L << 20, clock, Duration.ofHours(1), Runnable::run);
+        try {
+            cold = DiskStorage.open(dir.resolve("disk-" + System.nanoTime()), 64L << 20, 4L << 20, clock,
+                    Duration.ofHours(1));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         return new TieredStorage(hot, cold);
     }
 
@@ -41,9 +49,16 @@ class TieredStorageTest extends CacheStorageContract {
     @Test
     void aLowerTierHitIsPromotedToMemory() {
         CacheKey key = new CacheKey("site.example", "/warm");
-        cold.put(entry("/warm", "", -1), bytes("from below"));
+        ObjectWriter w = cold.writer(entry("/warm", "", -1));
+        w.write(java.nio.ByteBuffer.wrap(bytes("from below")));
+        assertTrue(w.commit().join());
         List<StoredObject> first = storage.lookup(key).join();
         assertEquals(1, first.size());
+        assertEquals(StoredObject.Tier.DISK, first.get(0).tier());
+        long deadline = System.currentTimeMillis() + 5000;
+        while (hot.lookupNow(key).isEmpty() && System.currentTimeMillis() < deadline) {
+            Thread.onSpinWait();
+        }
         List<StoredObject> promoted = hot.lookupNow(key);
         assertEquals(1, promoted.size(), "promoted into memory");
         assertEquals(StoredObject.Tier.MEMORY, storage.lookup(key).join().get(0).tier());

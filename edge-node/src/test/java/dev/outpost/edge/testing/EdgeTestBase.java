@@ -36,11 +36,18 @@ public abstract class EdgeTestBase {
 
     @AfterEach
     void stopOriginAndEdge() throws Exception {
+        stopOriginAndEdgeNow();
+    }
+
+    /** Stops both (idempotent), for subclasses that clean up after the edge is gone. */
+    protected void stopOriginAndEdgeNow() {
         if (edge != null) {
             edge.stop(Duration.ofMillis(200));
+            edge = null;
         }
         if (origin != null) {
             origin.stop();
+            origin = null;
         }
     }
 

@@ -1148,6 +1148,7 @@ public final class DiskStorage implements CacheStorage {
 
     @Override
     public long byteSize() {
+        index.cleanUp(); // Caffeine applies pending writes to the weight lazily; settle them first
         return index.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
     }
 

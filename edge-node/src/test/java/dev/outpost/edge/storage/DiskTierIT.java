@@ -1,0 +1,111 @@
+package dev.outpost.edge.storage;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.client.WireMock;
+import dev.outpost.edge.testing.CacheStatusEntry;
+import dev.outpost.edge.testing.EdgeTestBase;
+import dev.outpost.edge.testing.RawHttp;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** The edge with memory in front of the RocksDB disk tier: placement, restarts, ranges from disk. */
+class DiskTierIT extends EdgeTestBase {
+
+    private Path diskDir;
+
+    @Override
+    protected String edgeYaml() {
+        try {
+            if (diskDir == null) {
+                diskDir = Files.createTempDirectory("outpost-disk-it");
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return super.edgeYaml().replace("""
+                    max-object-size: 8MiB
+                """, """
+                    max-object-size: 64KiB
+                  disk:
+                    path: %s
+                    max-size: 256MiB
+                """.formatted(diskDir));
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void deleteDiskDir() throws Exception {
+        stopOriginAndEdgeNow();
+        if (diskDir != null) {
+            try (var paths = Files.walk(diskDir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static CacheStatusEntry status(RawHttp.Response r) {
+        return CacheStatusEntry.parse(ourCacheStatus(r));
+    }
+
+    private static byte[] body(int size) {
+        byte[] b = new byte[size];
+        for (int i = 0; i < size; i++) {
+            b[i] = (byte) ('a' + i % 26);
+        }
+        return b;
+    }
+
+    @Test
+    void anObjectOverTheMemoryLimitIsServedFromDisk() throws Exception {
+        byte[] big = body(300_000);
+        origin.stubFor(WireMock.get("/big").willReturn(aResponse().withHeader("Cache-Control", "max-age=60")
+                .withBody(big)));
+        assertTrue(status(get("/big")).stored());
+        RawHttp.Response hit = get("/big");
+        assertArrayEquals(big, hit.body());
+        assertTrue(status(hit).hit());
+        assertEquals("disk", status(hit).detail());
+        RawHttp.Response part = get("/big", "Range: bytes=131000-131099");
+        assertEquals(206, part.status());
+        assertArrayEquals(Arrays.copyOfRange(big, 131_000, 131_100), part.body());
+        assertEquals(1, origin.countRequestsMatching(getRequestedFor(urlEqualTo("/big")).build()).getCount());
+    }
+
+    @Test
+    void aGracefulRestartComesBackWarmWithAgeContinuing() throws Exception {
+        origin.stubFor(WireMock.get("/warm").willReturn(aResponse().withHeader("Cache-Control", "max-age=600")
+                .withBody("kept across restarts")));
+        get("/warm");
+        edge.stop(Duration.ofSeconds(1));
+        clock.advance(Duration.ofSeconds(42));
+        edge = startEdge(edgeYaml());
+        RawHttp.Response after = get("/warm");
+        assertEquals("kept across restarts", after.text());
+        assertTrue(status(after).hit());
+        assertEquals("disk", status(after).detail());
+        assertEquals("42", after.header("Age"), "Age continues from the stored times");
+        assertEquals(558L, status(after).ttl());
+        RawHttp.Response promoted = get("/warm");
+        assertTrue(status(promoted).hit());
+        assertEquals(1, origin.countRequestsMatching(getRequestedFor(urlEqualTo("/warm")).build()).getCount());
+    }
+
+    @Test
+    void diskTierMetricsAreExported() throws Exception {
+        origin.stubFor(WireMock.get("/m").willReturn(aResponse().withHeader("Cache-Control", "max-age=60").withBody("m")));
+        get("/m");
+        String metrics = RawHttp.get(edge.adminPort(), "localhost", "/metrics").text();
+        assertTrue(metrics.contains("outpost_cache_entries{node=\"edge-test-1\",region=\"test\",tier=\"disk\"} 1.0"),
+                metrics);
+        assertTrue(metrics.contains("outpost_cache_rebuild_seconds"), metrics);
+        assertTrue(metrics.contains("outpost_cache_read_failures_total"), metrics);
+    }
+}
