@@ -704,6 +704,7 @@ public final class ProxyPipeline {
         private void stream(HttpClientResponse upstream, ObjectWriter objectWriter, CacheLock.Fill fill,
                 boolean bodyToClient) {
             boolean[] toClient = {bodyToClient && !clientGone};
+            UpstreamFlow flow = new UpstreamFlow(upstream, ctx);
             resp.closeHandler(v -> {
                 clientGone = true;
                 if (toClient[0]) {
@@ -711,7 +712,7 @@ public final class ProxyPipeline {
                     if (objectWriter.isAbandoned()) {
                         upstream.request().reset();
                     } else {
-                        upstream.resume(); // keep filling the cache: not tied to this client
+                        flow.clientGone(); // keep filling the cache: not tied to this client
                     }
                 }
             });
@@ -721,13 +722,11 @@ public final class ProxyPipeline {
             upstream.handler((Buffer buf) -> {
                 if (!objectWriter.isAbandoned()) {
                     objectWriter.write(((BufferInternal) buf).getByteBuf().nioBuffer());
+                    flow.afterStorageWrite(objectWriter);
                 }
                 if (toClient[0]) {
                     resp.write(buf);
-                    if (resp.writeQueueFull()) {
-                        upstream.pause();
-                        resp.drainHandler(v -> upstream.resume());
-                    }
+                    flow.afterClientWrite(resp);
                 } else if (objectWriter.isAbandoned()) {
                     upstream.request().reset();
                 }
@@ -912,6 +911,7 @@ public final class ProxyPipeline {
             return;
         }
         metrics.backgroundRevalidation();
+        Context ctx = vertx.getOrCreateContext();
         HeaderFields snapshot = HeaderFields.copyOf(request);
         MultiMap headers = ForwardHeaders.upstreamRequest(snapshot, clientIp, scheme, hostHeader, via, true);
         Conditional.validatorsFor(entry.headers()).forEach(headers::set);
@@ -953,7 +953,13 @@ public final class ProxyPipeline {
                 revalidating.remove(flight);
                 return;
             }
-            upstream.handler(buf -> w.write(((BufferInternal) buf).getByteBuf().nioBuffer()));
+            UpstreamFlow flow = new UpstreamFlow(upstream, ctx);
+            upstream.handler(buf -> {
+                if (!w.isAbandoned()) {
+                    w.write(((BufferInternal) buf).getByteBuf().nioBuffer());
+                    flow.afterStorageWrite(w);
+                }
+            });
             upstream.exceptionHandler(e -> {
                 w.abort();
                 revalidating.remove(flight);
@@ -961,6 +967,59 @@ public final class ProxyPipeline {
             upstream.endHandler(v -> w.commit().whenComplete((ok, e) -> revalidating.remove(flight)));
             upstream.resume();
         });
+    }
+
+    /**
+     * Pauses an origin response while the client or the storage writer cannot take more, and resumes
+     * it only when both can (Vert.x write-queue protocol on both sides). Event-loop only: the storage
+     * writer's drain handler runs on a storage thread and hops back to {@code ctx} first.
+     */
+    private static final class UpstreamFlow {
+        private final HttpClientResponse upstream;
+        private final Context ctx;
+        private boolean clientFull;
+        private boolean storageFull;
+
+        UpstreamFlow(HttpClientResponse upstream, Context ctx) {
+            this.upstream = upstream;
+            this.ctx = ctx;
+        }
+
+        void afterStorageWrite(ObjectWriter writer) {
+            if (storageFull || !writer.writeQueueFull()) {
+                return;
+            }
+            storageFull = true;
+            upstream.pause();
+            writer.drainHandler(() -> ctx.runOnContext(v -> {
+                storageFull = false;
+                resumeIfFree();
+            }));
+        }
+
+        void afterClientWrite(HttpServerResponse resp) {
+            if (clientFull || !resp.writeQueueFull()) {
+                return;
+            }
+            clientFull = true;
+            upstream.pause();
+            resp.drainHandler(v -> {
+                clientFull = false;
+                resumeIfFree();
+            });
+        }
+
+        /** The client left: its queue no longer holds the origin back (the storage may still). */
+        void clientGone() {
+            clientFull = false;
+            resumeIfFree();
+        }
+
+        private void resumeIfFree() {
+            if (!clientFull && !storageFull) {
+                upstream.resume();
+            }
+        }
     }
 
     private static long contentLength(Fields fields) {

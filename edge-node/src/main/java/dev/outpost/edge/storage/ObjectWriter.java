@@ -6,8 +6,15 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Streams one response body into storage while it is sent to the client. Nothing becomes visible
  * before {@link #commit()}; {@link #abort()} (or a failure, or a body over the tier's object limit)
- * leaves nothing behind. Writers never block the caller: a tier that cannot keep up gives up the
- * object instead ({@link #isAbandoned()}).
+ * leaves nothing behind. Writers never block the caller.
+ *
+ * <p><b>Back-pressure.</b> A tier that writes in the background (the disk tier) buffers a bounded
+ * number of chunks. When its buffer reaches a high-water mark, {@link #writeQueueFull()} says so: the
+ * caller should stop producing (pause the origin response) and register a {@link #drainHandler}, which
+ * is called once when there is room again. A caller that keeps writing regardless fills the buffer to
+ * its hard bound, and the writer then gives the object up ({@link #isAbandoned()}) rather than block
+ * or buffer without bound. This is the Vert.x {@code WriteStream} protocol without Vert.x types, so
+ * storage stays free of them.
  */
 public interface ObjectWriter {
 
@@ -20,6 +27,25 @@ public interface ObjectWriter {
     void abort();
 
     boolean isAbandoned();
+
+    /**
+     * True when the caller should stop writing until the {@link #drainHandler} is called. Never true
+     * once the writer is abandoned. Safe to call from any thread.
+     */
+    default boolean writeQueueFull() {
+        return false;
+    }
+
+    /**
+     * Registers {@code onDrain}, called once, on any thread (a storage thread or the caller's), when
+     * the writer can take more: the queue fell below its low-water mark, or the writer was abandoned or
+     * its store closed. Called at once (on the caller's thread) if there is room already, so a caller
+     * that saw {@link #writeQueueFull()} can always register without a race. The handler must be quick
+     * and must not write: hop to the caller's own thread first.
+     */
+    default void drainHandler(Runnable onDrain) {
+        onDrain.run();
+    }
 
     /** A writer that stores nothing. */
     ObjectWriter DISCARD = new ObjectWriter() {

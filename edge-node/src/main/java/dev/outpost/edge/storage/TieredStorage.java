@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * tier only on a memory miss; a lower-tier hit that fits the memory tier's object limit is promoted
  * into memory in the background (the current request is served from the lower tier). Writes go to
  * both tiers at once; objects above the memory tier's object limit live in the lower tier only.
- * Updates and removals apply to both.
+ * Updates and removals apply to both. The writer of both tiers reports full while either tier's
+ * writer does, and drains once both have room.
  *
  * <p>A URL whose variants are split across tiers (memory kept one, the lower tier has others) is
  * answered from memory alone; a missing variant then costs one origin fetch, never a wrong answer.
@@ -117,6 +118,24 @@ public final class TieredStorage implements CacheStorage {
             @Override
             public boolean isAbandoned() {
                 return hot.isAbandoned() && cold.isAbandoned();
+            }
+
+            /** Full when either tier is (an abandoned tier is never full). */
+            @Override
+            public boolean writeQueueFull() {
+                return hot.writeQueueFull() || cold.writeQueueFull();
+            }
+
+            /** Once both tiers have room: waits for each full one in turn, checking again after each. */
+            @Override
+            public void drainHandler(Runnable onDrain) {
+                if (hot.writeQueueFull()) {
+                    hot.drainHandler(() -> drainHandler(onDrain));
+                } else if (cold.writeQueueFull()) {
+                    cold.drainHandler(() -> drainHandler(onDrain));
+                } else {
+                    onDrain.run();
+                }
             }
         };
     }

@@ -2,6 +2,7 @@ package dev.outpost.edge.storage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.outpost.edge.cache.CacheKey;
@@ -63,5 +64,155 @@ class TieredStorageTest extends CacheStorageContract {
         assertEquals(1, promoted.size(), "promoted into memory");
         assertEquals(StoredObject.Tier.MEMORY, storage.lookup(key).join().get(0).tier());
         assertArrayEquals(bytes("from below"), read(promoted.get(0), 0, 9));
+    }
+
+    /** A lower tier whose writers report full while {@code full} is set (memory underneath). */
+    private static final class GatedStorage implements CacheStorage {
+        final MemoryStorage inner;
+        volatile boolean full;
+        final java.util.List<Runnable> waiting = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        GatedStorage(MutableClock clock) {
+            inner = new MemoryStorage(64L << 20, 64L << 20, clock, Duration.ofHours(1), Runnable::run);
+        }
+
+        void open() {
+            full = false;
+            waiting.forEach(Runnable::run);
+            waiting.clear();
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<List<StoredObject>> lookup(CacheKey key) {
+            return inner.lookup(key);
+        }
+
+        @Override
+        public ObjectWriter writer(dev.outpost.edge.cache.CacheEntry entry) {
+            ObjectWriter w = inner.writer(entry);
+            return new ObjectWriter() {
+                @Override
+                public void write(java.nio.ByteBuffer chunk) {
+                    w.write(chunk);
+                }
+
+                @Override
+                public java.util.concurrent.CompletableFuture<Boolean> commit() {
+                    return w.commit();
+                }
+
+                @Override
+                public void abort() {
+                    w.abort();
+                }
+
+                @Override
+                public boolean isAbandoned() {
+                    return w.isAbandoned();
+                }
+
+                @Override
+                public boolean writeQueueFull() {
+                    return full && !w.isAbandoned();
+                }
+
+                @Override
+                public void drainHandler(Runnable onDrain) {
+                    if (writeQueueFull()) {
+                        waiting.add(onDrain);
+                    } else {
+                        onDrain.run();
+                    }
+                }
+            };
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Boolean> updateEntry(dev.outpost.edge.cache.CacheEntry e) {
+            return inner.updateEntry(e);
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Integer> remove(CacheKey key) {
+            return inner.remove(key);
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Boolean> removeVariant(CacheKey key, String variantKey) {
+            return inner.removeVariant(key, variantKey);
+        }
+
+        @Override
+        public long entryCount() {
+            return inner.entryCount();
+        }
+
+        @Override
+        public long byteSize() {
+            return inner.byteSize();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    @Test
+    void theWriterOfBothTiersIsFullWhileTheLowerIsAndDrainsOnceWhenBothHaveRoom() {
+        GatedStorage gated = new GatedStorage(clock);
+        TieredStorage tiered = new TieredStorage(hot, gated);
+        ObjectWriter w = tiered.writer(entry("/gated", "", -1));
+        w.write(java.nio.ByteBuffer.wrap(bytes("first ")));
+        assertFalse(w.writeQueueFull(), "memory is never full, the lower tier has room");
+        gated.full = true;
+        assertTrue(w.writeQueueFull(), "full when the lower tier is");
+        int[] drains = {0};
+        w.drainHandler(() -> drains[0]++);
+        assertEquals(0, drains[0]);
+        gated.open();
+        assertEquals(1, drains[0], "drained once both have room");
+        assertFalse(w.writeQueueFull());
+        w.write(java.nio.ByteBuffer.wrap(bytes("second")));
+        assertTrue(w.commit().join());
+        assertEquals(1, drains[0]);
+        CacheKey key = new CacheKey("site.example", "/gated");
+        assertArrayEquals(bytes("first second"), read(hot.lookupNow(key).get(0), 0, 11));
+        assertArrayEquals(bytes("first second"), read(gated.inner.lookupNow(key).get(0), 0, 11));
+
+        ObjectWriter w2 = tiered.writer(entry("/gated2", "", -1));
+        gated.full = true;
+        w2.abort();
+        assertFalse(w2.writeQueueFull(), "an abandoned writer is never full");
+        gated.close();
+    }
+
+    @Test
+    void aFastProducerHonouringTheSignalStoresALargeObjectOnDiskThroughTheTiers() throws Exception {
+        // unknown length: both tiers start; memory gives up at its 64 KiB limit, disk keeps it all
+        ObjectWriter w = storage.writer(entry("/large", "", -1));
+        byte[] chunk = new byte[64 * 1024];
+        int chunks = 60; // 3.75 MiB, under the disk tier's 4 MiB object limit
+        for (int i = 0; i < chunks; i++) {
+            java.util.Arrays.fill(chunk, (byte) i);
+            w.write(java.nio.ByteBuffer.wrap(chunk));
+            if (w.writeQueueFull()) {
+                java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(1);
+                w.drainHandler(drained::countDown);
+                assertTrue(drained.await(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            assertFalse(w.isAbandoned(), "abandoned at chunk " + i);
+        }
+        assertTrue(w.commit().join());
+        assertEquals(0, cold.writeQueueOverflows());
+        CacheKey key = new CacheKey("site.example", "/large");
+        assertTrue(hot.lookupNow(key).isEmpty());
+        StoredObject o = storage.lookup(key).join().get(0);
+        assertEquals((long) chunks * chunk.length, o.body().length());
+        byte[] all = read(o, 0, o.body().length() - 1);
+        for (int i = 0; i < chunks; i++) {
+            assertEquals((byte) i, all[i * chunk.length]);
+            assertEquals((byte) i, all[i * chunk.length + chunk.length - 1]);
+        }
     }
 }

@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -77,9 +78,11 @@ import org.slf4j.LoggerFactory;
  * No RocksDB call ever runs on the caller's thread (a Vert.x event loop). Every mutation runs on one
  * dedicated write thread, in submission order; point reads (meta records, chunks) run on a small
  * read pool. Body chunks queued for writing are bounded ({@link Settings#writeQueueChunks()}, 64 ×
- * 64 KiB = 4 MiB by default): a writer that would exceed the bound abandons its object instead of
- * blocking or buffering. Futures complete on these storage threads; callers hop back to their own
- * context.
+ * 64 KiB = 4 MiB by default), with back-pressure ({@link ObjectWriter#writeQueueFull()}): writers
+ * report full once half the bound is queued (all writers share the queue) and call their drain
+ * handlers once it is down to a quarter, on the write thread. A writer that keeps writing past the
+ * whole bound abandons its object instead of blocking or buffering. Futures complete on these storage
+ * threads; callers hop back to their own context.
  *
  * <h2>Crash safety</h2>
  * An object is visible only through its meta record, and that record is written in one WriteBatch
@@ -158,7 +161,8 @@ public final class DiskStorage implements CacheStorage {
      * @param maxObjectSize     bodies above this are refused (declared) or abandoned (streamed)
      * @param clock             time for expiry
      * @param revalidationGrace how long a stale entry with a validator is kept for revalidation
-     * @param writeQueueChunks  body chunks that may wait for the write thread before writers give up
+     * @param writeQueueChunks  body chunks that may wait for the write thread before writers give up;
+     *                          writers report full at half of it and drain at a quarter
      * @param readThreads       threads of the read pool
      */
     public record Settings(Path dir, long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace,
@@ -189,6 +193,12 @@ public final class DiskStorage implements CacheStorage {
     private final AtomicLong generation = new AtomicLong();
     private final AtomicLong nextObjectId = new AtomicLong(1);
     private final AtomicInteger queuedChunks = new AtomicInteger();
+    /** Writers report full from this many queued chunks on... */
+    private final int highWater;
+    /** ...and their drain handlers run once the queue is down to this many. */
+    private final int lowWater;
+    /** Drain handlers of writers that saw the queue full; each runs once. */
+    private final ConcurrentLinkedQueue<Runnable> drainWaiters = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Set<String> loggedConditions = ConcurrentHashMap.newKeySet();
 
@@ -243,6 +253,8 @@ public final class DiskStorage implements CacheStorage {
         this.clock = settings.clock();
         this.graceSeconds = settings.revalidationGrace().toSeconds();
         this.rocks = rocks;
+        this.highWater = Math.max(1, settings.writeQueueChunks() / 2);
+        this.lowWater = Math.min(highWater - 1, settings.writeQueueChunks() / 4);
         this.writeExecutor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "outpost-disk-write");
             t.setDaemon(true);
@@ -512,10 +524,10 @@ public final class DiskStorage implements CacheStorage {
 
         private void submitChunk(byte[] full, int chunkIndex) {
             if (queuedChunks.incrementAndGet() > settings.writeQueueChunks()) {
-                queuedChunks.decrementAndGet();
+                chunkDone();
                 writeQueueOverflows.increment();
                 logOnce("write-queue", "disk write queue is full (" + settings.writeQueueChunks()
-                        + " chunks): objects are not stored on disk until it drains", null);
+                        + " chunks) and a writer did not wait for it to drain: that object is not stored", null);
                 abandon();
                 return;
             }
@@ -542,11 +554,11 @@ public final class DiskStorage implements CacheStorage {
                         abandoned = true;
                         deleteObject(objectId, intentWritten);
                     } finally {
-                        queuedChunks.decrementAndGet();
+                        chunkDone();
                     }
                 });
             } catch (RejectedExecutionException e) {
-                queuedChunks.decrementAndGet();
+                chunkDone();
                 abandon();
             }
         }
@@ -654,6 +666,49 @@ public final class DiskStorage implements CacheStorage {
         @Override
         public boolean isAbandoned() {
             return abandoned;
+        }
+
+        @Override
+        public boolean writeQueueFull() {
+            return !abandoned && !committing && queuedChunks.get() >= highWater;
+        }
+
+        @Override
+        public void drainHandler(Runnable onDrain) {
+            if (abandoned || committing || closed.get() || queuedChunks.get() <= lowWater) {
+                onDrain.run();
+                return;
+            }
+            drainWaiters.add(onDrain);
+            // the write thread may have drained the queue between the check above and the add
+            if (queuedChunks.get() <= lowWater || closed.get()) {
+                runDrainWaiters();
+            }
+        }
+    }
+
+    /** A queued chunk was written, dropped or refused: wakes waiting writers once the queue is low. */
+    private void chunkDone() {
+        if (queuedChunks.decrementAndGet() <= lowWater && !drainWaiters.isEmpty()) {
+            runDrainWaiters();
+        }
+    }
+
+    /**
+     * Runs the drain handlers registered so far, each once (whichever thread polls one runs it), while
+     * the queue is still low. Only those present at the start: a writer resumed by its handler may
+     * fill the queue and register again at once, and running that one too would keep the write
+     * thread here instead of draining the queue (a livelock that ends in an overflow).
+     */
+    private void runDrainWaiters() {
+        int present = drainWaiters.size();
+        for (Runnable r; present-- > 0 && (closed.get() || queuedChunks.get() <= lowWater)
+                && (r = drainWaiters.poll()) != null;) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("disk store at {}: a drain handler failed", settings.dir(), e);
+            }
         }
     }
 
@@ -1171,7 +1226,7 @@ public final class DiskStorage implements CacheStorage {
         return evictions.sum();
     }
 
-    /** Objects abandoned because the write queue was full. */
+    /** Objects abandoned because the write queue was full (their writer did not wait for it to drain). */
     public long writeQueueOverflows() {
         return writeQueueOverflows.sum();
     }
@@ -1234,6 +1289,7 @@ public final class DiskStorage implements CacheStorage {
         }
         writeExecutor.shutdown();
         readExecutor.shutdown();
+        runDrainWaiters(); // writers paused on the queue go on (and find the store closed)
         boolean stopped;
         try {
             stopped = writeExecutor.awaitTermination(60, TimeUnit.SECONDS)

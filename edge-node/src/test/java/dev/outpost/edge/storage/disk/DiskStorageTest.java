@@ -378,6 +378,93 @@ class DiskStorageTest extends CacheStorageContract {
         assertTrue(store(entry("/after", "", -1), bytes("fine again")));
     }
 
+    /** Holds the write thread until the returned latch is counted down. */
+    private CountDownLatch holdWriteThread() throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch held = new CountDownLatch(1);
+        disk().runOnWriteThread(() -> {
+            held.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(held.await(10, TimeUnit.SECONDS));
+        return release;
+    }
+
+    @Test
+    void writerReportsFullAtTheHighWaterMarkAndDrainsOnceBelowTheLowWaterMark() throws Exception {
+        storage.close();
+        storage = open(tmp.resolve("signal"), 64L << 20, 32L << 20);
+        CountDownLatch release = holdWriteThread();
+        ObjectWriter w = storage.writer(entry("/signal", "", -1));
+        byte[] chunk = pattern(DiskStorage.CHUNK_SIZE, 5);
+        int written = 0;
+        while (!w.writeQueueFull() && written < 100) {
+            w.write(ByteBuffer.wrap(chunk));
+            written++;
+        }
+        assertEquals(32, written, "full at half of the 64-chunk queue");
+        assertFalse(w.isAbandoned());
+        CountDownLatch drained = new CountDownLatch(1);
+        int[] calls = {0};
+        w.drainHandler(() -> {
+            calls[0]++;
+            drained.countDown();
+        });
+        assertFalse(drained.await(200, TimeUnit.MILLISECONDS), "no drain while the queue is held up");
+        release.countDown();
+        assertTrue(drained.await(10, TimeUnit.SECONDS), "drain handler called once the queue is low");
+        assertFalse(w.writeQueueFull());
+        w.drainHandler(() -> calls[0]++); // room already: called at once
+        assertEquals(2, calls[0]);
+        w.write(ByteBuffer.wrap(bytes("tail")));
+        assertTrue(w.commit().join());
+        disk().awaitWrites();
+        assertEquals(2, calls[0], "each handler runs once");
+        assertEquals(0, disk().writeQueueOverflows());
+        assertEquals(32L * DiskStorage.CHUNK_SIZE + 4, lookup("/signal").get(0).body().length());
+    }
+
+    @Test
+    void aFastProducerHonouringTheSignalStoresALargeObjectIntact() throws Exception {
+        storage.close();
+        int chunks = 2000; // 125 MiB
+        storage = open(tmp.resolve("fast-producer"), 256L << 20, 200L << 20);
+        CountDownLatch release = holdWriteThread(); // make sure the producer outruns the write thread
+        ObjectWriter w = storage.writer(entry("/fast", "", -1));
+        byte[] chunk = pattern(DiskStorage.CHUNK_SIZE, 7);
+        int pauses = 0;
+        for (int i = 0; i < chunks; i++) {
+            ByteBuffer.wrap(chunk).putInt(0, i);
+            w.write(ByteBuffer.wrap(chunk));
+            if (w.writeQueueFull()) {
+                pauses++;
+                release.countDown();
+                CountDownLatch drained = new CountDownLatch(1);
+                w.drainHandler(drained::countDown);
+                assertTrue(drained.await(30, TimeUnit.SECONDS), "drained");
+            }
+            assertFalse(w.isAbandoned(), "abandoned at chunk " + i);
+        }
+        assertTrue(w.commit().join());
+        assertTrue(pauses > 0, "the producer was held back");
+        assertEquals(0, disk().writeQueueOverflows());
+
+        StoredObject o = lookup("/fast").get(0);
+        assertEquals((long) chunks * DiskStorage.CHUNK_SIZE, o.body().length());
+        try (StoredBody.Reader r = o.body().open(0, o.body().length() - 1)) {
+            int i = 0;
+            for (ByteBuffer b = r.next().join(); b != null; b = r.next().join(), i++) {
+                ByteBuffer.wrap(chunk).putInt(0, i);
+                assertEquals(ByteBuffer.wrap(chunk), b, "chunk " + i);
+            }
+            assertEquals(chunks, i);
+        }
+    }
+
     @Test
     void objectOverTheObjectLimitIsAbandonedWhileStreamingAndRefusedWhenDeclared() {
         assertSame(ObjectWriter.DISCARD, storage.writer(entry("/huge", "", 2L << 20)));
