@@ -104,6 +104,9 @@ public final class EdgeMetrics {
                 .tag("tier", "disk").register(registry);
         Gauge.builder("outpost.cache.rebuild.seconds", disk, d -> d.rebuildMillis() / 1000.0)
                 .description("Time the disk index took to rebuild at start").tag("tier", "disk").register(registry);
+        Gauge.builder("outpost.cache.garbage.collected", disk, d -> d.collectedGarbage())
+                .description("Interrupted writes (e.g. by a crash) whose partial chunks the last start collected")
+                .tag("tier", "disk").register(registry);
     }
 
     public void request(Outcome outcome, TierLabel tier) {
