@@ -102,6 +102,23 @@ public final class EdgeMetrics {
         FunctionCounter.builder("outpost.cache.read.failures", disk, d -> d.readFailures())
                 .description("Reads that failed (I/O error, corrupt chunk); served from the origin instead")
                 .tag("tier", "disk").register(registry);
+        Timer reads = Timer.builder("outpost.cache.disk.read").description("RocksDB chunk read latency")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(1)).register(registry);
+        Timer writes = Timer.builder("outpost.cache.disk.write").description("RocksDB chunk write latency")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(1)).register(registry);
+        disk.measureLatency(new dev.outpost.edge.storage.disk.DiskStorage.LatencyListener() {
+            @Override
+            public void chunkRead(long nanos) {
+                reads.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public void chunkWrite(long nanos) {
+                writes.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+        });
         Gauge.builder("outpost.cache.rebuild.seconds", disk, d -> d.rebuildMillis() / 1000.0)
                 .description("Time the disk index took to rebuild at start").tag("tier", "disk").register(registry);
         Gauge.builder("outpost.cache.garbage.collected", disk, d -> d.collectedGarbage())

@@ -108,5 +108,7 @@ class DiskTierIT extends EdgeTestBase {
                 metrics);
         assertTrue(metrics.contains("outpost_cache_rebuild_seconds"), metrics);
         assertTrue(metrics.contains("outpost_cache_read_failures_total"), metrics);
+        assertTrue(metrics.contains("outpost_cache_disk_write_seconds_count"), "disk write latency histogram");
+        assertTrue(metrics.contains("outpost_cache_disk_read_seconds_bucket"), "disk read latency histogram");
     }
 }

@@ -165,6 +165,30 @@ public final class DiskStorage implements CacheStorage {
      *                          writers report full at half of it and drain at a quarter
      * @param readThreads       threads of the read pool
      */
+    /** Receives the time RocksDB calls take (nanoseconds); called on the storage threads. */
+    public interface LatencyListener {
+        LatencyListener NONE = new LatencyListener() {
+            @Override
+            public void chunkRead(long nanos) {
+            }
+
+            @Override
+            public void chunkWrite(long nanos) {
+            }
+        };
+
+        void chunkRead(long nanos);
+
+        void chunkWrite(long nanos);
+    }
+
+    private volatile LatencyListener latency = LatencyListener.NONE;
+
+    /** Reports the latency of chunk reads and writes (e.g. to histograms). */
+    public void measureLatency(LatencyListener listener) {
+        this.latency = Objects.requireNonNull(listener);
+    }
+
     public record Settings(Path dir, long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace,
             int writeQueueChunks, int readThreads) {
 
@@ -397,7 +421,9 @@ public final class DiskStorage implements CacheStorage {
         try {
             readExecutor.execute(() -> {
                 try {
+                    long started = System.nanoTime();
                     byte[] value = rocks.db.get(rocks.chunksCf, Keys.chunk(body.objectId, chunk));
+                    latency.chunkRead(System.nanoTime() - started);
                     String problem = null;
                     if (value == null) {
                         if (!stillStored(body)) {
@@ -538,6 +564,7 @@ public final class DiskStorage implements CacheStorage {
                             return;
                         }
                         byte[] key = Keys.chunk(objectId, chunkIndex);
+                        long started = System.nanoTime();
                         if (!intentWritten) {
                             try (WriteBatch b = new WriteBatch()) {
                                 b.put(rocks.defaultCf, Keys.pending(objectId), new byte[0]);
@@ -548,6 +575,7 @@ public final class DiskStorage implements CacheStorage {
                         } else {
                             rocks.db.put(rocks.chunksCf, rocks.write, key, full);
                         }
+                        latency.chunkWrite(System.nanoTime() - started);
                         addCrc(chunkIndex, crc(full, full.length));
                     } catch (RocksDBException | RuntimeException e) {
                         writeFailed(e);
