@@ -156,17 +156,33 @@ public final class EdgeRuntime {
 
     /**
      * Opens the disk tier (blocking: the index is rebuilt before the edge serves). A store that cannot
-     * be opened stops the start with a clear message rather than running silently without it.
+     * be opened (corrupt files, a store RocksDB refuses) is moved aside to {@code PATH.broken-TIME} for
+     * inspection and a fresh one is created: a cache can always be refilled, and the edge keeps
+     * serving. Only when no store can be created at all does the start fail, with a clear message.
      */
     private static DiskStorage openDisk(DiskTierConfig d, Clock clock) {
         try {
-            DiskStorage opened = DiskStorage.open(d.path(), d.maxSize(), d.maxObjectSize(), clock, REVALIDATION_GRACE);
-            LOG.info("disk tier at {}: {} objects, {} bytes, index rebuilt in {} ms", d.path(), opened.entryCount(),
-                    opened.byteSize(), opened.rebuildMillis());
-            return opened;
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cache.disk: " + e.getMessage(), e);
+            return opened(d, DiskStorage.open(d.path(), d.maxSize(), d.maxObjectSize(), clock, REVALIDATION_GRACE));
+        } catch (java.io.IOException first) {
+            java.nio.file.Path aside = d.path().resolveSibling(d.path().getFileName() + ".broken-"
+                    + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC)
+                            .format(clock.instant()));
+            LOG.error("disk store at {} cannot be opened ({}); moving it to {} and starting with an empty disk tier",
+                    d.path(), first.getMessage(), aside);
+            try {
+                java.nio.file.Files.move(d.path(), aside);
+                return opened(d, DiskStorage.open(d.path(), d.maxSize(), d.maxObjectSize(), clock,
+                        REVALIDATION_GRACE));
+            } catch (java.io.IOException second) {
+                throw new IllegalStateException("cache.disk: " + second.getMessage(), second);
+            }
         }
+    }
+
+    private static DiskStorage opened(DiskTierConfig d, DiskStorage store) {
+        LOG.info("disk tier at {}: {} objects, {} bytes, index rebuilt in {} ms", d.path(), store.entryCount(),
+                store.byteSize(), store.rebuildMillis());
+        return store;
     }
 
     /** The disk tier, or null when the configuration has no cache.disk section. */

@@ -45,8 +45,13 @@ class DiskTierIT extends EdgeTestBase {
     void deleteDiskDir() throws Exception {
         stopOriginAndEdgeNow();
         if (diskDir != null) {
-            try (var paths = Files.walk(diskDir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            try (var siblings = Files.list(diskDir.getParent())) {
+                for (Path p : siblings.filter(p -> p.getFileName().toString().startsWith(
+                        diskDir.getFileName().toString())).toList()) {
+                    try (var paths = Files.walk(p)) {
+                        paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                    }
+                }
             }
         }
     }
@@ -110,5 +115,28 @@ class DiskTierIT extends EdgeTestBase {
         assertTrue(metrics.contains("outpost_cache_read_failures_total"), metrics);
         assertTrue(metrics.contains("outpost_cache_disk_write_seconds_count"), "disk write latency histogram");
         assertTrue(metrics.contains("outpost_cache_disk_read_seconds_bucket"), "disk read latency histogram");
+    }
+
+    @Test
+    void aStoreThatCannotBeOpenedIsMovedAsideAndTheEdgeKeepsServing() throws Exception {
+        origin.stubFor(WireMock.get("/x").willReturn(aResponse().withHeader("Cache-Control", "max-age=600")
+                .withBody("fresh")));
+        get("/x");
+        edge.stop(Duration.ofSeconds(1));
+        try (var files = Files.list(diskDir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("MANIFEST")).toList()) {
+                Files.write(f, new byte[] {1, 2, 3, 4});
+            }
+        }
+        edge = startEdge(edgeYaml());
+        RawHttp.Response r = get("/x");
+        assertEquals(200, r.status());
+        assertEquals("fresh", r.text());
+        assertEquals("uri-miss", status(r).fwd(), "the broken store was not used");
+        try (var siblings = Files.list(diskDir.getParent())) {
+            assertTrue(siblings.anyMatch(p -> p.getFileName().toString().startsWith(diskDir.getFileName() + ".broken-")),
+                    "kept aside for inspection");
+        }
+        assertTrue(status(get("/x")).hit(), "the fresh disk store works");
     }
 }
