@@ -2,6 +2,7 @@ package dev.outpost.edge.storage;
 
 import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.CacheKey;
+import dev.outpost.edge.cache.Purge;
 import dev.outpost.edge.storage.memory.MemoryStorage;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -134,6 +135,15 @@ public final class TieredStorage implements CacheStorage {
     @Override
     public CompletableFuture<Boolean> removeVariant(CacheKey key, String variantKey) {
         return memory.removeVariant(key, variantKey).thenCombine(lower.removeVariant(key, variantKey), (a, b) -> a || b);
+    }
+
+    /**
+     * Applies to both tiers; the count is the larger of the two (the lower tier holds what memory holds
+     * and more, so a sum would count most variants twice).
+     */
+    @Override
+    public CompletableFuture<Integer> purge(Purge purge) {
+        return memory.purge(purge).thenCombine(lower.purge(purge), Math::max);
     }
 
     /** Objects in the lower tier, which holds everything memory holds and more. */
