@@ -10,6 +10,7 @@ import dev.outpost.edge.metrics.EdgeMetrics;
 import dev.outpost.edge.proxy.Origin;
 import dev.outpost.edge.proxy.OriginClient;
 import dev.outpost.edge.proxy.OriginRouter;
+import dev.outpost.edge.purge.PurgeEndpoint;
 import dev.outpost.edge.proxy.ProxyPipeline;
 import dev.outpost.config.DiskTierConfig;
 import dev.outpost.edge.storage.CacheStorage;
@@ -98,6 +99,7 @@ public final class EdgeRuntime {
                 new OriginRouter(routes), new CacheKeyPolicy(), storagePolicy, storage, lock, origins, metrics);
         this.traffic = new EdgeServer(vertx, config.node().id(), config.server(), pipeline, metrics);
         this.admin = new AdminServer(vertx, registry, ready::get);
+        new PurgeEndpoint(storage, new CacheKeyPolicy(), config.admin().token()).mount(admin.router());
     }
 
     /** Binds both ports; completes when the edge is serving. */
