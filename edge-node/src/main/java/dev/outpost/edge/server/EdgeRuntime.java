@@ -14,6 +14,7 @@ import dev.outpost.edge.purge.PurgeEndpoint;
 import dev.outpost.edge.proxy.ProxyPipeline;
 import dev.outpost.config.DiskTierConfig;
 import dev.outpost.edge.storage.CacheStorage;
+import dev.outpost.edge.storage.PurgeFencedStorage;
 import dev.outpost.edge.storage.TieredStorage;
 import dev.outpost.edge.storage.disk.DiskStorage;
 import dev.outpost.edge.storage.memory.MemoryStorage;
@@ -83,6 +84,8 @@ public final class EdgeRuntime {
             metrics.bindDiskTier(disk);
             storage = new TieredStorage(memory, disk);
         }
+        // purges also reach fills that were in flight when they were issued
+        storage = new PurgeFencedStorage(storage);
         var heuristic = new Freshness.Heuristic(cache.heuristic().fraction(), cache.heuristic().max());
         StoragePolicy storagePolicy = new StoragePolicy(cache.targetedFields(), heuristic);
         CacheLock lock = new CacheLock(cache.collapse().waitTimeout(), cache.collapse().uncacheableTtl(), clock);

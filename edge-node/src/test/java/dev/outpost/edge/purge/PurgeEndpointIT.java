@@ -89,8 +89,11 @@ class PurgeEndpointIT extends EdgeTestBase {
     }
 
     /** Fetches {@code path} twice and checks the second one was a hit. */
-    private void warm(String path, String... headerLines) throws IOException {
+    private void warm(String path, String... headerLines) throws Exception {
         get(path, headerLines);
+        for (int i = 0; i < 50 && !status(get(path, headerLines)).hit(); i++) {
+            Thread.sleep(20); // the fill's commit may still be running when the client has the body
+        }
         assertTrue(status(get(path, headerLines)).hit(), path + " is cached");
     }
 
