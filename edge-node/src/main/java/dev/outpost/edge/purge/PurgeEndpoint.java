@@ -22,6 +22,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,12 +58,28 @@ public final class PurgeEndpoint {
     private final CacheStorage storage;
     private final CacheKeyPolicy keys;
     private final byte[] token;
+    private final MeterRegistry registry;
+    private final Counter rejected;
+    private final Counter purgedObjects;
+    private final Timer duration;
 
-    /** {@code token} null disables the endpoint (every request gets 403 saying so). */
-    public PurgeEndpoint(CacheStorage storage, CacheKeyPolicy keys, String token) {
+    /**
+     * {@code token} null disables the endpoint (every request gets 403 saying so). Metrics:
+     * {@code outpost.purges} (by type and soft), {@code outpost.purges.rejected},
+     * {@code outpost.purged.objects}, {@code outpost.purge.duration}.
+     */
+    public PurgeEndpoint(CacheStorage storage, CacheKeyPolicy keys, String token, MeterRegistry registry) {
         this.storage = storage;
         this.keys = keys;
         this.token = token == null || token.isEmpty() ? null : token.getBytes(StandardCharsets.UTF_8);
+        this.registry = registry;
+        this.rejected = Counter.builder("outpost.purges.rejected")
+                .description("Purge requests refused (authentication, content type, size, malformed)")
+                .register(registry);
+        this.purgedObjects = Counter.builder("outpost.purged.objects")
+                .description("Stored variants removed or invalidated by purges").register(registry);
+        this.duration = Timer.builder("outpost.purge.duration")
+                .description("Time to apply one purge request to storage").register(registry);
     }
 
     public void mount(Router router) {
@@ -153,6 +172,7 @@ public final class PurgeEndpoint {
             return;
         }
         Context context = Vertx.currentContext();
+        long start = System.nanoTime();
         CompletableFuture<Integer> total = CompletableFuture.completedFuture(0);
         for (Purge p : purges) {
             total = total.thenCompose(n -> storage.purge(p).thenApply(m -> n + m));
@@ -163,6 +183,12 @@ public final class PurgeEndpoint {
                 error(ctx, 500, "purge failed: " + err.getMessage());
                 return;
             }
+            duration.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            purgedObjects.increment(n);
+            Counter.builder("outpost.purges").description("Purges applied, by type")
+                    .tag("type", purges.get(0).getClass().getSimpleName().toLowerCase(Locale.ROOT))
+                    .tag("soft", Boolean.toString(purges.get(0).soft())).register(registry)
+                    .increment(purges.size());
             LOG.info("purge applied: {} ({} variants)", purges.size() == 1 ? purges.get(0) : purges, n);
             ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json")
                     .end(new JsonObject().put("purged", n).encode());
@@ -289,9 +315,12 @@ public final class PurgeEndpoint {
         return key;
     }
 
-    private static void error(RoutingContext ctx, int status, String message) {
+    private void error(RoutingContext ctx, int status, String message) {
         if (ctx.response().ended()) {
             return;
+        }
+        if (status != 500) {
+            rejected.increment();
         }
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
                 .end(new JsonObject().put("error", message).encode());

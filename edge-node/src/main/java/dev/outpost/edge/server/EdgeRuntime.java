@@ -102,7 +102,8 @@ public final class EdgeRuntime {
                 new OriginRouter(routes), new CacheKeyPolicy(), storagePolicy, storage, lock, origins, metrics);
         this.traffic = new EdgeServer(vertx, config.node().id(), config.server(), pipeline, metrics);
         this.admin = new AdminServer(vertx, registry, ready::get);
-        new PurgeEndpoint(storage, new CacheKeyPolicy(), config.admin().token()).mount(admin.router());
+        new PurgeEndpoint(storage, new CacheKeyPolicy(), config.admin().token(), registry)
+                .mount(admin.router());
     }
 
     /** Binds both ports; completes when the edge is serving. */

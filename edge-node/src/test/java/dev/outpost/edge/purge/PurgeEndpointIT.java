@@ -269,6 +269,19 @@ class PurgeEndpointIT extends EdgeTestBase {
     // ---------------------------------------------------------------- rejected requests
 
     @Test
+    void purgesAreCountedInMetrics() throws Exception {
+        cacheable("/a", "a");
+        warm("/a");
+        assertEquals(1, purge("{\"type\":\"url\",\"values\":[\"http://site.example/a\"],\"soft\":true}"));
+        purgeRaw("application/json", "{}", "Authorization: Bearer wrong");
+        String metrics = RawHttp.get(edge.adminPort(), "127.0.0.1", "/metrics").text();
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("outpost_purges_total{") && l.contains("type=\"url\"")
+                && l.contains("soft=\"true\"") && l.endsWith(" 1.0")), metrics);
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("outpost_purged_objects_total") && l.endsWith(" 1.0")));
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("outpost_purges_rejected_total") && l.endsWith(" 1.0")));
+    }
+
+    @Test
     void tokensAreChecked() throws Exception {
         String body = "{\"type\":\"all\"}";
         RawHttp.Response none = purgeRaw("application/json", body);
