@@ -119,6 +119,7 @@ public final class PurgeEndpoint {
         if (length != null) {
             try {
                 if (Long.parseLong(length.trim()) > MAX_BODY_BYTES) {
+                    ctx.response().putHeader("Connection", "close"); // the body is not read
                     error(ctx, 413, "body is larger than " + MAX_BODY_BYTES + " bytes");
                     return;
                 }

@@ -83,4 +83,16 @@ class PurgeFencedStorageTest extends CacheStorageContract {
         assertFalse(w.commit().join());
         assertTrue(at("/a").isEmpty());
     }
+
+    @Test
+    void everyWriterMethodButCommitReachesTheRealWriter() {
+        ObjectWriter w = storage.writer(entry("/big", "", 20L << 20));
+        assertTrue(w.isAbandoned(), "over the object limit: the memory tier discards it");
+        ObjectWriter ok = started(tagged("/a", "t"));
+        assertFalse(ok.isAbandoned());
+        ok.abort();
+        assertTrue(ok.isAbandoned(), "abort and isAbandoned are delegated");
+        assertFalse(ok.commit().join());
+        assertTrue(at("/a").isEmpty());
+    }
 }
