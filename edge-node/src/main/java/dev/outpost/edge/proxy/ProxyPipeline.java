@@ -71,7 +71,7 @@ public final class ProxyPipeline {
     /**
      * @param outermost             this node answers clients directly: CDN-only fields (the targeted
      *                              fields, Surrogate-Control) end here instead of passing downstream
-     * @param stripSurrogateHeaders at the outermost node, also remove Surrogate-Key and Cache-Tag
+     * @param stripSurrogateHeaders at the outermost node, also remove Surrogate-Key, Cache-Tag and Cache-Groups
      */
     public record Settings(String nodeId, boolean outermost, boolean stripSurrogateHeaders, boolean accessLog,
             List<String> targetedFields) {
@@ -121,6 +121,7 @@ public final class ProxyPipeline {
             if (settings.stripSurrogateHeaders()) {
                 names.add("surrogate-key");
                 names.add("cache-tag");
+                names.add("cache-groups");
             }
         }
         return Set.copyOf(names);

@@ -10,9 +10,11 @@ import dev.outpost.edge.metrics.EdgeMetrics;
 import dev.outpost.edge.proxy.Origin;
 import dev.outpost.edge.proxy.OriginClient;
 import dev.outpost.edge.proxy.OriginRouter;
+import dev.outpost.edge.purge.PurgeEndpoint;
 import dev.outpost.edge.proxy.ProxyPipeline;
 import dev.outpost.config.DiskTierConfig;
 import dev.outpost.edge.storage.CacheStorage;
+import dev.outpost.edge.storage.PurgeFencedStorage;
 import dev.outpost.edge.storage.TieredStorage;
 import dev.outpost.edge.storage.disk.DiskStorage;
 import dev.outpost.edge.storage.memory.MemoryStorage;
@@ -82,6 +84,8 @@ public final class EdgeRuntime {
             metrics.bindDiskTier(disk);
             storage = new TieredStorage(memory, disk);
         }
+        // purges also reach fills that were in flight when they were issued
+        storage = new PurgeFencedStorage(storage);
         var heuristic = new Freshness.Heuristic(cache.heuristic().fraction(), cache.heuristic().max());
         StoragePolicy storagePolicy = new StoragePolicy(cache.targetedFields(), heuristic);
         CacheLock lock = new CacheLock(cache.collapse().waitTimeout(), cache.collapse().uncacheableTtl(), clock);
@@ -98,6 +102,8 @@ public final class EdgeRuntime {
                 new OriginRouter(routes), new CacheKeyPolicy(), storagePolicy, storage, lock, origins, metrics);
         this.traffic = new EdgeServer(vertx, config.node().id(), config.server(), pipeline, metrics);
         this.admin = new AdminServer(vertx, registry, ready::get);
+        new PurgeEndpoint(storage, new CacheKeyPolicy(), config.admin().token(), registry)
+                .mount(admin.router());
     }
 
     /** Binds both ports; completes when the edge is serving. */

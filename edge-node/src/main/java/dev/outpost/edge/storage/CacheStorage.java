@@ -2,6 +2,7 @@ package dev.outpost.edge.storage;
 
 import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.CacheKey;
+import dev.outpost.edge.cache.Purge;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -37,6 +38,18 @@ public interface CacheStorage extends AutoCloseable {
 
     /** Removes one variant. */
     CompletableFuture<Boolean> removeVariant(CacheKey key, String variantKey);
+
+    /**
+     * Applies a purge (ARCHITECTURE §4): hard removes every matching variant, soft marks each one
+     * {@link CacheEntry#invalidated() invalidated}. Idempotent. Completes with how many variants were
+     * affected (a soft purge counts variants it found, invalidated already or not). Every tier
+     * implements it; the default (for test doubles) fails, so a storage that cannot purge never
+     * reports a purge as applied.
+     */
+    default CompletableFuture<Integer> purge(Purge purge) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getSimpleName() + " does not implement purge"));
+    }
 
     /** Stored objects (variants) right now. */
     long entryCount();

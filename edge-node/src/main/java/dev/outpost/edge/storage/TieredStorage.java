@@ -2,6 +2,7 @@ package dev.outpost.edge.storage;
 
 import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.CacheKey;
+import dev.outpost.edge.cache.Purge;
 import dev.outpost.edge.storage.memory.MemoryStorage;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -27,6 +28,8 @@ public final class TieredStorage implements CacheStorage {
 
     private final MemoryStorage memory;
     private final CacheStorage lower;
+    /** Bumped before and after each purge reaches the lower tier; see {@link #purge}. */
+    private final java.util.concurrent.atomic.AtomicLong purges = new java.util.concurrent.atomic.AtomicLong();
 
     public TieredStorage(MemoryStorage memory, CacheStorage lower) {
         this.memory = memory;
@@ -39,10 +42,11 @@ public final class TieredStorage implements CacheStorage {
         if (!hot.isEmpty()) {
             return CompletableFuture.completedFuture(hot);
         }
+        long purgesAtStart = purges.get();
         return lower.lookup(key).thenApply(found -> {
             for (StoredObject o : found) {
                 if (o.body().length() <= memory.maxObjectSize()) {
-                    promote(o);
+                    promote(o, purgesAtStart);
                 }
             }
             return found;
@@ -50,11 +54,11 @@ public final class TieredStorage implements CacheStorage {
     }
 
     /** Copies a lower-tier object into memory; failures only cost the promotion. */
-    private void promote(StoredObject o) {
+    private void promote(StoredObject o, long purgesAtStart) {
         long length = o.body().length();
         ByteArrayOutputStream copy = new ByteArrayOutputStream((int) length);
         if (length == 0) {
-            memory.put(o.entry(), new byte[0]);
+            putPromoted(o.entry(), new byte[0], purgesAtStart);
             return;
         }
         StoredBody.Reader reader = o.body().open(0, length - 1);
@@ -63,9 +67,20 @@ public final class TieredStorage implements CacheStorage {
             if (err != null) {
                 LOG.debug("promotion of {} failed: {}", o.entry().key(), err.toString());
             } else {
-                memory.put(o.entry(), copy.toByteArray());
+                putPromoted(o.entry(), copy.toByteArray(), purgesAtStart);
             }
         });
+    }
+
+    /**
+     * Puts a promoted copy in memory, then takes it out again if a purge began since the lookup that
+     * read it: the copy may predate the purge. Put first, check after: a purge that bumps the counter
+     * after the check purges memory after the put.
+     */
+    private void putPromoted(CacheEntry entry, byte[] body, long purgesAtStart) {
+        if (memory.put(entry, body) && purges.get() != purgesAtStart) {
+            memory.removeVariant(entry.key(), entry.variantKey());
+        }
     }
 
     private static CompletableFuture<Void> readAll(StoredBody.Reader reader, ByteArrayOutputStream out) {
@@ -153,6 +168,23 @@ public final class TieredStorage implements CacheStorage {
     @Override
     public CompletableFuture<Boolean> removeVariant(CacheKey key, String variantKey) {
         return memory.removeVariant(key, variantKey).thenCombine(lower.removeVariant(key, variantKey), (a, b) -> a || b);
+    }
+
+    /**
+     * Applies to both tiers; the count is the larger of the two (the lower tier holds what memory holds
+     * and more, so a sum would count most variants twice).
+     */
+    @Override
+    public CompletableFuture<Integer> purge(Purge purge) {
+        // memory is purged again once the lower tier is done: a promotion that read the lower tier
+        // before the purge reached it either lands before that second pass or sees the counter moved
+        purges.incrementAndGet();
+        int inMemory = memory.purge(purge).join();
+        return lower.purge(purge).thenApply(inLower -> {
+            purges.incrementAndGet();
+            int again = memory.purge(purge).join();
+            return Math.max(Math.max(inMemory, again), inLower);
+        });
     }
 
     /** Objects in the lower tier, which holds everything memory holds and more. */

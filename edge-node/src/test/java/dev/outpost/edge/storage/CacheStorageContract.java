@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.CacheKey;
+import dev.outpost.edge.cache.Purge;
 import dev.outpost.edge.http.HeaderFields;
 import dev.outpost.edge.http.Reuse;
 import dev.outpost.edge.testing.MutableClock;
@@ -210,5 +211,197 @@ public abstract class CacheStorageContract {
     void keysDifferingOnlyInHostAreSeparate() {
         store(entry("/a", "", -1), bytes("one"));
         assertTrue(storage.lookup(new CacheKey("other.example", "/a")).join().isEmpty());
+    }
+
+    // ---------------------------------------------------------------- purge (ARCHITECTURE §4)
+
+    /** An entry on {@code host} with tags in Surrogate-Key / Cache-Tag / Cache-Groups. */
+    protected CacheEntry tagged(String host, String path, String variantKey, String surrogateKey, String cacheTag,
+            String cacheGroups) {
+        Instant now = clock.instant();
+        HeaderFields.Builder h = HeaderFields.builder();
+        h.add("Content-Type", "text/plain").add("ETag", "\"v1\"");
+        if (surrogateKey != null) {
+            h.add("Surrogate-Key", surrogateKey);
+        }
+        if (cacheTag != null) {
+            h.add("Cache-Tag", cacheTag);
+        }
+        if (cacheGroups != null) {
+            h.add("Cache-Groups", cacheGroups);
+        }
+        return new CacheEntry(new CacheKey(host, path), variantKey, variantKey.isEmpty() ? List.of()
+                : List.of("accept-language"), 200, h.build(), now, now, 0,
+                new Reuse.Policy(60, 0, 0, false, false, false), -1, false);
+    }
+
+    private List<StoredObject> lookupAt(String host, String path) {
+        return storage.lookup(new CacheKey(host, path)).join();
+    }
+
+    private int purge(Purge p) {
+        return storage.purge(p).join();
+    }
+
+    private void storeVariants() {
+        store(entry("/a", "en", -1), bytes("en"));
+        store(entry("/a", "de", -1), bytes("de"));
+        store(entry("/b", "", -1), bytes("b"));
+    }
+
+    private static boolean allInvalidated(List<StoredObject> found) {
+        return !found.isEmpty() && found.stream().allMatch(o -> o.entry().invalidated());
+    }
+
+    @Test
+    void hardUrlPurgeRemovesEveryVariantOfThatUrlOnly() {
+        storeVariants();
+        assertEquals(2, purge(new Purge.Url(new CacheKey("site.example", "/a"), false)));
+        assertTrue(lookup("/a").isEmpty());
+        assertEquals(1, lookup("/b").size());
+        assertFalse(lookup("/b").get(0).entry().invalidated());
+        assertEquals(0, purge(new Purge.Url(new CacheKey("site.example", "/a"), false)), "idempotent");
+    }
+
+    @Test
+    void softUrlPurgeInvalidatesEveryVariantAndKeepsBodies() {
+        storeVariants();
+        assertEquals(2, purge(new Purge.Url(new CacheKey("site.example", "/a"), true)));
+        List<StoredObject> found = lookup("/a");
+        assertEquals(2, found.size());
+        assertTrue(allInvalidated(found));
+        for (StoredObject o : found) {
+            assertArrayEquals(bytes(o.entry().variantKey()), read(o, 0, 1));
+        }
+        assertFalse(lookup("/b").get(0).entry().invalidated());
+        assertEquals(2, purge(new Purge.Url(new CacheKey("site.example", "/a"), true)), "idempotent");
+        assertTrue(allInvalidated(lookup("/a")));
+    }
+
+    @Test
+    void hardPrefixPurgeRemovesOnlyThatHostAndPrefix() {
+        store(entry("/images/1.png", "en", -1), bytes("1"));
+        store(entry("/images/1.png", "de", -1), bytes("1"));
+        store(entry("/images/2.png", "", -1), bytes("2"));
+        store(entry("/imagesque", "", -1), bytes("x"));
+        store(tagged("other.example", "/images/1.png", "", null, null, null), bytes("o"));
+        assertEquals(3, purge(new Purge.Prefix("site.example", "/images/", false)));
+        assertTrue(lookup("/images/1.png").isEmpty());
+        assertTrue(lookup("/images/2.png").isEmpty());
+        assertEquals(1, lookup("/imagesque").size());
+        assertEquals(1, lookupAt("other.example", "/images/1.png").size());
+    }
+
+    @Test
+    void softPrefixPurgeInvalidatesOnlyThatHostAndPrefix() {
+        store(entry("/images/1.png", "en", -1), bytes("1"));
+        store(entry("/images/1.png", "de", -1), bytes("1"));
+        store(entry("/imagesque", "", -1), bytes("x"));
+        store(tagged("other.example", "/images/1.png", "", null, null, null), bytes("o"));
+        assertEquals(2, purge(new Purge.Prefix("site.example", "/images/", true)));
+        assertTrue(allInvalidated(lookup("/images/1.png")));
+        assertFalse(lookup("/imagesque").get(0).entry().invalidated());
+        assertFalse(lookupAt("other.example", "/images/1.png").get(0).entry().invalidated());
+    }
+
+    private void storeTagged() {
+        store(tagged("site.example", "/sk", "en", "product-1 shelf", null, null), bytes("1"));
+        store(tagged("site.example", "/sk", "de", "product-1 shelf", null, null), bytes("2"));
+        store(tagged("site.example", "/ct", "", null, "shelf, product-2", null), bytes("3"));
+        store(tagged("site.example", "/cg", "", null, null, "\"shelf\", \"product-3\""), bytes("4"));
+        store(tagged("other.example", "/sk", "", "shelf", null, null), bytes("5"));
+        store(tagged("site.example", "/untagged", "", null, null, null), bytes("6"));
+    }
+
+    @Test
+    void hardTagPurgeRemovesEveryTaggedVariantFromEveryHeader() {
+        storeTagged();
+        assertEquals(2, purge(new Purge.Tag("product-1", null, false)));
+        assertTrue(lookup("/sk").isEmpty());
+        assertEquals(1, lookup("/ct").size());
+        assertEquals(1, purge(new Purge.Tag("product-2", null, false)));
+        assertTrue(lookup("/ct").isEmpty());
+        assertEquals(1, purge(new Purge.Tag("product-3", null, false)));
+        assertTrue(lookup("/cg").isEmpty());
+        assertEquals(1, purge(new Purge.Tag("shelf", null, false)));
+        assertTrue(lookupAt("other.example", "/sk").isEmpty());
+        assertEquals(1, lookup("/untagged").size());
+    }
+
+    @Test
+    void tagPurgeNarrowedByHostLeavesOtherHosts() {
+        storeTagged();
+        assertEquals(4, purge(new Purge.Tag("shelf", "site.example", false)));
+        assertTrue(lookup("/sk").isEmpty());
+        assertTrue(lookup("/ct").isEmpty());
+        assertTrue(lookup("/cg").isEmpty());
+        assertEquals(1, lookupAt("other.example", "/sk").size());
+        assertEquals(1, lookup("/untagged").size());
+    }
+
+    @Test
+    void softTagPurgeInvalidatesTaggedVariantsOnly() {
+        storeTagged();
+        assertEquals(5, purge(new Purge.Tag("shelf", null, true)));
+        assertTrue(allInvalidated(lookup("/sk")));
+        assertTrue(allInvalidated(lookup("/ct")));
+        assertTrue(allInvalidated(lookup("/cg")));
+        assertTrue(allInvalidated(lookupAt("other.example", "/sk")));
+        assertFalse(lookup("/untagged").get(0).entry().invalidated());
+    }
+
+    @Test
+    void hardPurgeOfEverythingRemovesEverything() {
+        storeVariants();
+        store(tagged("other.example", "/x", "", null, null, null), bytes("o"));
+        assertEquals(4, purge(new Purge.All(null, false)));
+        assertTrue(lookup("/a").isEmpty());
+        assertTrue(lookup("/b").isEmpty());
+        assertTrue(lookupAt("other.example", "/x").isEmpty());
+        assertTrue(store(entry("/a", "", -1), bytes("new")), "storing works after a purge of everything");
+        assertArrayEquals(bytes("new"), read(lookup("/a").get(0), 0, 2));
+    }
+
+    @Test
+    void hardPurgeOfOneHostLeavesOtherHosts() {
+        storeVariants();
+        store(tagged("other.example", "/x", "", null, null, null), bytes("o"));
+        store(tagged("site.example:8080", "/x", "", null, null, null), bytes("p"));
+        assertEquals(3, purge(new Purge.All("site.example", false)));
+        assertTrue(lookup("/a").isEmpty());
+        assertTrue(lookup("/b").isEmpty());
+        assertEquals(1, lookupAt("other.example", "/x").size());
+        assertEquals(1, lookupAt("site.example:8080", "/x").size());
+    }
+
+    @Test
+    void softPurgeOfEverythingInvalidatesEverything() {
+        storeVariants();
+        store(tagged("other.example", "/x", "", null, null, null), bytes("o"));
+        assertEquals(4, purge(new Purge.All(null, true)));
+        assertTrue(allInvalidated(lookup("/a")));
+        assertTrue(allInvalidated(lookup("/b")));
+        assertTrue(allInvalidated(lookupAt("other.example", "/x")));
+    }
+
+    @Test
+    void softPurgeOfOneHostLeavesOtherHosts() {
+        storeVariants();
+        store(tagged("other.example", "/x", "", null, null, null), bytes("o"));
+        assertEquals(3, purge(new Purge.All("site.example", true)));
+        assertTrue(allInvalidated(lookup("/a")));
+        assertTrue(allInvalidated(lookup("/b")));
+        assertFalse(lookupAt("other.example", "/x").get(0).entry().invalidated());
+    }
+
+    @Test
+    void softPurgedEntryCanBeRevalidatedBack() {
+        store(entry("/a", "", -1), bytes("a"));
+        purge(new Purge.Url(new CacheKey("site.example", "/a"), true));
+        CacheEntry stored = lookup("/a").get(0).entry();
+        CacheEntry refreshed = stored.withHeadersAndPolicy(stored.headers(), clock.instant(), clock.instant(), 0,
+                stored.policy());
+        assertTrue(storage.updateEntry(refreshed).join());
+        assertFalse(lookup("/a").get(0).entry().invalidated());
     }
 }

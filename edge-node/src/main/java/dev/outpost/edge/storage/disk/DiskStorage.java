@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.CacheKey;
+import dev.outpost.edge.cache.Purge;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.ObjectWriter;
 import dev.outpost.edge.storage.StoredBody;
@@ -862,6 +863,98 @@ public final class DiskStorage implements CacheStorage {
             }
             return true;
         }, false);
+    }
+
+    // ---------------------------------------------------------------- purge
+
+    /**
+     * Applies a purge on the write thread. A hard purge of everything is a generation bump (O(1));
+     * every other purge scans the {@code meta} records under the narrowest key prefix it has: the URL
+     * (url), {@code host + pathPrefix} (prefix), {@code host/} (all or tag of one host), or the whole
+     * family (tag on every host, soft purge of everything), decoding each record to match it. Tag
+     * purges read the tags from the stored headers, so they survive restarts; the {@code tags} family
+     * (an index making them a prefix scan) is not written yet. Matching variants are deleted (meta and
+     * chunks, one batch) or rewritten invalidated; the index follows once the batch is written.
+     */
+    @Override
+    public CompletableFuture<Integer> purge(Purge purge) {
+        if (closed.get()) {
+            return CompletableFuture.completedFuture(0);
+        }
+        if (purge instanceof Purge.All all && all.hostOrNull() == null && !all.soft()) {
+            int count = (int) Math.min(Integer.MAX_VALUE, entryCount());
+            return bumpGeneration().thenApply(g -> g < 0 ? 0 : count);
+        }
+        byte[] prefix;
+        if (purge instanceof Purge.Url u) {
+            prefix = Keys.urlPrefix(u.key());
+        } else if (purge instanceof Purge.Prefix p) {
+            prefix = (p.host() + p.pathPrefix()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        } else if (purge instanceof Purge.Tag t && t.hostOrNull() != null) {
+            prefix = (t.hostOrNull() + "/").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        } else if (purge instanceof Purge.All a && a.hostOrNull() != null) {
+            prefix = (a.hostOrNull() + "/").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        } else {
+            prefix = new byte[0];
+        }
+        return onWriteThread(() -> purgeOnWriteThread(purge, prefix), 0);
+    }
+
+    private int purgeOnWriteThread(Purge purge, byte[] prefix) throws RocksDBException {
+        long gen = generation.get();
+        int affected = 0;
+        List<Runnable> indexUpdates = new ArrayList<>();
+        WriteBatch b = new WriteBatch();
+        try (RocksIterator it = rocks.db.newIterator(rocks.metaCf)) {
+            for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+                byte[] value = it.value();
+                long[] ids = EntryCodec.peekIds(value);
+                if (ids == null || ids[0] != gen) {
+                    continue;
+                }
+                EntryCodec.Record r = EntryCodec.decode(value);
+                if (r == null || !purge.matches(r.entry())) {
+                    continue;
+                }
+                affected++;
+                String url = r.entry().key().asString();
+                String variantKey = r.entry().variantKey();
+                long objectId = r.objectId();
+                byte[] metaKey = it.key();
+                if (purge.soft()) {
+                    if (r.entry().invalidated()) {
+                        continue;
+                    }
+                    CacheEntry e = r.entry().asInvalidated();
+                    byte[] next = EntryCodec.encode(new EntryCodec.Record(r.generation(), objectId, r.bodyLength(),
+                            r.crcs(), e));
+                    b.put(rocks.metaCf, metaKey, next);
+                    Slot slot = newSlot(e, objectId, r.generation(), metaKey.length + next.length, r.bodyLength(),
+                            r.chunkCount());
+                    indexUpdates.add(() -> index.asMap().computeIfPresent(url, (k, s) -> s.replace(slot)));
+                } else {
+                    b.delete(rocks.metaCf, metaKey);
+                    deleteChunks(b, objectId);
+                    indexUpdates.add(() -> index.asMap().computeIfPresent(url, (k, s) -> {
+                        Slot slot = s.find(variantKey);
+                        return slot != null && slot.objectId == objectId ? s.without(variantKey) : s;
+                    }));
+                }
+                if (b.count() >= SWEEP_BATCH) {
+                    rocks.db.write(rocks.write, b);
+                    b.close();
+                    b = new WriteBatch();
+                    indexUpdates.forEach(Runnable::run);
+                    indexUpdates.clear();
+                }
+            }
+            it.status();
+            rocks.db.write(rocks.write, b);
+            indexUpdates.forEach(Runnable::run);
+        } finally {
+            b.close();
+        }
+        return affected;
     }
 
     // ---------------------------------------------------------------- generation

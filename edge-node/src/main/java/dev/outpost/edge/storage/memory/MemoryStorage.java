@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.CacheKey;
+import dev.outpost.edge.cache.Purge;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.ObjectWriter;
 import dev.outpost.edge.storage.StoredObject;
@@ -121,6 +122,49 @@ public final class MemoryStorage implements CacheStorage {
             return next.variants.isEmpty() ? null : next;
         });
         return CompletableFuture.completedFuture(done[0]);
+    }
+
+    /**
+     * A url purge is one map operation; prefix, tag and all iterate every key (O(entries), acceptable
+     * for a memory tier of this size for now; a tag index would make tag purges proportional to their
+     * matches).
+     */
+    @Override
+    public CompletableFuture<Integer> purge(Purge purge) {
+        int[] affected = {0};
+        if (purge instanceof Purge.Url url) {
+            cache.asMap().computeIfPresent(url.key(), (k, set) -> applyTo(set, purge, affected));
+        } else {
+            for (CacheKey key : cache.asMap().keySet()) {
+                if (purge.mayMatch(key)) {
+                    cache.asMap().computeIfPresent(key, (k, set) -> applyTo(set, purge, affected));
+                }
+            }
+        }
+        return CompletableFuture.completedFuture(affected[0]);
+    }
+
+    /** The set after {@code purge}; null when nothing is left. */
+    private static VariantSet applyTo(VariantSet set, Purge purge, int[] affected) {
+        List<Variant> next = new ArrayList<>(set.variants.size());
+        boolean changed = false;
+        for (Variant v : set.variants) {
+            if (!purge.matches(v.entry)) {
+                next.add(v);
+                continue;
+            }
+            affected[0]++;
+            if (purge.soft()) {
+                next.add(v.entry.invalidated() ? v : new Variant(v.entry.asInvalidated(), v.body));
+                changed |= !v.entry.invalidated();
+            } else {
+                changed = true;
+            }
+        }
+        if (!changed) {
+            return set;
+        }
+        return next.isEmpty() ? null : new VariantSet(next);
     }
 
     @Override

@@ -1,0 +1,146 @@
+package dev.outpost.edge.purge;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.client.WireMock;
+import dev.outpost.edge.testing.CacheStatusEntry;
+import dev.outpost.edge.testing.EdgeTestBase;
+import dev.outpost.edge.testing.RawHttp;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** {@code POST /purge} with the disk tier: objects that live on disk only, and purges across a restart. */
+class PurgeEndpointDiskIT extends EdgeTestBase {
+
+    private Path diskDir;
+
+    @Override
+    protected String edgeYaml() {
+        try {
+            if (diskDir == null) {
+                diskDir = Files.createTempDirectory("outpost-purge-disk-it");
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return PurgeEndpointIT.withToken(super.edgeYaml().replace("""
+                    max-object-size: 8MiB
+                """, """
+                    max-object-size: 64KiB
+                  disk:
+                    path: %s
+                    max-size: 256MiB
+                """.formatted(diskDir)));
+    }
+
+    @AfterEach
+    void deleteDiskDir() throws Exception {
+        stopOriginAndEdgeNow();
+        if (diskDir != null) {
+            try (var paths = Files.walk(diskDir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static byte[] big(char c) {
+        byte[] b = new byte[100_000];
+        java.util.Arrays.fill(b, (byte) c);
+        return b;
+    }
+
+    private void stub(String path, byte[] body, String... headers) {
+        String etag = "\"" + path.hashCode() + "\"";
+        var r = aResponse().withHeader("Cache-Control", "max-age=600").withHeader("ETag", etag).withBody(body);
+        for (int i = 0; i < headers.length; i += 2) {
+            r = r.withHeader(headers[i], headers[i + 1]);
+        }
+        origin.stubFor(WireMock.get(path).willReturn(r));
+        origin.stubFor(WireMock.get(path).withHeader("If-None-Match", equalTo(etag)).willReturn(aResponse()
+                .withStatus(304).withHeader("Cache-Control", "max-age=600").withHeader("ETag", etag)));
+    }
+
+    private CacheStatusEntry status(RawHttp.Response r) {
+        return CacheStatusEntry.parse(ourCacheStatus(r));
+    }
+
+    private int purge(String json) throws Exception {
+        return PurgeEndpointIT.purgeOk(edge.adminPort(), json);
+    }
+
+    /** Fetches until a disk hit: the fill's commit may still be running when the client has the body. */
+    private void warm(String path, String... headerLines) throws Exception {
+        get(path, headerLines);
+        for (int i = 0; i < 50; i++) {
+            RawHttp.Response r = get(path, headerLines);
+            if (status(r).hit()) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        assertDiskHit(path, headerLines);
+    }
+
+    private void assertDiskHit(String path, String... headerLines) throws Exception {
+        RawHttp.Response r = get(path, headerLines);
+        assertTrue(status(r).hit(), path + ": " + status(r));
+        assertEquals("disk", status(r).detail());
+    }
+
+    private void assertMiss(String path, String... headerLines) throws Exception {
+        int before = origin.countRequestsMatching(getRequestedFor(urlEqualTo(path)).build()).getCount();
+        RawHttp.Response r = get(path, headerLines);
+        assertTrue(!status(r).hit() && status(r).fwd().endsWith("miss"), path + ": " + status(r));
+        assertEquals(before + 1, origin.countRequestsMatching(getRequestedFor(urlEqualTo(path)).build()).getCount());
+    }
+
+    @Test
+    void urlPurgeHardAndSoftReachesTheDiskTier() throws Exception {
+        stub("/v", big('v'), "Vary", "Accept-Language");
+        stub("/s", big('s'));
+        warm("/v", "Accept-Language: en");
+        warm("/v", "Accept-Language: de");
+        warm("/s");
+
+        assertEquals(2, purge("{\"type\":\"url\",\"values\":[\"http://site.example/v\"]}"));
+        assertMiss("/v", "Accept-Language: en");
+        assertMiss("/v", "Accept-Language: de");
+
+        assertEquals(1, purge("{\"type\":\"url\",\"values\":[\"http://site.example/s\"],\"soft\":true}"));
+        RawHttp.Response r = get("/s");
+        assertEquals("stale", status(r).fwd());
+        assertEquals("304", status(r).fwdStatus());
+        assertArrayEquals(big('s'), r.body());
+    }
+
+    @Test
+    void tagPurgeReachesTheDiskTierAndHoldsAcrossARestart() throws Exception {
+        stub("/sk", big('k'), "Surrogate-Key", "product-1 shelf");
+        stub("/ct", big('c'), "Cache-Tag", "shelf");
+        stub("/soft", big('x'), "Cache-Tag", "later");
+        stub("/keep", big('p'));
+        for (String p : new String[] {"/sk", "/ct", "/soft", "/keep"}) {
+            warm(p);
+        }
+        assertEquals(2, purge("{\"type\":\"tag\",\"values\":[\"shelf\"]}"));
+        assertEquals(1, purge("{\"type\":\"tag\",\"values\":[\"later\"],\"soft\":true}"));
+
+        edge.stop(Duration.ofSeconds(1));
+        edge = startEdge(edgeYaml());
+
+        assertMiss("/sk");
+        assertMiss("/ct");
+        RawHttp.Response soft = get("/soft");
+        assertEquals("stale", status(soft).fwd(), "still invalidated after the restart");
+        assertDiskHit("/keep");
+    }
+}
