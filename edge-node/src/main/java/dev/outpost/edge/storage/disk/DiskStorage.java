@@ -2,7 +2,6 @@ package dev.outpost.edge.storage.disk;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.outpost.edge.cache.CacheEntry;
@@ -10,6 +9,7 @@ import dev.outpost.edge.cache.CacheKey;
 import dev.outpost.edge.cache.Purge;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.ObjectWriter;
+import dev.outpost.edge.storage.UsefulLifeExpiry;
 import dev.outpost.edge.storage.StoredBody;
 import dev.outpost.edge.storage.StoredObject;
 import java.io.IOException;
@@ -310,7 +310,7 @@ public final class DiskStorage implements CacheStorage {
         this.index = Caffeine.newBuilder()
                 .maximumWeight(settings.maxSize())
                 .weigher((String url, Slots s) -> (int) Math.min(Integer.MAX_VALUE, s.weight))
-                .expireAfter(new UsefulLife())
+                .expireAfter(new UsefulLifeExpiry<String, Slots>(clock, s -> s.usefulUntil))
                 .ticker(ticker)
                 .executor(maintenance)
                 .removalListener(this::onRemoval)
@@ -1050,27 +1050,6 @@ public final class DiskStorage implements CacheStorage {
     }
 
     /** Keeps each URL while any of its variants can still serve something. */
-    private final class UsefulLife implements Expiry<String, Slots> {
-        private long nanosLeft(Slots s) {
-            long ms = s.usefulUntil - clock.millis();
-            return Math.max(0, Math.min(ms, Long.MAX_VALUE / 2_000_000L)) * 1_000_000L;
-        }
-
-        @Override
-        public long expireAfterCreate(String key, Slots value, long currentTime) {
-            return nanosLeft(value);
-        }
-
-        @Override
-        public long expireAfterUpdate(String key, Slots value, long currentTime, long currentDuration) {
-            return nanosLeft(value);
-        }
-
-        @Override
-        public long expireAfterRead(String key, Slots value, long currentTime, long currentDuration) {
-            return currentDuration;
-        }
-    }
 
     /** One stored variant in the index. */
     record Slot(String variantKey, long objectId, long generation, long weight, long usefulUntil) {

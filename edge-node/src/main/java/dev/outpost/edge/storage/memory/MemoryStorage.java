@@ -2,7 +2,6 @@ package dev.outpost.edge.storage.memory;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.outpost.edge.cache.CacheEntry;
@@ -10,6 +9,7 @@ import dev.outpost.edge.cache.CacheKey;
 import dev.outpost.edge.cache.Purge;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.ObjectWriter;
+import dev.outpost.edge.storage.UsefulLifeExpiry;
 import dev.outpost.edge.storage.StoredObject;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -50,7 +50,8 @@ public final class MemoryStorage implements CacheStorage {
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maxSize)
                 .weigher((CacheKey k, VariantSet v) -> (int) Math.min(Integer.MAX_VALUE, v.bytes()))
-                .expireAfter(new UsefulLife())
+                .expireAfter(new UsefulLifeExpiry<CacheKey, VariantSet>(clock,
+                        set -> set.usefulUntil(revalidationGraceSeconds).toEpochMilli()))
                 .ticker(ticker)
                 .executor(executor)
                 .recordStats()
@@ -339,28 +340,6 @@ public final class MemoryStorage implements CacheStorage {
                 }
             }
             return max;
-        }
-    }
-
-    private final class UsefulLife implements Expiry<CacheKey, VariantSet> {
-        private long nanosLeft(VariantSet set) {
-            long ms = set.usefulUntil(revalidationGraceSeconds).toEpochMilli() - clock.millis();
-            return Math.max(0, Math.min(ms, Long.MAX_VALUE / 2_000_000L)) * 1_000_000L;
-        }
-
-        @Override
-        public long expireAfterCreate(CacheKey key, VariantSet value, long currentTime) {
-            return nanosLeft(value);
-        }
-
-        @Override
-        public long expireAfterUpdate(CacheKey key, VariantSet value, long currentTime, long currentDuration) {
-            return nanosLeft(value);
-        }
-
-        @Override
-        public long expireAfterRead(CacheKey key, VariantSet value, long currentTime, long currentDuration) {
-            return currentDuration;
         }
     }
 }
