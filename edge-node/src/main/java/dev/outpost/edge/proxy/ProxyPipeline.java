@@ -244,8 +244,6 @@ public final class ProxyPipeline {
                 return;
             }
             request = new MultiMapFields(req.headers());
-            forwarded = new MultiMapFields(ForwardHeaders.upstreamRequest(request, clientIp(), forwardedProto(),
-                    hostHeader, via, false));
             directives = CacheControl.ofRequest(request);
             String method = req.method().name();
             if (!method.equals("GET") && !method.equals("HEAD")) {
@@ -379,7 +377,7 @@ public final class ProxyPipeline {
                 if (names.isEmpty()) {
                     return o;
                 }
-                if (!Vary.isStar(names) && Vary.variantKey(forwarded, names).equals(o.entry().variantKey())) {
+                if (!Vary.isStar(names) && Vary.variantKey(forwarded(), names).equals(o.entry().variantKey())) {
                     return o;
                 }
             }
@@ -417,7 +415,7 @@ public final class ProxyPipeline {
                     metrics.staleServed();
                     serveStored(stored, age, entry(true, CacheStatus.Fwd.STALE, CacheStatus.NO_STATUS, false,
                             remaining(entry, age), stored.tier().label()));
-                    revalidateInBackground(stored, forwarded, clientIp(), forwardedProto(), hostHeader, origin,
+                    revalidateInBackground(stored, forwarded(), clientIp(), forwardedProto(), hostHeader, origin,
                             pathAndQuery);
                 }
                 case MUST_VALIDATE -> {
@@ -608,7 +606,7 @@ public final class ProxyPipeline {
                 discard(upstream);
                 if (Conditional.notModifiedApplies(stale.entry().headers(), upstreamFields)) {
                     StoragePolicy.Freshened fresher = storagePolicy.freshen(stale.entry(), upstreamFields, "GET",
-                            forwarded, requestTime, responseTime);
+                            forwarded(), requestTime, responseTime);
                     boolean kept = fresher.toStore() != null;
                     CompletableFuture<?> written = kept ? storage.updateEntry(fresher.toStore())
                             : storage.removeVariant(key, stale.entry().variantKey());
@@ -639,7 +637,7 @@ public final class ProxyPipeline {
 
             boolean mayStore = (mode != FetchMode.PASS) && upstreamMethod == HttpMethod.GET;
             StoragePolicy.Decision decision = mayStore
-                    ? storagePolicy.decide(key, "GET", forwarded, status, upstreamFields, requestTime, responseTime,
+                    ? storagePolicy.decide(key, "GET", forwarded(), status, upstreamFields, requestTime, responseTime,
                             contentLength(upstreamFields))
                     : null;
             ObjectWriter objectWriter = ObjectWriter.DISCARD;
@@ -794,7 +792,7 @@ public final class ProxyPipeline {
                     return;
                 }
                 if (Conditional.headResponseMatches(match.entry().headers(), head)) {
-                    StoragePolicy.Freshened f = storagePolicy.freshen(match.entry(), head, "GET", forwarded,
+                    StoragePolicy.Freshened f = storagePolicy.freshen(match.entry(), head, "GET", forwarded(),
                             requestTime, responseTime);
                     if (f.toStore() != null) {
                         storage.updateEntry(f.toStore());
@@ -876,6 +874,15 @@ public final class ProxyPipeline {
         private boolean overridesMethod() {
             return request.has("X-HTTP-Method-Override") || request.has("X-HTTP-Method")
                     || request.has("X-Method-Override");
+        }
+
+        /** The forwarded view, built on first use: a hit on an object without Vary never needs it. */
+        private Fields forwarded() {
+            if (forwarded == null) {
+                forwarded = new MultiMapFields(ForwardHeaders.upstreamRequest(request, clientIp(), forwardedProto(),
+                        hostHeader, via, false));
+            }
+            return forwarded;
         }
 
         /** X-Forwarded-Proto: what the client's connection really was, never what its request claims. */
