@@ -75,6 +75,7 @@ public final class EdgeRuntime {
 
         EdgeMetrics metrics = new EdgeMetrics(registry);
         var cache = config.cache();
+        warnIfDirectMemoryTooSmall(cache.memory().maxSize());
         this.memory = new MemoryStorage(cache.memory().maxSize(), cache.memory().maxObjectSize(), clock,
                 REVALIDATION_GRACE, Runnable::run);
         metrics.bindMemoryTier(memory);
@@ -182,6 +183,32 @@ public final class EdgeRuntime {
             } catch (java.io.IOException second) {
                 throw new IllegalStateException("cache.disk: " + second.getMessage(), second);
             }
+        }
+    }
+
+    /**
+     * Memory-tier bodies live in direct buffers, bounded by the JVM's direct memory limit
+     * ({@code -XX:MaxDirectMemorySize}, by default the heap's maximum). Say so at start when the tier
+     * could outgrow it, instead of failing later under load.
+     */
+    private static void warnIfDirectMemoryTooSmall(long memoryTierBytes) {
+        long limit = Runtime.getRuntime().maxMemory();
+        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-XX:MaxDirectMemorySize=")) {
+                try {
+                    limit = dev.outpost.config.ByteSize.parse(arg.substring(arg.indexOf('=') + 1)
+                            .toUpperCase(java.util.Locale.ROOT).replaceAll("([KMGT])$", "$1iB"));
+                } catch (IllegalArgumentException e) {
+                    return;
+                }
+            }
+        }
+        long needed = memoryTierBytes + memoryTierBytes / 4 + (64L << 20);
+        if (needed > limit) {
+            LOG.warn("cache.memory.max-size is {} but the JVM may use only {} of direct memory for bodies and "
+                    + "network buffers; start it with -XX:MaxDirectMemorySize={}m or more",
+                    dev.outpost.config.ByteSize.format(memoryTierBytes), dev.outpost.config.ByteSize.format(limit),
+                    needed >> 20);
         }
     }
 
