@@ -79,35 +79,13 @@ public final class PurgeFencedStorage implements CacheStorage {
         if (w.isAbandoned()) {
             return w;
         }
-        return fenced(w, () -> w.commit().thenCompose(ok -> ok ? fence(entry, start)
-                : CompletableFuture.completedFuture(false)));
-    }
-
-    /**
-     * {@code w} with its commit replaced. A dynamic proxy rather than a hand-written delegate so that
-     * every other method of {@link ObjectWriter}, including ones added later (e.g. back-pressure
-     * signals with default implementations), keeps reaching the real writer instead of silently
-     * falling back to an interface default.
-     */
-    private static ObjectWriter fenced(ObjectWriter w, java.util.function.Supplier<CompletableFuture<Boolean>> commit) {
-        return (ObjectWriter) java.lang.reflect.Proxy.newProxyInstance(ObjectWriter.class.getClassLoader(),
-                new Class<?>[] {ObjectWriter.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("commit") && method.getParameterCount() == 0) {
-                        return commit.get();
-                    }
-                    if (method.getDeclaringClass() == Object.class) {
-                        return switch (method.getName()) {
-                            case "equals" -> proxy == args[0];
-                            case "hashCode" -> System.identityHashCode(proxy);
-                            default -> "fenced " + w;
-                        };
-                    }
-                    try {
-                        return method.invoke(w, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        return new ForwardingObjectWriter(w) {
+            @Override
+            public CompletableFuture<Boolean> commit() {
+                return delegate.commit().thenCompose(ok -> ok ? fence(entry, start)
+                        : CompletableFuture.completedFuture(false));
+            }
+        };
     }
 
     private CompletableFuture<Boolean> fence(CacheEntry entry, long start) {
