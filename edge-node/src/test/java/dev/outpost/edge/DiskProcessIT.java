@@ -8,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.outpost.edge.testing.CacheStatusEntry;
+import dev.outpost.edge.testing.EdgeProcesses;
 import dev.outpost.edge.testing.RawHttp;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -155,9 +155,7 @@ class DiskProcessIT {
     // ------------------------------------------------------------------ the edge process
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
+        return EdgeProcesses.freePort();
     }
 
     private Path config() throws IOException {
@@ -190,42 +188,16 @@ class DiskProcessIT {
     /** Starts the edge (same config, same disk path each time) and waits until it is ready. */
     private void launch(String... jvmArgs) throws Exception {
         launches++;
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of(jvmArgs));
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(EdgeNode.class.getName());
-        cmd.add("--config");
-        cmd.add(config().toString());
-        edge = new ProcessBuilder(cmd)
-                .redirectOutput(dir.resolve("stdout-" + launches + ".log").toFile())
-                .redirectError(dir.resolve("stderr-" + launches + ".log").toFile())
-                .start();
-        awaitReady();
+        edge = EdgeProcesses.launch(config(), dir.resolve("stdout-" + launches + ".log"), stderrFile(), jvmArgs);
+        EdgeProcesses.awaitReady(edge, adminPort, stderrFile());
+    }
+
+    private Path stderrFile() {
+        return dir.resolve("stderr-" + launches + ".log");
     }
 
     private String stderr() throws IOException {
-        Path f = dir.resolve("stderr-" + launches + ".log");
-        return Files.exists(f) ? Files.readString(f) : "";
-    }
-
-    private void awaitReady() throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            if (!edge.isAlive()) {
-                throw new AssertionError("edge exited early: " + stderr());
-            }
-            try {
-                if (RawHttp.get(adminPort, "localhost", "/readyz").status() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("edge not ready in time: " + stderr());
+        return EdgeProcesses.read(stderrFile());
     }
 
     /** A disk-tier metric from the admin endpoint. */

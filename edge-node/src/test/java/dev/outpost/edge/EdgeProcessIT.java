@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.outpost.edge.testing.EdgeProcesses;
 import dev.outpost.edge.testing.RawHttp;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,8 +16,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -79,25 +78,22 @@ class EdgeProcessIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
-    }
+
 
     private Process launch(Path config, String... jvmArgs) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of(jvmArgs));
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(EdgeNode.class.getName());
-        cmd.add("--config");
-        cmd.add(config.toString());
-        return new ProcessBuilder(cmd)
-                .redirectOutput(dir.resolve("stdout.log").toFile())
-                .redirectError(dir.resolve("stderr.log").toFile())
-                .start();
+        return EdgeProcesses.launch(config, dir.resolve("stdout.log"), dir.resolve("stderr.log"), jvmArgs);
+    }
+
+    private String stderr() throws IOException {
+        return EdgeProcesses.read(dir.resolve("stderr.log"));
+    }
+
+    private void awaitReady(int adminPort) throws Exception {
+        EdgeProcesses.awaitReady(edge, adminPort, dir.resolve("stderr.log"));
+    }
+
+    private static int freePort() throws IOException {
+        return EdgeProcesses.freePort();
     }
 
     private Path config(int port, int adminPort, String extra) throws IOException {
@@ -120,28 +116,7 @@ class EdgeProcessIT {
         return file;
     }
 
-    private String stderr() throws IOException {
-        Path f = dir.resolve("stderr.log");
-        return Files.exists(f) ? Files.readString(f) : "";
-    }
 
-    private void awaitReady(int adminPort) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            if (!edge.isAlive()) {
-                throw new AssertionError("edge exited early: " + stderr());
-            }
-            try {
-                if (RawHttp.get(adminPort, "localhost", "/readyz").status() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("edge not ready in time");
-    }
 
     @Test
     void badConfigExitsWithCode2AndListsEveryProblemWithoutAStackTrace() throws Exception {

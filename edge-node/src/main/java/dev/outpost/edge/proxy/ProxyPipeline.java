@@ -321,15 +321,13 @@ public final class ProxyPipeline {
                 return false;
             }
             hostHeader = host;
-            String normalised;
             try {
-                normalised = CacheKeyPolicy.normaliseHost(scheme, host);
                 key = keys.keyFor(scheme, host, pathAndQuery);
             } catch (IllegalArgumentException e) {
                 reject(400, "malformed Host or request target");
                 return false;
             }
-            String hostOnly = normalised;
+            String hostOnly = key.host(); // normalised once, by the key policy
             int colon = hostOnly.lastIndexOf(':');
             if (colon > 0 && hostOnly.indexOf(']') < colon) {
                 hostOnly = hostOnly.substring(0, colon);

@@ -42,14 +42,9 @@ public interface CacheStorage extends AutoCloseable {
     /**
      * Applies a purge (ARCHITECTURE §4): hard removes every matching variant, soft marks each one
      * {@link CacheEntry#invalidated() invalidated}. Idempotent. Completes with how many variants were
-     * affected (a soft purge counts variants it found, invalidated already or not). Every tier
-     * implements it; the default (for test doubles) fails, so a storage that cannot purge never
-     * reports a purge as applied.
+     * affected (a soft purge counts variants it found, invalidated already or not).
      */
-    default CompletableFuture<Integer> purge(Purge purge) {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException(
-                getClass().getSimpleName() + " does not implement purge"));
-    }
+    CompletableFuture<Integer> purge(Purge purge);
 
     /** Stored objects (variants) right now. */
     long entryCount();

@@ -1,7 +1,6 @@
 package dev.outpost.edge.storage;
 
 import dev.outpost.edge.cache.CacheEntry;
-import dev.outpost.edge.cache.CacheKey;
 import dev.outpost.edge.cache.Purge;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -19,23 +18,22 @@ import java.util.concurrent.CompletableFuture;
  * <p>The last {@link #RETAINED} purges are kept; a writer older than all of them is treated as
  * matched by a hard purge (it loses its object, never serves a purged one).
  */
-public final class PurgeFencedStorage implements CacheStorage {
+public final class PurgeFencedStorage extends ForwardingCacheStorage {
 
     static final int RETAINED = 4096;
 
     private record Issued(long sequence, Purge purge) {
     }
 
-    private final CacheStorage inner;
     private final ArrayDeque<Issued> recent = new ArrayDeque<>();
     private long sequence;
 
     public PurgeFencedStorage(CacheStorage inner) {
-        this.inner = inner;
+        super(inner);
     }
 
     public CacheStorage inner() {
-        return inner;
+        return delegate;
     }
 
     private synchronized long current() {
@@ -69,13 +67,13 @@ public final class PurgeFencedStorage implements CacheStorage {
     @Override
     public CompletableFuture<Integer> purge(Purge purge) {
         issue(purge);
-        return inner.purge(purge);
+        return delegate.purge(purge);
     }
 
     @Override
     public ObjectWriter writer(CacheEntry entry) {
         long start = current();
-        ObjectWriter w = inner.writer(entry);
+        ObjectWriter w = delegate.writer(entry);
         if (w.isAbandoned()) {
             return w;
         }
@@ -104,46 +102,11 @@ public final class PurgeFencedStorage implements CacheStorage {
             }
         }
         if (hard) {
-            return inner.removeVariant(entry.key(), entry.variantKey()).thenApply(removed -> false);
+            return delegate.removeVariant(entry.key(), entry.variantKey()).thenApply(removed -> false);
         }
         if (soft) {
-            return inner.purge(new Purge.Url(entry.key(), true)).thenApply(n -> true);
+            return delegate.purge(new Purge.Url(entry.key(), true)).thenApply(n -> true);
         }
         return CompletableFuture.completedFuture(true);
-    }
-
-    @Override
-    public CompletableFuture<List<StoredObject>> lookup(CacheKey key) {
-        return inner.lookup(key);
-    }
-
-    @Override
-    public CompletableFuture<Boolean> updateEntry(CacheEntry entry) {
-        return inner.updateEntry(entry);
-    }
-
-    @Override
-    public CompletableFuture<Integer> remove(CacheKey key) {
-        return inner.remove(key);
-    }
-
-    @Override
-    public CompletableFuture<Boolean> removeVariant(CacheKey key, String variantKey) {
-        return inner.removeVariant(key, variantKey);
-    }
-
-    @Override
-    public long entryCount() {
-        return inner.entryCount();
-    }
-
-    @Override
-    public long byteSize() {
-        return inner.byteSize();
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }

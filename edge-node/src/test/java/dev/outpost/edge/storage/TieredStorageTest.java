@@ -67,13 +67,12 @@ class TieredStorageTest extends CacheStorageContract {
     }
 
     /** A lower tier whose writers report full while {@code full} is set (memory underneath). */
-    private static final class GatedStorage implements CacheStorage {
-        final MemoryStorage inner;
+    private static final class GatedStorage extends ForwardingCacheStorage {
         volatile boolean full;
         final java.util.List<Runnable> waiting = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         GatedStorage(MutableClock clock) {
-            inner = new MemoryStorage(64L << 20, 64L << 20, clock, Duration.ofHours(1), Runnable::run);
+            super(new MemoryStorage(64L << 20, 64L << 20, clock, Duration.ofHours(1), Runnable::run));
         }
 
         void open() {
@@ -83,37 +82,11 @@ class TieredStorageTest extends CacheStorageContract {
         }
 
         @Override
-        public java.util.concurrent.CompletableFuture<List<StoredObject>> lookup(CacheKey key) {
-            return inner.lookup(key);
-        }
-
-        @Override
         public ObjectWriter writer(dev.outpost.edge.cache.CacheEntry entry) {
-            ObjectWriter w = inner.writer(entry);
-            return new ObjectWriter() {
-                @Override
-                public void write(java.nio.ByteBuffer chunk) {
-                    w.write(chunk);
-                }
-
-                @Override
-                public java.util.concurrent.CompletableFuture<Boolean> commit() {
-                    return w.commit();
-                }
-
-                @Override
-                public void abort() {
-                    w.abort();
-                }
-
-                @Override
-                public boolean isAbandoned() {
-                    return w.isAbandoned();
-                }
-
+            return new ForwardingObjectWriter(delegate.writer(entry)) {
                 @Override
                 public boolean writeQueueFull() {
-                    return full && !w.isAbandoned();
+                    return full && !delegate.isAbandoned();
                 }
 
                 @Override
@@ -125,36 +98,6 @@ class TieredStorageTest extends CacheStorageContract {
                     }
                 }
             };
-        }
-
-        @Override
-        public java.util.concurrent.CompletableFuture<Boolean> updateEntry(dev.outpost.edge.cache.CacheEntry e) {
-            return inner.updateEntry(e);
-        }
-
-        @Override
-        public java.util.concurrent.CompletableFuture<Integer> remove(CacheKey key) {
-            return inner.remove(key);
-        }
-
-        @Override
-        public java.util.concurrent.CompletableFuture<Boolean> removeVariant(CacheKey key, String variantKey) {
-            return inner.removeVariant(key, variantKey);
-        }
-
-        @Override
-        public long entryCount() {
-            return inner.entryCount();
-        }
-
-        @Override
-        public long byteSize() {
-            return inner.byteSize();
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 
@@ -178,7 +121,7 @@ class TieredStorageTest extends CacheStorageContract {
         assertEquals(1, drains[0]);
         CacheKey key = new CacheKey("site.example", "/gated");
         assertArrayEquals(bytes("first second"), read(hot.lookupNow(key).get(0), 0, 11));
-        assertArrayEquals(bytes("first second"), read(gated.inner.lookupNow(key).get(0), 0, 11));
+        assertArrayEquals(bytes("first second"), read(gated.lookup(key).join().get(0), 0, 11));
 
         ObjectWriter w2 = tiered.writer(entry("/gated2", "", -1));
         gated.full = true;

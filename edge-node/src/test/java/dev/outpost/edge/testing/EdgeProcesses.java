@@ -1,0 +1,62 @@
+package dev.outpost.edge.testing;
+
+import dev.outpost.edge.EdgeNode;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The edge as a separate JVM, the way operators run it: {@code java -cp <test classpath> EdgeNode
+ * --config FILE}, output to files (a live process's pipes are never read, so it never blocks on them).
+ */
+public final class EdgeProcesses {
+
+    private EdgeProcesses() {
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    public static Process launch(Path config, Path stdout, Path stderr, String... jvmArgs) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of(jvmArgs));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(EdgeNode.class.getName());
+        cmd.add("--config");
+        cmd.add(config.toString());
+        return new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+    }
+
+    public static String read(Path file) throws IOException {
+        return Files.exists(file) ? Files.readString(file) : "";
+    }
+
+    /** Polls the admin {@code /readyz} until 200 (at most 30 s); fails with the edge's stderr if it exits. */
+    public static void awaitReady(Process edge, int adminPort, Path stderr) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (!edge.isAlive()) {
+                throw new AssertionError("edge exited early: " + read(stderr));
+            }
+            try {
+                if (RawHttp.get(adminPort, "localhost", "/readyz").status() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("edge not ready in time: " + read(stderr));
+    }
+}
