@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.CacheKey;
 import dev.outpost.edge.cache.Purge;
+import dev.outpost.edge.storage.ByteWeigher;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.ObjectWriter;
 import dev.outpost.edge.storage.UsefulLifeExpiry;
@@ -208,6 +209,7 @@ public final class DiskStorage implements CacheStorage {
     }
 
     private final Settings settings;
+    private final ByteWeigher weigher;
     private final Clock clock;
     private final long graceSeconds;
     private final Native rocks;
@@ -275,6 +277,7 @@ public final class DiskStorage implements CacheStorage {
 
     private DiskStorage(Settings settings, Native rocks) throws RocksDBException {
         this.settings = settings;
+        this.weigher = ByteWeigher.forMaxObjectSize(settings.maxObjectSize());
         this.clock = settings.clock();
         this.graceSeconds = settings.revalidationGrace().toSeconds();
         this.rocks = rocks;
@@ -308,8 +311,8 @@ public final class DiskStorage implements CacheStorage {
             }
         };
         this.index = Caffeine.newBuilder()
-                .maximumWeight(settings.maxSize())
-                .weigher((String url, Slots s) -> (int) Math.min(Integer.MAX_VALUE, s.weight))
+                .maximumWeight(weigher.maximumWeight(settings.maxSize()))
+                .weigher((String url, Slots s) -> weigher.weigh(s.weight))
                 .expireAfter(new UsefulLifeExpiry<String, Slots>(clock, s -> s.usefulUntil))
                 .ticker(ticker)
                 .executor(maintenance)
@@ -1304,7 +1307,7 @@ public final class DiskStorage implements CacheStorage {
     @Override
     public long byteSize() {
         index.cleanUp(); // Caffeine applies pending writes to the weight lazily; settle them first
-        return index.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
+        return weigher.bytes(index.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L));
     }
 
     public long maxObjectSize() {
