@@ -96,8 +96,10 @@ public final class EdgeMetrics {
                 .description("Objects stored").tag("tier", "disk").register(registry);
         FunctionCounter.builder("outpost.cache.evictions", disk, d -> d.evictions())
                 .description("Objects evicted").tag("tier", "disk").register(registry);
-        FunctionCounter.builder("outpost.cache.write.failures", disk, d -> d.writeFailures() + d.writeQueueOverflows())
-                .description("Objects not stored because the tier failed or could not keep up").tag("tier", "disk")
+        FunctionCounter.builder("outpost.cache.write.failures", disk,
+                        d -> d.writeFailures() + d.writeQueueOverflows() + d.spaceRefusals())
+                .description("Objects not stored because the tier failed, could not keep up or its volume was "
+                        + "below min-free").tag("tier", "disk")
                 .register(registry);
         FunctionCounter.builder("outpost.cache.read.failures", disk, d -> d.readFailures())
                 .description("Reads that failed (I/O error, corrupt chunk); served from the origin instead")
