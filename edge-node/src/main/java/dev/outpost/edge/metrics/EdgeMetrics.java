@@ -89,6 +89,13 @@ public final class EdgeMetrics {
                 .description("Objects evicted").tag("tier", "memory").register(registry);
     }
 
+    /** Disk lookups given up as misses because the disk did not answer in time. */
+    public void bindTiers(dev.outpost.edge.storage.TieredStorage tiers) {
+        FunctionCounter.builder("outpost.cache.lookup.timeouts", tiers, t -> t.lowerLookupTimeouts())
+                .description("Disk lookups that took longer than the deadline and were served as misses")
+                .tag("tier", "disk").register(registry);
+    }
+
     public void bindDiskTier(dev.outpost.edge.storage.disk.DiskStorage disk) {
         Gauge.builder("outpost.cache.bytes", disk, d -> d.byteSize()).baseUnit("bytes")
                 .description("Bytes stored").tag("tier", "disk").register(registry);

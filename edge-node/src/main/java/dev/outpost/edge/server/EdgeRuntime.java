@@ -83,7 +83,9 @@ public final class EdgeRuntime {
         CacheStorage storage = memory;
         if (disk != null) {
             metrics.bindDiskTier(disk);
-            storage = new TieredStorage(memory, disk);
+            TieredStorage tiers = new TieredStorage(memory, disk);
+            metrics.bindTiers(tiers);
+            storage = tiers;
         }
         // purges also reach fills that were in flight when they were issued
         storage = new PurgeFencedStorage(storage);
