@@ -15,7 +15,6 @@ import dev.outpost.edge.testing.RawHttp;
 import dev.outpost.edge.testing.ScriptedFeed;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -39,31 +38,16 @@ class PurgeCatchUpDiskIT extends EdgeTestBase {
 
     @Override
     protected String edgeYaml() {
-        try {
-            if (diskDir == null) {
-                diskDir = Files.createTempDirectory("outpost-catchup-it");
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        if (diskDir == null) {
+            diskDir = diskDir("outpost-catchup-it");
         }
         String purge = purgeSection != null ? purgeSection : feed.purgeYaml("  poll-interval: 300ms\n");
-        return PurgeEndpointIT.withToken(super.edgeYaml().replace("""
-                    max-object-size: 8MiB
-                """, """
-                    max-object-size: 64KiB
-                  disk:
-                    path: %s
-                    max-size: 256MiB
-                """.formatted(diskDir))) + purge;
+        return PurgeEndpointIT.withToken(withDiskTier(super.edgeYaml(), diskDir, "64KiB")) + purge;
     }
 
     @AfterEach
-    void cleanUp() throws Exception {
-        stopOriginAndEdgeNow();
+    void stopFeed() {
         feed.close();
-        try (var paths = Files.walk(diskDir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 
     // ---------------------------------------------------------------- helpers
@@ -134,7 +118,9 @@ class PurgeCatchUpDiskIT extends EdgeTestBase {
         assertEquals(200, readyz().status(), readyz().text());
     }
 
+    /** Logs purge {@code sequence} in the feed and pushes it, as purge-api does. */
     private void push(long sequence, String path) throws IOException {
+        feed.append(ScriptedFeed.urlEntry(sequence, path, false));
         RawHttp.Response r = PurgeEndpointIT.post(edge.adminPort(), "application/json",
                 "{\"type\":\"url\",\"values\":[\"http://site.example" + path + "\"],\"sequence\":" + sequence + "}",
                 "Authorization: Bearer " + PurgeEndpointIT.TOKEN);

@@ -27,10 +27,15 @@ import org.junit.jupiter.api.Test;
 class PurgeSequenceIT extends EdgeTestBase {
 
     private final ScriptedFeed feed = new ScriptedFeed();
+    /**
+     * Long by default, so that a test's own pushes and their answers are not raced by a poll; tests of
+     * polling shorten it and restart the edge.
+     */
+    private String pollInterval = "30s";
 
     @Override
     protected String edgeYaml() {
-        return PurgeEndpointIT.withToken(super.edgeYaml()) + feed.purgeYaml("  poll-interval: 300ms\n");
+        return PurgeEndpointIT.withToken(super.edgeYaml()) + feed.purgeYaml("  poll-interval: " + pollInterval + "\n");
     }
 
     @AfterEach
@@ -47,7 +52,16 @@ class PurgeSequenceIT extends EdgeTestBase {
         return new JsonObject(r.text());
     }
 
+    /** Logs purge {@code sequence} in the feed (as purge-api does before pushing) and pushes it. */
     private JsonObject pushUrl(String path, long sequence) throws IOException {
+        if (sequence > feed.last()) {
+            feed.append(ScriptedFeed.urlEntry(sequence, path, false));
+        }
+        return pushScripted(path, sequence);
+    }
+
+    /** Pushes purge {@code sequence} as it is; the test scripted the feed. */
+    private JsonObject pushScripted(String path, long sequence) throws IOException {
         return push("{\"type\":\"url\",\"values\":[\"http://site.example" + path + "\"],\"sequence\":" + sequence
                 + ",\"id\":\"p-" + sequence + "\"}");
     }
@@ -110,7 +124,8 @@ class PurgeSequenceIT extends EdgeTestBase {
 
     @Test
     void aMemoryOnlyEdgeReadsTheBoundsOnceAndStartsFromTheLast() throws Exception {
-        assertEquals(List.of("0"), feed.limits(), "one bounds read at start (limit=0)");
+        assertEquals(1, java.util.Collections.frequency(feed.limits(), "0"), "one bounds read (limit=0): "
+                + feed.limits());
         feed.log(1, 41, List.of(), 1000);
         restartEdge();
         JsonObject s = state();
@@ -155,7 +170,7 @@ class PurgeSequenceIT extends EdgeTestBase {
         warm("/a", "/b", "/c", "/d");
         feed.log(1, 3, List.of(ScriptedFeed.urlEntry(1, "/a", false), ScriptedFeed.urlEntry(2, "/b", false),
                 ScriptedFeed.urlEntry(3, "/c", false)), 2);
-        JsonObject r = pushUrl("/c", 3);
+        JsonObject r = pushScripted("/c", 3);
         assertEquals(3, r.getLong("lastApplied"), "caught up before answering");
         assertEquals(1, r.getInteger("purged"), "what purge #3 removed");
         assertTrue(feed.afters().containsAll(List.of("0", "2")), "paged: after=0, then after=2: " + feed.afters());
@@ -170,7 +185,7 @@ class PurgeSequenceIT extends EdgeTestBase {
     void aGapWhileTheFeedIsDownIsAppliedAnywayAndCaughtUpInTheBackground() throws Exception {
         warm("/a", "/b");
         feed.down(503);
-        JsonObject r = pushUrl("/b", 2);
+        JsonObject r = pushScripted("/b", 2);
         assertEquals(1, r.getInteger("purged"), "the pushed purge is applied anyway");
         assertEquals(0, r.getLong("lastApplied"), "the gap stays open");
         assertFalse(state().getBoolean("caughtUp"));
@@ -189,6 +204,8 @@ class PurgeSequenceIT extends EdgeTestBase {
 
     @Test
     void pollingNoticesAPushThatNeverArrived() throws Exception {
+        pollInterval = "300ms";
+        restartEdge();
         warm("/a");
         feed.log(1, 1, List.of(ScriptedFeed.urlEntry(1, "/a", true)), 1000);
         awaitLastApplied(1);
@@ -200,17 +217,20 @@ class PurgeSequenceIT extends EdgeTestBase {
     void aLogThatNoLongerReachesBackDropsTheWholeCache() throws Exception {
         warm("/a", "/b");
         feed.log(5, 6, List.of(ScriptedFeed.urlEntry(5, "/x", false), ScriptedFeed.urlEntry(6, "/y", false)), 1000);
-        JsonObject r = pushUrl("/y", 6);
+        JsonObject r = pushScripted("/y", 6);
         assertEquals(6, r.getLong("lastApplied"));
         assertPurged("/a");
         assertPurged("/b");
         assertTrue(metrics().matches("(?s).*outpost_purge_cache_drops_total\\{[^}]*} 1\\.0.*"));
 
+        pollInterval = "300ms";
+        restartEdge(); // a memory-only edge starts at the log's last: 6
+        assertEquals(6, state().getLong("lastApplied"));
         warm("/a");
         feed.log(1, 2, List.of(), 1000); // the purge-api's log was replaced: sequences start again
         awaitLastApplied(2);
         assertPurged("/a");
-        assertTrue(metrics().matches("(?s).*outpost_purge_cache_drops_total\\{[^}]*} 2\\.0.*"));
+        assertTrue(metrics().matches("(?s).*outpost_purge_cache_drops_total\\{[^}]*} 1\\.0.*"));
         assertTrue(state().getBoolean("caughtUp"));
     }
 

@@ -14,7 +14,6 @@ import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.validation.ResponseValidator;
 import io.vertx.openapi.validation.ValidatableResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -141,40 +140,19 @@ class AdminOpenApiIT extends EdgeTestBase {
     /** 503 from /readyz with its reason, and from POST /purge while the edge shuts down. */
     @Test
     void notReadyAndShuttingDownAnswersAreInTheContract() throws Exception {
-        Path disk = Files.createTempDirectory("outpost-openapi-it");
+        String fencedYaml = withDiskTier(edgeYaml(), diskDir("outpost-openapi-it"), "8MiB")
+                + "purge:\n  api-url: http://127.0.0.1:" + EdgeProcesses.freePort() + "\n  api-token: t\n";
+        EdgeRuntime fenced = startEdge(fencedYaml);
+        // a disk store with a recorded sequence catches up before it is ready; the feed is unreachable
+        fenced.disk().recordPurgeSequence(5).join();
+        fenced.stop(Duration.ZERO);
+        fenced = startEdge(fencedYaml);
         try {
-            EdgeRuntime fenced = startEdge(edgeYaml().replace("""
-                        max-object-size: 8MiB
-                    """, """
-                        max-object-size: 8MiB
-                      disk:
-                        path: %s
-                        max-size: 64MiB
-                    """.formatted(disk)) + "purge:\n  api-url: http://127.0.0.1:" + EdgeProcesses.freePort()
-                    + "\n  api-token: t\n");
-            try {
-                // a disk store with a recorded sequence catches up before it is ready; the feed is unreachable
-                fenced.disk().recordPurgeSequence(5).join();
-                fenced.stop(Duration.ZERO);
-                fenced = startEdge(edgeYaml().replace("""
-                            max-object-size: 8MiB
-                        """, """
-                            max-object-size: 8MiB
-                          disk:
-                            path: %s
-                            max-size: 64MiB
-                        """.formatted(disk)) + "purge:\n  api-url: http://127.0.0.1:" + EdgeProcesses.freePort()
-                        + "\n  api-token: t\n");
-                RawHttp.Response notReady = RawHttp.get(fenced.adminPort(), "127.0.0.1", "/readyz");
-                assertEquals(503, notReady.status());
-                check("getReady", notReady);
-            } finally {
-                fenced.stop(Duration.ZERO);
-            }
+            RawHttp.Response notReady = RawHttp.get(fenced.adminPort(), "127.0.0.1", "/readyz");
+            assertEquals(503, notReady.status());
+            check("getReady", notReady);
         } finally {
-            try (var paths = Files.walk(disk)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            fenced.stop(Duration.ZERO);
         }
         edge.sequencer().close(); // what stop() does before the storage closes
         RawHttp.Response closing = post("{\"type\":\"all\"}", "application/json", AUTH);

@@ -24,6 +24,10 @@ public final class ScriptedFeed implements AutoCloseable {
     public static final String TOKEN = "feed-token";
 
     private final WireMockServer server;
+    private long first;
+    private long last;
+    private final List<JsonObject> entries = new ArrayList<>();
+    private int pageSize;
 
     public ScriptedFeed() {
         server = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1").containerThreads(16)
@@ -62,6 +66,13 @@ public final class ScriptedFeed implements AutoCloseable {
      * answered with the entries above it, at most {@code pageSize}; {@code limit=0} with the bounds only.
      */
     public void log(long first, long last, List<JsonObject> entries, int pageSize) {
+        this.first = first;
+        this.last = last;
+        this.pageSize = pageSize;
+        if (entries != this.entries) {
+            this.entries.clear();
+            this.entries.addAll(entries);
+        }
         server.resetAll();
         server.stubFor(WireMock.get(urlPathEqualTo("/v1/log")).atPriority(1)
                 .withHeader("Authorization", WireMock.absent())
@@ -89,6 +100,21 @@ public final class ScriptedFeed implements AutoCloseable {
         return aResponse().withStatus(200).withHeader("Content-Type", "application/json")
                 .withBody(new JsonObject().put("first", first).put("last", last).put("entries", new JsonArray(entries))
                         .encode());
+    }
+
+    /**
+     * Logs one more purge, as purge-api does before it pushes it: the log's last becomes its sequence.
+     * Keeps the script consistent with what a test pushes, so the edge's polling never sees a log that
+     * ends before what it applied.
+     */
+    public void append(JsonObject entry) {
+        entries.add(entry);
+        log(first, entry.getLong("sequence"), entries, pageSize);
+    }
+
+    /** The log's last sequence as scripted. */
+    public long last() {
+        return last;
     }
 
     /** Every request answers {@code status} from now on (the feed is down). */
