@@ -164,10 +164,29 @@ final class EdgeConfigReader {
         return value;
     }
 
+    /**
+     * {@code purge}. An api-url needs an api-token (the feed always requires one); a token, grace or poll
+     * interval without an api-url would do nothing, so each is reported rather than silently ignored.
+     */
     private static PurgeConfig purge(ConfigReader r) {
-        PurgeConfig purge = new PurgeConfig(r.optional("api-url", httpUrl()));
+        boolean urlGiven = r.has("api-url");
+        Optional<URI> url = r.optional("api-url", httpUrl());
+        String token = r.optional("api-token", Converters.string()).orElse(null);
+        Optional<Duration> grace = r.optional("startup-grace", duration());
+        Duration poll = r.get("poll-interval", PurgeConfig.DEFAULT_POLL_INTERVAL, positiveDuration());
+        if (url.isPresent() && token == null && !r.has("api-token")) {
+            r.problem("api-token", "missing required key when purge.api-url is set (the bearer token for the "
+                    + "purge-api's catch-up feed)");
+        }
+        if (!urlGiven) {
+            for (String key : List.of("api-token", "startup-grace", "poll-interval")) {
+                if (r.has(key)) {
+                    r.problem(key, "has no effect without purge.api-url");
+                }
+            }
+        }
         r.finish();
-        return purge;
+        return new PurgeConfig(url, token, grace, poll);
     }
 
     private static AccessLogConfig accessLog(ConfigReader r) {

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +51,9 @@ class EdgeConfigTest {
         assertEquals(new CollapseConfig(Duration.ofSeconds(10), Duration.ofSeconds(30)), cache.collapse());
         assertTrue(cache.stripSurrogateHeaders());
         assertTrue(c.purge().apiUrl().isEmpty());
+        assertEquals(PurgeConfig.none(), c.purge());
+        assertEquals(Duration.ofSeconds(30), c.purge().pollInterval());
+        assertTrue(c.purge().startupGrace().isEmpty());
         assertFalse(c.accessLog().enabled());
     }
 
@@ -82,7 +86,7 @@ class EdgeConfigTest {
                   heuristic: {fraction: 0, max: 0s}
                   collapse: {wait-timeout: 1s, uncacheable-ttl: 1m}
                   strip-surrogate-headers: false
-                purge: {api-url: "http://127.0.0.1:7070"}
+                purge: {api-url: "http://127.0.0.1:7070", api-token: "feed-token", startup-grace: 2m, poll-interval: 5s}
                 access-log: {enabled: true}
                 """.formatted(tmp.resolve("disk")));
         assertEquals(new NodeConfig("edge-eu-1", "eu-west"), c.node());
@@ -102,6 +106,10 @@ class EdgeConfigTest {
         assertEquals(new CollapseConfig(Duration.ofSeconds(1), Duration.ofMinutes(1)), c.cache().collapse());
         assertFalse(c.cache().stripSurrogateHeaders());
         assertEquals(URI.create("http://127.0.0.1:7070"), c.purge().apiUrl().get());
+        assertEquals("feed-token", c.purge().apiToken());
+        assertEquals(Optional.of(Duration.ofMinutes(2)), c.purge().startupGrace());
+        assertEquals(Duration.ofSeconds(5), c.purge().pollInterval());
+        assertFalse(c.purge().toString().contains("feed-token"));
         assertTrue(c.accessLog().enabled());
     }
 
@@ -241,7 +249,29 @@ class EdgeConfigTest {
             List<ConfigProblem> p = ofEdge(MINIMAL_EDGE.replace("http://127.0.0.1:8000", c[0]));
             assertOnly(p, "origins[0].url", c[1]);
         }
-        assertOnly(withExtra("purge: {api-url: \"localhost:7070\"}"), "purge.api-url", "http or https");
+        assertOnly(withExtra("purge: {api-url: \"localhost:7070\", api-token: t}"), "purge.api-url", "http or https");
+    }
+
+    /** docs/purge-protocol.md "Config keys added": the feed needs a token; the other keys need a feed. */
+    @Test
+    void purgeSettings() {
+        assertOnly(withExtra("purge: {api-url: \"http://purge:7070\"}"), "purge.api-token",
+                "missing required key when purge.api-url is set");
+        assertOnly(withExtra("purge: {api-token: t}"), "purge.api-token", "has no effect without purge.api-url");
+        assertOnly(withExtra("purge: {startup-grace: 10s}"), "purge.startup-grace",
+                "has no effect without purge.api-url");
+        assertOnly(withExtra("purge: {api-url: \"http://purge:7070\", api-token: t, poll-interval: 0s}"),
+                "purge.poll-interval", "");
+        assertOnly(withExtra("purge: {api-url: \"http://purge:7070\", api-token: t, startup-grace: soon}"),
+                "purge.startup-grace", "");
+        assertOnly(withExtra("purge: {api-url: \"http://purge:7070\", api-token: t, poll-intervall: 5s}"),
+                "purge.poll-intervall", "did you mean \"poll-interval\"");
+        EdgeConfig c = parse(MINIMAL_EDGE + "purge: {api-url: \"http://purge:7070\", api-token: t}\n");
+        assertEquals(Duration.ofSeconds(30), c.purge().pollInterval());
+        assertTrue(c.purge().startupGrace().isEmpty());
+        assertEquals(Duration.ZERO, parse(MINIMAL_EDGE
+                + "purge: {api-url: \"http://purge:7070\", api-token: t, startup-grace: 0s}\n")
+                .purge().startupGrace().orElseThrow());
     }
 
     @Test

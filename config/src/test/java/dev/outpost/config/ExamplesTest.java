@@ -72,6 +72,9 @@ class ExamplesTest {
         DiskTierConfig disk = c.cache().disk().orElseThrow();
         assertEquals(Path.of("data", "edge-1").toAbsolutePath(), disk.path());
         assertEquals(ByteSize.GIB, disk.maxSize());
+        assertEquals(URI.create("http://127.0.0.1:7070"), c.purge().apiUrl().orElseThrow());
+        assertEquals("change-me-too", c.purge().apiToken());
+        assertEquals(java.time.Duration.ofMinutes(2), c.purge().startupGrace().orElseThrow());
     }
 
     @Test

@@ -187,6 +187,10 @@ public final class ProxyPipeline {
         private boolean keepClientPreconditions;
         /** The client's request body may still be unread (the origin never took it). */
         private boolean unreadBody;
+        /** The stored response being validated was invalidated by a soft purge; see {@link #fetch}. */
+        private boolean validatingPurged;
+        /** Metadata updates from this exchange's origin answer, started when its request was sent. */
+        private CacheStorage.EntryUpdate entryUpdate;
         private CacheKey key;
         private Origin origin;
         private String scheme;
@@ -427,6 +431,7 @@ public final class ProxyPipeline {
                     }
                     boolean freshButRefused = !entry.invalidated() && !entry.policy().noCache()
                             && age < entry.policy().lifetimeSeconds();
+                    validatingPurged = entry.invalidated();
                     move(CachePhase.VALIDATE);
                     if (req.method() == HttpMethod.HEAD) {
                         // RFC 9111 §4.3.5: forward the HEAD; its response freshens or invalidates the stored GET.
@@ -519,6 +524,14 @@ public final class ProxyPipeline {
             if (mode == FetchMode.VALIDATE) {
                 Conditional.validatorsFor(stale.entry().headers()).forEach(headers::set);
             }
+            if (validatingPurged) {
+                // A purged object is validated with the origin itself, not with a cache in between: a
+                // shield that has not applied the purge yet would confirm its own old copy (RFC 9111
+                // §5.2.1.4 no-cache makes it validate too). Clients may send the same directive (this
+                // edge honours it), so this grants nothing a client could not already ask for.
+                headers.set("Cache-Control", "no-cache");
+            }
+            entryUpdate = storage.startEntryUpdate(); // before sending: purges from now on win over the answer
             boolean getOrHead = req.method() == HttpMethod.GET || req.method() == HttpMethod.HEAD;
             boolean hasBody = !getOrHead && declaresBody();
             if (!hasBody) {
@@ -606,7 +619,7 @@ public final class ProxyPipeline {
                     StoragePolicy.Freshened fresher = storagePolicy.freshen(stale.entry(), upstreamFields, "GET",
                             forwarded(), requestTime, responseTime);
                     boolean kept = fresher.toStore() != null;
-                    CompletableFuture<?> written = kept ? storage.updateEntry(fresher.toStore())
+                    CompletableFuture<?> written = kept ? entryUpdate.apply(fresher.toStore())
                             : storage.removeVariant(key, stale.entry().variantKey());
                     written.whenComplete((x, err) -> release(fill, kept ? CacheLock.Outcome.STORED
                             : CacheLock.Outcome.FAILED));
@@ -793,7 +806,7 @@ public final class ProxyPipeline {
                     StoragePolicy.Freshened f = storagePolicy.freshen(match.entry(), head, "GET", forwarded(),
                             requestTime, responseTime);
                     if (f.toStore() != null) {
-                        storage.updateEntry(f.toStore());
+                        entryUpdate.apply(f.toStore());
                     } else {
                         storage.removeVariant(key, match.entry().variantKey());
                     }
@@ -922,6 +935,7 @@ public final class ProxyPipeline {
         MultiMap headers = ForwardHeaders.upstreamRequest(snapshot, clientIp, scheme, hostHeader, via, true);
         Conditional.validatorsFor(entry.headers()).forEach(headers::set);
         Instant requestTime = clock.instant();
+        CacheStorage.EntryUpdate update = storage.startEntryUpdate();
         origins.send(origin, HttpMethod.GET, pathAndQuery, headers, null).onComplete(ar -> {
             if (ar.failed()) {
                 revalidating.remove(flight);
@@ -936,7 +950,7 @@ public final class ProxyPipeline {
                 StoragePolicy.Freshened f = storagePolicy.freshen(entry, upstreamFields, "GET", request, requestTime,
                         responseTime);
                 if (f.toStore() != null) {
-                    storage.updateEntry(f.toStore());
+                    update.apply(f.toStore());
                 } else {
                     storage.removeVariant(entry.key(), entry.variantKey());
                 }

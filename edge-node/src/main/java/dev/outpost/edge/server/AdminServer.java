@@ -6,26 +6,29 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The admin port (ARCHITECTURE §5): {@code GET /metrics} (Prometheus text), {@code GET /healthz}
- * (the process is alive), {@code GET /readyz} (200 only while the edge is serving; 503 while it
- * starts, catches up or drains). Kept off the traffic port so it can be firewalled separately.
+ * (the process is alive), {@code GET /readyz} (200 only while the edge is serving; 503 with the reason
+ * in JSON while it starts, catches up on purges or drains). Kept off the traffic port so it can be
+ * firewalled separately.
  */
 public final class AdminServer {
 
     private final Vertx vertx;
     private final PrometheusMeterRegistry registry;
-    private final BooleanSupplier ready;
+    private final Supplier<String> notReadyReason;
     private final Router router;
     private HttpServer server;
 
-    public AdminServer(Vertx vertx, PrometheusMeterRegistry registry, BooleanSupplier ready) {
+    /** {@code notReadyReason} answers null when the edge is ready, otherwise why it is not. */
+    public AdminServer(Vertx vertx, PrometheusMeterRegistry registry, Supplier<String> notReadyReason) {
         this.vertx = vertx;
         this.registry = registry;
-        this.ready = ready;
+        this.notReadyReason = notReadyReason;
         this.router = Router.router(vertx);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
@@ -34,10 +37,11 @@ public final class AdminServer {
                 .putHeader("Content-Type", "application/json")
                 .end("{\"status\":\"alive\"}"));
         router.get("/readyz").handler(ctx -> {
-            boolean ok = ready.getAsBoolean();
-            ctx.response().setStatusCode(ok ? 200 : 503)
+            String reason = notReadyReason.get();
+            ctx.response().setStatusCode(reason == null ? 200 : 503)
                     .putHeader("Content-Type", "application/json")
-                    .end(ok ? "{\"status\":\"ready\"}" : "{\"status\":\"not ready\"}");
+                    .end(reason == null ? "{\"status\":\"ready\"}"
+                            : new JsonObject().put("status", "not ready").put("reason", reason).encode());
         });
     }
 

@@ -11,9 +11,12 @@ import dev.outpost.edge.proxy.Origin;
 import dev.outpost.edge.proxy.OriginClient;
 import dev.outpost.edge.proxy.OriginRouter;
 import dev.outpost.edge.purge.PurgeEndpoint;
+import dev.outpost.edge.purge.PurgeFeed;
+import dev.outpost.edge.purge.PurgeSequencer;
 import dev.outpost.edge.proxy.ProxyPipeline;
 import dev.outpost.config.DiskTierConfig;
 import dev.outpost.edge.storage.CacheStorage;
+import dev.outpost.edge.storage.FencedTier;
 import dev.outpost.edge.storage.PurgeFencedStorage;
 import dev.outpost.edge.storage.TieredStorage;
 import dev.outpost.edge.storage.disk.DiskStorage;
@@ -57,7 +60,10 @@ public final class EdgeRuntime {
     private final ProxyPipeline pipeline;
     private final EdgeServer traffic;
     private final AdminServer admin;
-    private final AtomicBoolean ready = new AtomicBoolean();
+    private final PurgeSequencer sequencer;
+    /** Both ports are bound and the edge is not draining. */
+    private final AtomicBoolean serving = new AtomicBoolean();
+    private volatile boolean started;
     private final JvmGcMetrics gcMetrics;
     private int trafficPort;
     private int adminPort;
@@ -83,7 +89,8 @@ public final class EdgeRuntime {
         CacheStorage storage = memory;
         if (disk != null) {
             metrics.bindDiskTier(disk);
-            TieredStorage tiers = new TieredStorage(memory, disk);
+            // fenced until the edge has caught up on the purges it missed while it was down
+            TieredStorage tiers = new TieredStorage(memory, new FencedTier(disk, this::diskUsable));
             metrics.bindTiers(tiers);
             storage = tiers;
         }
@@ -104,9 +111,53 @@ public final class EdgeRuntime {
                         cache.stripSurrogateHeaders(), config.accessLog().enabled(), cache.targetedFields()),
                 new OriginRouter(routes), new CacheKeyPolicy(), storagePolicy, storage, lock, origins, metrics);
         this.traffic = new EdgeServer(vertx, config.node().id(), config.server(), pipeline, metrics);
-        this.admin = new AdminServer(vertx, registry, ready::get);
-        new PurgeEndpoint(storage, new CacheKeyPolicy(), config.admin().token(), registry)
+        this.sequencer = purgeSequencer(config, storage, disk, registry);
+        this.admin = new AdminServer(vertx, registry, this::notReadyReason);
+        new PurgeEndpoint(sequencer, new CacheKeyPolicy(), config.node().id(), config.admin().token(), registry)
                 .mount(admin.router());
+    }
+
+    /** How long the catch-up feed may take to connect, and to answer one page. */
+    private static final Duration FEED_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration FEED_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The sequencer over every tier; with a disk tier, lastApplied lives in the disk store. */
+    private static PurgeSequencer purgeSequencer(EdgeConfig config, CacheStorage storage, DiskStorage disk,
+            PrometheusMeterRegistry registry) {
+        var purge = config.purge();
+        PurgeFeed feed = purge.apiUrl().map(url -> new PurgeFeed(url, purge.apiToken(), new CacheKeyPolicy(),
+                FEED_CONNECT_TIMEOUT, FEED_REQUEST_TIMEOUT)).orElse(null);
+        PurgeSequencer.SequenceStore store = disk == null ? PurgeSequencer.SequenceStore.none()
+                : new PurgeSequencer.SequenceStore() {
+                    @Override
+                    public long load() {
+                        return disk.purgeSequence();
+                    }
+
+                    @Override
+                    public void save(long sequence) {
+                        if (!disk.recordPurgeSequence(sequence).join()) {
+                            LOG.warn("could not record purge sequence {} on disk; it is applied again after a"
+                                    + " restart", sequence);
+                        }
+                    }
+                };
+        boolean empty = disk == null || disk.entryCount() == 0;
+        return new PurgeSequencer(storage, feed, store, disk != null, empty,
+                new PurgeSequencer.Settings(purge.pollInterval(), purge.startupGrace(), Duration.ofMillis(250), 1000),
+                registry);
+    }
+
+    private boolean diskUsable() {
+        return sequencer != null && sequencer.diskUsable();
+    }
+
+    /** Null when ready; otherwise why not (for {@code /readyz}). */
+    private String notReadyReason() {
+        if (!serving.get()) {
+            return started ? "draining: the edge is shutting down" : "starting";
+        }
+        return sequencer.notReadyReason();
     }
 
     /** Binds both ports; completes when the edge is serving. */
@@ -114,11 +165,13 @@ public final class EdgeRuntime {
         return admin.listen(config.admin().host(), config.admin().port())
                 .compose(a -> {
                     adminPort = a;
-                    return traffic.listen();
+                    return Future.fromCompletionStage(sequencer.start());
                 })
+                .compose(v -> traffic.listen())
                 .map(t -> {
                     trafficPort = t;
-                    ready.set(true);
+                    started = true;
+                    serving.set(true);
                     LOG.info("edge {} ({}) serving on {}:{}, admin on {}:{}", config.node().id(),
                             config.node().region(), config.server().host(), trafficPort, config.admin().host(),
                             adminPort);
@@ -131,9 +184,11 @@ public final class EdgeRuntime {
      * Blocks the calling thread (never call it from an event loop).
      */
     public void stop(Duration grace) {
-        ready.set(false);
+        serving.set(false);
+        started = true;
         awaitQuietly(traffic.shutdown(grace), grace.plusSeconds(5));
         awaitQuietly(admin.close(), Duration.ofSeconds(5));
+        sequencer.close();
         origins.close();
         memory.close();
         if (disk != null) {
@@ -160,7 +215,11 @@ public final class EdgeRuntime {
     }
 
     public boolean isReady() {
-        return ready.get();
+        return notReadyReason() == null;
+    }
+
+    public PurgeSequencer sequencer() {
+        return sequencer;
     }
 
     /**

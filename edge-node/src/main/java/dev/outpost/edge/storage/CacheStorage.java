@@ -33,6 +33,23 @@ public interface CacheStorage extends AutoCloseable {
      */
     CompletableFuture<Boolean> updateEntry(CacheEntry entry);
 
+    /**
+     * Starts a metadata update computed from an origin answer to a request about to be sent (a 304 to a
+     * revalidation, a HEAD 200): call it before sending, and apply the update when the answer is in.
+     * Storages that order purges ({@link PurgeFencedStorage}) make a purge issued in between win over
+     * the update (the answer may predate the purge); by default it is {@link #updateEntry}.
+     */
+    default EntryUpdate startEntryUpdate() {
+        return this::updateEntry;
+    }
+
+    /** A pending metadata update; see {@link #startEntryUpdate()}. */
+    @FunctionalInterface
+    interface EntryUpdate {
+        /** Like {@link CacheStorage#updateEntry}. */
+        CompletableFuture<Boolean> apply(CacheEntry updated);
+    }
+
     /** Removes every variant of {@code key}; completes with how many were removed. */
     CompletableFuture<Integer> remove(CacheKey key);
 

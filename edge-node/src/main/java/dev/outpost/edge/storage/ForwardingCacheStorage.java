@@ -33,6 +33,12 @@ public abstract class ForwardingCacheStorage implements CacheStorage {
         return delegate.updateEntry(entry);
     }
 
+    /** Through this decorator's own {@link #updateEntry}, so a decorator that changes updates keeps doing so. */
+    @Override
+    public EntryUpdate startEntryUpdate() {
+        return this::updateEntry;
+    }
+
     @Override
     public CompletableFuture<Integer> remove(CacheKey key) {
         return delegate.remove(key);

@@ -3,7 +3,6 @@ package dev.outpost.edge.storage;
 import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.Purge;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -14,6 +13,13 @@ import java.util.concurrent.CompletableFuture;
  * re-applies to the object it stored each purge issued since that matches it (hard: the variant is
  * removed again; soft: it is marked invalidated). Either the purge is applied after the commit (and
  * removes the object itself) or the writer sees the purge's number after committing.
+ *
+ * <p>Metadata updates get the same treatment ({@link #startEntryUpdate()}): a revalidation whose 304
+ * was requested before a purge and arrives after it would otherwise clear the purge's invalidation
+ * (or bring back the freshness of an object that a hard purge removed and a new fill replaced). The
+ * update remembers the sequence when its request is sent; purges issued since that match the entry
+ * are applied to what is stored (hard: the variant is removed; soft: it is stored invalidated), both
+ * before the update is written and, for purges issued while it is being written, again after.
  *
  * <p>The last {@link #RETAINED} purges are kept; a writer older than all of them is treated as
  * matched by a hard purge (it loses its object, never serves a purged one).
@@ -47,21 +53,33 @@ public final class PurgeFencedStorage extends ForwardingCacheStorage {
         }
     }
 
-    /** Purges issued after {@code since}; null when some of them are no longer known. */
-    private synchronized List<Purge> issuedSince(long since) {
+    /**
+     * What purges issued after {@code since} and up to {@code upTo} (the sequence when asked) do to
+     * {@code entry}: HARD when one of them removes it or some of them are no longer known, SOFT when one
+     * invalidates it, NONE otherwise.
+     */
+    private enum Effect { NONE, SOFT, HARD }
+
+    private record Since(Effect effect, long upTo) {
+    }
+
+    private synchronized Since effectSince(long since, CacheEntry entry) {
         if (sequence == since) {
-            return List.of();
+            return new Since(Effect.NONE, sequence);
         }
         if (recent.isEmpty() || recent.peekFirst().sequence() > since + 1) {
-            return null;
+            return new Since(Effect.HARD, sequence);
         }
-        List<Purge> out = new ArrayList<>();
+        Effect effect = Effect.NONE;
         for (Issued i : recent) {
-            if (i.sequence() > since) {
-                out.add(i.purge());
+            if (i.sequence() > since && i.purge().matches(entry)) {
+                if (!i.purge().soft()) {
+                    return new Since(Effect.HARD, sequence);
+                }
+                effect = Effect.SOFT;
             }
         }
-        return out;
+        return new Since(effect, sequence);
     }
 
     @Override
@@ -87,26 +105,25 @@ public final class PurgeFencedStorage extends ForwardingCacheStorage {
     }
 
     private CompletableFuture<Boolean> fence(CacheEntry entry, long start) {
-        List<Purge> since = issuedSince(start);
-        if (since != null && since.isEmpty()) {
-            return CompletableFuture.completedFuture(true);
-        }
-        boolean hard = since == null;
-        boolean soft = false;
-        if (since != null) {
-            for (Purge p : since) {
-                if (p.matches(entry)) {
-                    hard |= !p.soft();
-                    soft |= p.soft();
-                }
+        Since since = effectSince(start, entry);
+        return switch (since.effect()) {
+            case NONE -> CompletableFuture.completedFuture(true);
+            case HARD -> delegate.removeVariant(entry.key(), entry.variantKey()).thenApply(removed -> false);
+            case SOFT -> delegate.purge(new Purge.Url(entry.key(), true)).thenApply(n -> true);
+        };
+    }
+
+    @Override
+    public EntryUpdate startEntryUpdate() {
+        long start = current();
+        return updated -> {
+            Since since = effectSince(start, updated);
+            if (since.effect() == Effect.HARD) {
+                return delegate.removeVariant(updated.key(), updated.variantKey()).thenApply(removed -> false);
             }
-        }
-        if (hard) {
-            return delegate.removeVariant(entry.key(), entry.variantKey()).thenApply(removed -> false);
-        }
-        if (soft) {
-            return delegate.purge(new Purge.Url(entry.key(), true)).thenApply(n -> true);
-        }
-        return CompletableFuture.completedFuture(true);
+            CacheEntry toStore = since.effect() == Effect.SOFT ? updated.asInvalidated() : updated;
+            return delegate.updateEntry(toStore).thenCompose(ok -> ok ? fence(toStore, since.upTo())
+                    : CompletableFuture.completedFuture(false));
+        };
     }
 }

@@ -12,10 +12,8 @@ import com.github.tomakehurst.wiremock.client.WireMock;
 import dev.outpost.edge.testing.CacheStatusEntry;
 import dev.outpost.edge.testing.EdgeTestBase;
 import dev.outpost.edge.testing.RawHttp;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code POST /purge} with the disk tier: objects that live on disk only, and purges across a restart. */
@@ -25,31 +23,10 @@ class PurgeEndpointDiskIT extends EdgeTestBase {
 
     @Override
     protected String edgeYaml() {
-        try {
-            if (diskDir == null) {
-                diskDir = Files.createTempDirectory("outpost-purge-disk-it");
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        if (diskDir == null) {
+            diskDir = diskDir("outpost-purge-disk-it");
         }
-        return PurgeEndpointIT.withToken(super.edgeYaml().replace("""
-                    max-object-size: 8MiB
-                """, """
-                    max-object-size: 64KiB
-                  disk:
-                    path: %s
-                    max-size: 256MiB
-                """.formatted(diskDir)));
-    }
-
-    @AfterEach
-    void deleteDiskDir() throws Exception {
-        stopOriginAndEdgeNow();
-        if (diskDir != null) {
-            try (var paths = Files.walk(diskDir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        return PurgeEndpointIT.withToken(withDiskTier(super.edgeYaml(), diskDir, "64KiB"));
     }
 
     private static byte[] big(char c) {

@@ -349,4 +349,27 @@ class PurgeEndpointIT extends EdgeTestBase {
         String big = "{\"type\":\"tag\",\"values\":[\"" + "x".repeat((int) PurgeEndpoint.MAX_BODY_BYTES) + "\"]}";
         assertEquals(413, purgeRaw("application/json", big, "Authorization: Bearer " + TOKEN).status());
     }
+
+    /** docs/purge-protocol.md: without purge.api-url a gap cannot be filled; the purge is applied anyway. */
+    @Test
+    void withoutAFeedAGapIsAppliedAndLastAppliedStays() throws Exception {
+        cacheable("/g", "g");
+        warm("/g");
+        JsonObject first = new JsonObject(post(edge.adminPort(), "application/json",
+                "{\"type\":\"all\",\"sequence\":1}", "Authorization: Bearer " + TOKEN).text());
+        assertEquals(1, first.getLong("lastApplied"));
+        warm("/g");
+        RawHttp.Response gap = post(edge.adminPort(), "application/json",
+                "{\"type\":\"url\",\"values\":[\"http://site.example/g\"],\"sequence\":3}",
+                "Authorization: Bearer " + TOKEN);
+        assertEquals(200, gap.status());
+        assertEquals(1, new JsonObject(gap.text()).getInteger("purged"));
+        assertEquals(1, new JsonObject(gap.text()).getLong("lastApplied"));
+        assertMiss("/g");
+        JsonObject state = new JsonObject(RawHttp.get(edge.adminPort(), "127.0.0.1", "/purge/state",
+                "Authorization: Bearer " + TOKEN).text());
+        assertEquals(1, state.getLong("lastApplied"));
+        assertEquals(false, state.getBoolean("caughtUp"), "sequence 2 was never applied");
+        assertEquals(200, RawHttp.get(edge.adminPort(), "127.0.0.1", "/readyz").status(), "no feed: ready");
+    }
 }

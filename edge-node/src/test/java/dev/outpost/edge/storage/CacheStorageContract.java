@@ -32,6 +32,14 @@ public abstract class CacheStorageContract {
     /** A fresh storage with room for at least 8 MiB and objects of at least 1 MiB. */
     protected abstract CacheStorage newStorage(MutableClock clock);
 
+    /**
+     * Closes {@link #storage} and opens the same store again, for storages that keep their objects
+     * across a restart; null (the default) for those that do not.
+     */
+    protected CacheStorage restarted() {
+        return null;
+    }
+
     @BeforeEach
     void open() {
         storage = newStorage(clock);
@@ -392,6 +400,45 @@ public abstract class CacheStorageContract {
         assertTrue(allInvalidated(lookup("/a")));
         assertTrue(allInvalidated(lookup("/b")));
         assertFalse(lookupAt("other.example", "/x").get(0).entry().invalidated());
+    }
+
+    @Test
+    void tagPurgeFollowsTagsChangedByAnUpdate() {
+        store(tagged("site.example", "/u", "", "old-tag", null, null), bytes("u"));
+        CacheEntry stored = lookup("/u").get(0).entry();
+        HeaderFields retagged = HeaderFields.of("Content-Type", "text/plain", "ETag", "\"v1\"", "Cache-Tag", "new-tag");
+        assertTrue(storage.updateEntry(stored.withHeadersAndPolicy(retagged, stored.requestTime(),
+                stored.responseTime(), 0, stored.policy())).join());
+        assertEquals(0, purge(new Purge.Tag("old-tag", null, false)));
+        assertEquals(1, lookup("/u").size());
+        assertEquals(1, purge(new Purge.Tag("new-tag", null, false)));
+        assertTrue(lookup("/u").isEmpty());
+    }
+
+    @Test
+    void tagPurgeAfterRemovalAndReplacementFindsOnlyWhatIsStored() {
+        store(tagged("site.example", "/r", "", "t", null, null), bytes("1"));
+        storage.remove(new CacheKey("site.example", "/r")).join();
+        store(tagged("site.example", "/r", "", "other", null, null), bytes("2"));
+        assertEquals(0, purge(new Purge.Tag("t", null, false)));
+        assertEquals(1, lookup("/r").size());
+    }
+
+    /** ARCHITECTURE §4: the tag index lives with the objects, so tag purges work after a restart. */
+    @Test
+    void tagsSurviveARestart() {
+        storeTagged();
+        CacheStorage again = restarted();
+        org.junit.jupiter.api.Assumptions.assumeTrue(again != null, "this storage does not persist");
+        storage = again;
+        assertEquals(2, purge(new Purge.Tag("product-1", null, false)));
+        assertTrue(lookup("/sk").isEmpty());
+        assertEquals(2, purge(new Purge.Tag("shelf", "site.example", true)), "/ct and /cg are left on site.example");
+        assertTrue(allInvalidated(lookup("/ct")));
+        assertTrue(allInvalidated(lookup("/cg")));
+        assertFalse(lookupAt("other.example", "/sk").get(0).entry().invalidated());
+        assertEquals(1, purge(new Purge.Tag("product-3", null, false)));
+        assertTrue(lookup("/cg").isEmpty());
     }
 
     @Test

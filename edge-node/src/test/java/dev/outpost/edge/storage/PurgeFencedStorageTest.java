@@ -95,4 +95,42 @@ class PurgeFencedStorageTest extends CacheStorageContract {
         assertFalse(ok.commit().join());
         assertTrue(at("/a").isEmpty());
     }
+
+    // ---------------------------------------------------------------- metadata updates (a 304 in flight)
+
+    /** Stores /a, soft-purges it (as a revalidation would find it) and returns the entry as a 304 freshens it. */
+    private CacheEntry storedThenFreshened() {
+        assertTrue(started(tagged("/a", "t")).commit().join());
+        CacheEntry e = at("/a").get(0).entry();
+        return e.withHeadersAndPolicy(e.headers(), clock.instant(), clock.instant(), 0, e.policy());
+    }
+
+    @Test
+    void softPurgeLandingWhileA304IsInFlightKeepsTheEntryInvalidated() {
+        CacheEntry freshened = storedThenFreshened();
+        CacheStorage.EntryUpdate update = storage.startEntryUpdate();
+        storage.purge(new Purge.Tag("t", null, true)).join();
+        assertTrue(update.apply(freshened).join());
+        assertTrue(at("/a").get(0).entry().invalidated(), "the 304 predates the purge: still must revalidate");
+    }
+
+    @Test
+    void hardPurgeLandingWhileA304IsInFlightKeepsTheEntryGoneEvenIfRefilled() {
+        CacheEntry freshened = storedThenFreshened();
+        CacheStorage.EntryUpdate update = storage.startEntryUpdate();
+        storage.purge(new Purge.Url(new CacheKey("site.example", "/a"), false)).join();
+        assertTrue(started(tagged("/a", "t")).commit().join(), "a new fill of the same representation");
+        assertFalse(update.apply(freshened).join());
+        assertTrue(at("/a").isEmpty(), "the late 304 removes rather than freshens");
+    }
+
+    @Test
+    void a304WithoutPurgeInBetweenClearsAnEarlierInvalidation() {
+        CacheEntry freshened = storedThenFreshened();
+        storage.purge(new Purge.Tag("t", null, true)).join();
+        CacheStorage.EntryUpdate update = storage.startEntryUpdate();
+        storage.purge(new Purge.Tag("unrelated", null, true)).join();
+        assertTrue(update.apply(freshened).join());
+        assertFalse(at("/a").get(0).entry().invalidated(), "validated after the purge: fresh again");
+    }
 }

@@ -24,16 +24,29 @@ class TieredStorageTest extends CacheStorageContract {
     private MemoryStorage hot;
     private DiskStorage cold;
 
+    private Path coldDir;
+
     @Override
     protected CacheStorage newStorage(MutableClock clock) {
+        coldDir = dir.resolve("disk-" + System.nanoTime());
+        return openTiers();
+    }
+
+    private TieredStorage openTiers() {
         hot = new MemoryStorage(8L << 20, 64 * 1024, clock, Duration.ofHours(1), Runnable::run);
         try {
-            cold = DiskStorage.open(dir.resolve("disk-" + System.nanoTime()), 64L << 20, 4L << 20, clock,
-                    Duration.ofHours(1));
+            cold = DiskStorage.open(coldDir, 64L << 20, 4L << 20, clock, Duration.ofHours(1));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
         return new TieredStorage(hot, cold);
+    }
+
+    /** A restart empties memory; the disk tier comes back with its objects and tags. */
+    @Override
+    protected CacheStorage restarted() {
+        storage.close();
+        return openTiers();
     }
 
     @Test

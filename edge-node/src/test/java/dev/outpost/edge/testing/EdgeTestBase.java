@@ -7,7 +7,11 @@ import dev.outpost.config.ConfigLoader;
 import dev.outpost.config.EdgeConfig;
 import dev.outpost.edge.server.EdgeRuntime;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -37,6 +41,43 @@ public abstract class EdgeTestBase {
     @AfterEach
     void stopOriginAndEdge() throws Exception {
         stopOriginAndEdgeNow();
+        for (Path dir : diskDirs) {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private final List<Path> diskDirs = new ArrayList<>();
+
+    /** A temporary directory for a disk tier, deleted after the test once the edges are stopped. */
+    protected Path diskDir(String prefix) {
+        try {
+            Path dir = Files.createTempDirectory(prefix);
+            diskDirs.add(dir);
+            return dir;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * {@code yaml} (this base's configuration) with a 256 MiB disk tier in {@code dir}; bodies above
+     * {@code memoryObjectLimit} (e.g. {@code 64KiB}) live on disk only.
+     */
+    protected static String withDiskTier(String yaml, Path dir, String memoryObjectLimit) {
+        String memory = """
+                    max-object-size: 8MiB
+                """;
+        if (!yaml.contains(memory)) {
+            throw new IllegalArgumentException("not this base's configuration: " + yaml);
+        }
+        return yaml.replace(memory, """
+                    max-object-size: %s
+                  disk:
+                    path: %s
+                    max-size: 256MiB
+                """.formatted(memoryObjectLimit, dir));
     }
 
     /** Stops both (idempotent), for subclasses that clean up after the edge is gone. */

@@ -8,6 +8,7 @@ import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.CacheKey;
 import dev.outpost.edge.cache.Purge;
 import dev.outpost.edge.storage.ByteWeigher;
+import dev.outpost.edge.http.SurrogateKeys;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.ObjectWriter;
 import dev.outpost.edge.storage.UsefulLifeExpiry;
@@ -68,14 +69,21 @@ import org.slf4j.LoggerFactory;
  * <h2>Layout</h2>
  * Four column families ({@link Keys} has the exact key formats):
  * <ul>
- * <li>{@code default}: {@code format} (int, {@link #STORE_FORMAT}), {@code generation} (long), and
+ * <li>{@code default}: {@code format} (int, {@link #STORE_FORMAT}), {@code generation} (long),
+ *     {@code purge-sequence} (long: the last purge sequence applied to this store, see
+ *     {@link #recordPurgeSequence}), {@code tag-index}, and
  *     {@code pending/<objectId>} intents of objects whose chunks are being written.</li>
  * <li>{@code meta}: one record per stored variant, key {@code url 0x00 variantKey}, value
  *     {@link EntryCodec} (entry, objectId, length, CRC32C per chunk, generation).</li>
  * <li>{@code chunks}: key {@code objectId(8 BE) chunkIndex(4 BE)}, value up to {@link #CHUNK_SIZE}
  *     bytes of body. Every stored version of an object gets a fresh, monotonic objectId, so the chunks
  *     of an old and a new version never mix and one {@code deleteRange} drops an object.</li>
- * <li>{@code tags}: empty for now; the purge work's tag index.</li>
+ * <li>{@code tags}: the tag index (tag → variant) used by tag purges: one empty-valued key per tag of
+ *     each stored variant ({@link SurrogateKeys}: Surrogate-Key, Cache-Tag, Cache-Groups), written in
+ *     the batch that commits the variant's meta record and deleted in every batch that deletes or
+ *     replaces it (removal, eviction, expiry, purge, a newer version), so index and objects agree after
+ *     any crash. Keys start with the generation, so a generation bump drops the old entries with one
+ *     range delete. Older stores are indexed once at open ({@code tag-index} key).</li>
  * </ul>
  *
  * <h2>Threads</h2>
@@ -681,10 +689,13 @@ public final class DiskStorage implements CacheStorage {
                 if (intentWritten) {
                     b.delete(rocks.defaultCf, Keys.pending(objectId));
                 }
-                long[] previous = EntryCodec.peekIds(rocks.db.get(rocks.metaCf, metaKey));
+                byte[] previousValue = rocks.db.get(rocks.metaCf, metaKey);
+                long[] previous = EntryCodec.peekIds(previousValue);
                 if (previous != null && previous[1] != objectId) {
                     deleteChunks(b, previous[1]);
                 }
+                deleteTagsOf(b, metaKey, previousValue);
+                putTags(b, gen, metaKey, complete); // after the deletes: the batch applies in order
                 Slots current = index.asMap().get(url);
                 if (current != null) {
                     for (Slot dropped : current.droppedBy(slot)) {
@@ -797,11 +808,38 @@ public final class DiskStorage implements CacheStorage {
     /** Adds to {@code b} the deletion of a variant, if its meta record still names that object. */
     private void deleteIfCurrent(WriteBatch b, String url, Slot slot) throws RocksDBException {
         byte[] metaKey = Keys.meta(url, slot.variantKey);
-        long[] ids = EntryCodec.peekIds(rocks.db.get(rocks.metaCf, metaKey));
+        byte[] value = rocks.db.get(rocks.metaCf, metaKey);
+        long[] ids = EntryCodec.peekIds(value);
         if (ids != null && ids[1] == slot.objectId) {
             b.delete(rocks.metaCf, metaKey);
+            deleteTagsOf(b, metaKey, value);
         }
         deleteChunks(b, slot.objectId);
+    }
+
+    // ---------------------------------------------------------------- tag index
+
+    private static final byte[] NO_VALUE = new byte[0];
+
+    /** Adds to {@code b} the tag entries of the variant at {@code metaKey}, written in generation {@code gen}. */
+    private void putTags(WriteBatch b, long gen, byte[] metaKey, CacheEntry entry) throws RocksDBException {
+        for (String tag : SurrogateKeys.of(entry.headers())) {
+            b.put(rocks.tagsCf, Keys.tag(gen, tag, metaKey), NO_VALUE);
+        }
+    }
+
+    /** Adds to {@code b} the deletion of the tag entries of the encoded meta record {@code value}, if any. */
+    private void deleteTagsOf(WriteBatch b, byte[] metaKey, byte[] value) throws RocksDBException {
+        EntryCodec.Record r = EntryCodec.decode(value);
+        if (r != null) {
+            deleteTags(b, r.generation(), metaKey, r.entry());
+        }
+    }
+
+    private void deleteTags(WriteBatch b, long gen, byte[] metaKey, CacheEntry entry) throws RocksDBException {
+        for (String tag : SurrogateKeys.of(entry.headers())) {
+            b.delete(rocks.tagsCf, Keys.tag(gen, tag, metaKey));
+        }
     }
 
     private Slot newSlot(CacheEntry e, long objectId, long gen, long metaBytes, long bodyLength, int chunkCount) {
@@ -833,7 +871,12 @@ public final class DiskStorage implements CacheStorage {
                     updated.policy(), r.bodyLength(), updated.invalidated());
             byte[] value = EntryCodec.encode(new EntryCodec.Record(r.generation(), r.objectId(), r.bodyLength(),
                     r.crcs(), e));
-            rocks.db.put(rocks.metaCf, rocks.write, metaKey, value);
+            try (WriteBatch b = new WriteBatch()) {
+                b.put(rocks.metaCf, metaKey, value);
+                deleteTags(b, r.generation(), metaKey, r.entry()); // a 304 may change the tags
+                putTags(b, r.generation(), metaKey, e);
+                rocks.db.write(rocks.write, b);
+            }
             Slot slot = newSlot(e, r.objectId(), r.generation(), metaKey.length + value.length, r.bodyLength(),
                     r.chunkCount());
             index.asMap().computeIfPresent(url, (k, s) -> s.replace(slot));
@@ -853,6 +896,7 @@ public final class DiskStorage implements CacheStorage {
                 for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
                     long[] ids = EntryCodec.peekIds(it.value());
                     b.delete(rocks.metaCf, it.key());
+                    deleteTagsOf(b, it.key(), it.value());
                     if (ids != null) {
                         deleteChunks(b, ids[1]);
                         if (ids[0] == gen) {
@@ -873,12 +917,14 @@ public final class DiskStorage implements CacheStorage {
             String url = key.asString();
             byte[] metaKey = Keys.meta(url, variantKey);
             index.asMap().computeIfPresent(url, (k, s) -> s.without(variantKey));
-            long[] ids = EntryCodec.peekIds(rocks.db.get(rocks.metaCf, metaKey));
+            byte[] value = rocks.db.get(rocks.metaCf, metaKey);
+            long[] ids = EntryCodec.peekIds(value);
             if (ids == null) {
                 return false;
             }
             try (WriteBatch b = new WriteBatch()) {
                 b.delete(rocks.metaCf, metaKey);
+                deleteTagsOf(b, metaKey, value);
                 deleteChunks(b, ids[1]);
                 rocks.db.write(rocks.write, b);
             }
@@ -904,13 +950,12 @@ public final class DiskStorage implements CacheStorage {
     // ---------------------------------------------------------------- purge
 
     /**
-     * Applies a purge on the write thread. A hard purge of everything is a generation bump (O(1));
-     * every other purge scans the {@code meta} records under the narrowest key prefix it has: the URL
-     * (url), {@code host + pathPrefix} (prefix), {@code host/} (all or tag of one host), or the whole
-     * family (tag on every host, soft purge of everything), decoding each record to match it. Tag
-     * purges read the tags from the stored headers, so they survive restarts; the {@code tags} family
-     * (an index making them a prefix scan) is not written yet. Matching variants are deleted (meta and
-     * chunks, one batch) or rewritten invalidated; the index follows once the batch is written.
+     * Applies a purge on the write thread. A hard purge of everything is a generation bump (O(1)). A
+     * tag purge reads the {@code tags} index (proportional to the variants carrying the tag). Every
+     * other purge scans the {@code meta} records under the narrowest key prefix it has: the URL (url),
+     * {@code host + pathPrefix} (prefix), {@code host/} (all of one host), or the whole family (soft
+     * purge of everything), decoding each record to match it. Matching variants are deleted (meta, tags
+     * and chunks, one batch) or rewritten invalidated; the index follows once the batch is written.
      */
     @Override
     public CompletableFuture<Integer> purge(Purge purge) {
@@ -921,13 +966,14 @@ public final class DiskStorage implements CacheStorage {
             int count = (int) Math.min(Integer.MAX_VALUE, entryCount());
             return bumpGeneration().thenApply(g -> g < 0 ? 0 : count);
         }
+        if (purge instanceof Purge.Tag tag) {
+            return onWriteThread(() -> purgeTagOnWriteThread(tag), 0);
+        }
         byte[] prefix;
         if (purge instanceof Purge.Url u) {
             prefix = Keys.urlPrefix(u.key());
         } else if (purge instanceof Purge.Prefix p) {
             prefix = (p.host() + p.pathPrefix()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        } else if (purge instanceof Purge.Tag t && t.hostOrNull() != null) {
-            prefix = (t.hostOrNull() + "/").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         } else if (purge instanceof Purge.All a && a.hostOrNull() != null) {
             prefix = (a.hostOrNull() + "/").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         } else {
@@ -938,9 +984,7 @@ public final class DiskStorage implements CacheStorage {
 
     private int purgeOnWriteThread(Purge purge, byte[] prefix) throws RocksDBException {
         long gen = generation.get();
-        int affected = 0;
-        List<Runnable> indexUpdates = new ArrayList<>();
-        WriteBatch b = new WriteBatch();
+        PurgeBatch batch = new PurgeBatch(purge);
         try (RocksIterator it = rocks.db.newIterator(rocks.metaCf)) {
             for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
                 byte[] value = it.value();
@@ -949,48 +993,135 @@ public final class DiskStorage implements CacheStorage {
                     continue;
                 }
                 EntryCodec.Record r = EntryCodec.decode(value);
-                if (r == null || !purge.matches(r.entry())) {
-                    continue;
-                }
-                affected++;
-                String url = r.entry().key().asString();
-                String variantKey = r.entry().variantKey();
-                long objectId = r.objectId();
-                byte[] metaKey = it.key();
-                if (purge.soft()) {
-                    if (r.entry().invalidated()) {
-                        continue;
-                    }
-                    CacheEntry e = r.entry().asInvalidated();
-                    byte[] next = EntryCodec.encode(new EntryCodec.Record(r.generation(), objectId, r.bodyLength(),
-                            r.crcs(), e));
-                    b.put(rocks.metaCf, metaKey, next);
-                    Slot slot = newSlot(e, objectId, r.generation(), metaKey.length + next.length, r.bodyLength(),
-                            r.chunkCount());
-                    indexUpdates.add(() -> index.asMap().computeIfPresent(url, (k, s) -> s.replace(slot)));
-                } else {
-                    b.delete(rocks.metaCf, metaKey);
-                    deleteChunks(b, objectId);
-                    indexUpdates.add(() -> index.asMap().computeIfPresent(url, (k, s) -> {
-                        Slot slot = s.find(variantKey);
-                        return slot != null && slot.objectId == objectId ? s.without(variantKey) : s;
-                    }));
-                }
-                if (b.count() >= SWEEP_BATCH) {
-                    rocks.db.write(rocks.write, b);
-                    b.close();
-                    b = new WriteBatch();
-                    indexUpdates.forEach(Runnable::run);
-                    indexUpdates.clear();
+                if (r != null && purge.matches(r.entry())) {
+                    batch.apply(it.key(), r);
                 }
             }
             it.status();
-            rocks.db.write(rocks.write, b);
-            indexUpdates.forEach(Runnable::run);
+            return batch.finish();
         } finally {
-            b.close();
+            batch.close();
         }
-        return affected;
+    }
+
+    /**
+     * A tag purge through the {@code tags} index: each entry under {@code generation tag 0x00 [host/]}
+     * names a variant, whose record is read and matched again (an entry left behind by a record that
+     * could not be decoded when it was deleted is dropped here).
+     */
+    private int purgeTagOnWriteThread(Purge.Tag purge) throws RocksDBException {
+        long gen = generation.get();
+        byte[] prefix = Keys.tagPrefix(gen, purge.tag(), purge.hostOrNull());
+        int prefixLength = Keys.tagPrefix(gen, purge.tag(), null).length;
+        PurgeBatch batch = new PurgeBatch(purge);
+        try (RocksIterator it = rocks.db.newIterator(rocks.tagsCf)) {
+            for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+                byte[] metaKey = Keys.metaKeyOfTag(it.key(), prefixLength);
+                EntryCodec.Record r = EntryCodec.decode(rocks.db.get(rocks.metaCf, metaKey));
+                if (r == null || r.generation() != gen || !purge.matches(r.entry())) {
+                    batch.writes.delete(rocks.tagsCf, it.key());
+                    continue;
+                }
+                batch.apply(metaKey, r);
+            }
+            it.status();
+            return batch.finish();
+        } finally {
+            batch.close();
+        }
+    }
+
+    /** The writes of one purge on the write thread, flushed every SWEEP_BATCH operations. */
+    private final class PurgeBatch implements AutoCloseable {
+        private final Purge purge;
+        private final List<Runnable> indexUpdates = new ArrayList<>();
+        WriteBatch writes = new WriteBatch();
+        private int affected;
+
+        PurgeBatch(Purge purge) {
+            this.purge = purge;
+        }
+
+        /** Removes or invalidates one matching variant. */
+        void apply(byte[] metaKey, EntryCodec.Record r) throws RocksDBException {
+            affected++;
+            String url = r.entry().key().asString();
+            String variantKey = r.entry().variantKey();
+            long objectId = r.objectId();
+            if (purge.soft()) {
+                if (r.entry().invalidated()) {
+                    return;
+                }
+                CacheEntry e = r.entry().asInvalidated();
+                byte[] next = EntryCodec.encode(new EntryCodec.Record(r.generation(), objectId, r.bodyLength(),
+                        r.crcs(), e));
+                writes.put(rocks.metaCf, metaKey, next);
+                Slot slot = newSlot(e, objectId, r.generation(), metaKey.length + next.length, r.bodyLength(),
+                        r.chunkCount());
+                indexUpdates.add(() -> index.asMap().computeIfPresent(url, (k, s) -> s.replace(slot)));
+            } else {
+                writes.delete(rocks.metaCf, metaKey);
+                deleteTags(writes, r.generation(), metaKey, r.entry());
+                deleteChunks(writes, objectId);
+                indexUpdates.add(() -> index.asMap().computeIfPresent(url, (k, s) -> {
+                    Slot slot = s.find(variantKey);
+                    return slot != null && slot.objectId == objectId ? s.without(variantKey) : s;
+                }));
+            }
+            if (writes.count() >= SWEEP_BATCH) {
+                flush();
+            }
+        }
+
+        private void flush() throws RocksDBException {
+            rocks.db.write(rocks.write, writes);
+            writes.close();
+            writes = new WriteBatch();
+            indexUpdates.forEach(Runnable::run);
+            indexUpdates.clear();
+        }
+
+        int finish() throws RocksDBException {
+            flush();
+            return affected;
+        }
+
+        @Override
+        public void close() {
+            writes.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- purge sequence
+
+    /**
+     * The purge sequence last recorded by {@link #recordPurgeSequence} (docs/purge-protocol.md
+     * {@code lastApplied}), or -1 when this store never recorded one (a new store, or one written before
+     * sequences existed). Blocking read: call it at start-up.
+     */
+    public long purgeSequence() {
+        try {
+            byte[] v = rocks.db.get(rocks.defaultCf, Keys.PURGE_SEQUENCE);
+            return v == null || v.length != 8 ? -1 : Keys.getLong(v, 0);
+        } catch (RocksDBException e) {
+            LOG.warn("disk store at {}: cannot read the purge sequence ({}); catching up from the start",
+                    settings.dir(), e.getMessage());
+            return -1;
+        }
+    }
+
+    /**
+     * Records {@code sequence} as applied to this store. It goes through the write thread after every
+     * write queued before it, so it is never durable before the purges it covers (RocksDB recovers a
+     * prefix of the writes after a crash). Not synced: a crash may lose it together with those purges,
+     * which are then applied again (they are idempotent). Completes with false when it could not be
+     * written.
+     */
+    public CompletableFuture<Boolean> recordPurgeSequence(long sequence) {
+        return onWriteThread(() -> {
+            rocks.db.put(rocks.defaultCf, rocks.write, Keys.PURGE_SEQUENCE, Keys.longValue(sequence));
+            return true;
+        }, false);
     }
 
     // ---------------------------------------------------------------- generation
@@ -1009,7 +1140,11 @@ public final class DiskStorage implements CacheStorage {
     public CompletableFuture<Long> bumpGeneration() {
         long next = generation.incrementAndGet();
         return onWriteThread(() -> {
-            rocks.db.put(rocks.defaultCf, rocks.syncWrite, Keys.GENERATION, Keys.longValue(next));
+            try (WriteBatch b = new WriteBatch()) {
+                b.put(rocks.defaultCf, Keys.GENERATION, Keys.longValue(next));
+                b.deleteRange(rocks.tagsCf, Keys.tagsOfGeneration(0), Keys.tagsOfGeneration(next));
+                rocks.db.write(rocks.syncWrite, b);
+            }
             for (String url : index.asMap().keySet()) {
                 index.asMap().computeIfPresent(url, (k, s) -> s.keepGeneration(next));
             }
@@ -1298,6 +1433,7 @@ public final class DiskStorage implements CacheStorage {
         } finally {
             deletes.close();
         }
+        rebuildTagIndex(gen);
         nextObjectId.set(maxId + 1);
         index.cleanUp(); // apply the weights now, so that byteSize() is exact when open() returns
         rebuildMillis = (System.nanoTime() - start) / 1_000_000;
@@ -1306,6 +1442,40 @@ public final class DiskStorage implements CacheStorage {
         LOG.info("disk store at {}: index rebuilt in {} ms, {} entries ({} bytes), generation {}, {} stale records"
                 + " dropped, {} interrupted writes collected", settings.dir(), rebuildMillis, entries, byteSize(), gen,
                 dropped, garbage);
+    }
+
+    /**
+     * Drops the tag entries of older generations (a bump interrupted before its range delete) and, in a
+     * store written before the tag index existed, indexes every record once.
+     */
+    private void rebuildTagIndex(long gen) throws RocksDBException {
+        rocks.db.deleteRange(rocks.tagsCf, rocks.write, Keys.tagsOfGeneration(0), Keys.tagsOfGeneration(gen));
+        if (rocks.db.get(rocks.defaultCf, Keys.TAG_INDEX_BUILT) != null) {
+            return;
+        }
+        long indexed = 0;
+        WriteBatch b = new WriteBatch();
+        try (ReadOptions scan = new ReadOptions().setFillCache(false);
+                RocksIterator it = rocks.db.newIterator(rocks.metaCf, scan)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                EntryCodec.Record r = EntryCodec.decode(it.value());
+                if (r != null && r.generation() == gen) {
+                    putTags(b, gen, it.key(), r.entry());
+                    indexed++;
+                }
+                if (b.count() >= SWEEP_BATCH) {
+                    rocks.db.write(rocks.write, b);
+                    b.close();
+                    b = new WriteBatch();
+                }
+            }
+            it.status();
+            b.put(rocks.defaultCf, Keys.TAG_INDEX_BUILT, Keys.longValue(1));
+            rocks.db.write(rocks.syncWrite, b);
+        } finally {
+            b.close();
+        }
+        LOG.info("disk store at {}: tag index built for {} stored variants", settings.dir(), indexed);
     }
 
     /** Puts one URL's variants (newest first, capped) in the index; returns the largest id seen. */
@@ -1551,9 +1721,28 @@ public final class DiskStorage implements CacheStorage {
 
     /** Chunk keys currently in RocksDB (scans the family: tests only). */
     long chunkKeyCount() {
+        return countKeys(() -> rocks.chunksCf);
+    }
+
+    /** Tag index entries currently in RocksDB (tests only). */
+    long tagKeyCount() {
+        return countKeys(() -> rocks.tagsCf);
+    }
+
+    /** Makes the store look written before the tag index existed (tests only). */
+    void forgetTagIndex() {
+        onWriteThread(() -> {
+            rocks.db.delete(rocks.defaultCf, rocks.write, Keys.TAG_INDEX_BUILT);
+            rocks.db.deleteRange(rocks.tagsCf, rocks.write, Keys.tagsOfGeneration(0),
+                    Keys.tagsOfGeneration(Long.MAX_VALUE));
+            return true;
+        }, false).join();
+    }
+
+    private long countKeys(Supplier<ColumnFamilyHandle> family) {
         return onWriteThread(() -> {
             long n = 0;
-            try (RocksIterator it = rocks.db.newIterator(rocks.chunksCf)) {
+            try (RocksIterator it = rocks.db.newIterator(family.get())) {
                 for (it.seekToFirst(); it.isValid(); it.next()) {
                     n++;
                 }
@@ -1564,15 +1753,7 @@ public final class DiskStorage implements CacheStorage {
 
     /** Meta records currently in RocksDB (tests only). */
     long metaRecordCount() {
-        return onWriteThread(() -> {
-            long n = 0;
-            try (RocksIterator it = rocks.db.newIterator(rocks.metaCf)) {
-                for (it.seekToFirst(); it.isValid(); it.next()) {
-                    n++;
-                }
-            }
-            return n;
-        }, -1L).join();
+        return countKeys(() -> rocks.metaCf);
     }
 
     /** Overwrites one stored chunk (tests only: simulates a damaged file). */

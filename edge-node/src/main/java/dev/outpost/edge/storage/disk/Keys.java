@@ -12,6 +12,11 @@ import java.util.Arrays;
  *     decoded record's key is checked anyway).</li>
  * <li>{@code chunks}: objectId (8 bytes big-endian) + chunk index (4 bytes big-endian), so the chunks
  *     of one object are adjacent and in order, and all chunks of an object are one key range.</li>
+ * <li>{@code tags}: generation (8 bytes big-endian), UTF-8 of the tag, 0x00, then the meta key of a
+ *     variant carrying that tag ({@code url 0x00 variantKey}); empty value. A prefix scan over
+ *     {@code generation tag 0x00} finds every variant tagged so (narrowed to a host by appending
+ *     {@code host/}), and one {@code deleteRange} over older generations drops their entries. Tags
+ *     never contain NUL (header field values cannot).</li>
  * <li>{@code default}: the store-level keys below, and {@code pending/} + objectId for every object
  *     whose chunks are being written (its "intent"), deleted in the batch that commits or drops it.</li>
  * </ul>
@@ -21,6 +26,10 @@ final class Keys {
     static final byte[] FORMAT = ascii("format");
     static final byte[] GENERATION = ascii("generation");
     static final byte[] PENDING_PREFIX = ascii("pending/");
+    /** Present once the {@code tags} family indexes every stored variant (older stores get it at open). */
+    static final byte[] TAG_INDEX_BUILT = ascii("tag-index");
+    /** The highest purge sequence applied to this store (docs/purge-protocol.md), a long. */
+    static final byte[] PURGE_SEQUENCE = ascii("purge-sequence");
 
     private Keys() {
     }
@@ -51,6 +60,34 @@ final class Keys {
         System.arraycopy(u, 0, k, 0, u.length);
         System.arraycopy(v, 0, k, u.length + 1, v.length);
         return k;
+    }
+
+    /** {@code generation tag 0x00}, followed by {@code host/} when {@code hostOrNull} is given. */
+    static byte[] tagPrefix(long generation, String tag, String hostOrNull) {
+        byte[] t = tag.getBytes(StandardCharsets.UTF_8);
+        byte[] h = hostOrNull == null ? new byte[0] : (hostOrNull + "/").getBytes(StandardCharsets.UTF_8);
+        byte[] k = new byte[8 + t.length + 1 + h.length];
+        putLong(k, 0, generation);
+        System.arraycopy(t, 0, k, 8, t.length);
+        System.arraycopy(h, 0, k, 8 + t.length + 1, h.length);
+        return k;
+    }
+
+    static byte[] tag(long generation, String tag, byte[] metaKey) {
+        byte[] prefix = tagPrefix(generation, tag, null);
+        byte[] k = Arrays.copyOf(prefix, prefix.length + metaKey.length);
+        System.arraycopy(metaKey, 0, k, prefix.length, metaKey.length);
+        return k;
+    }
+
+    /** The meta key a tag key points at, given the length of its {@code generation tag 0x00} prefix. */
+    static byte[] metaKeyOfTag(byte[] tagKey, int prefixLength) {
+        return Arrays.copyOfRange(tagKey, prefixLength, tagKey.length);
+    }
+
+    /** The first tag key of generation {@code generation} (the exclusive end of the older ones). */
+    static byte[] tagsOfGeneration(long generation) {
+        return longValue(generation);
     }
 
     static boolean startsWith(byte[] key, byte[] prefix) {

@@ -2,12 +2,14 @@ package dev.outpost.edge.storage.memory;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.CacheKey;
 import dev.outpost.edge.cache.Purge;
 import dev.outpost.edge.storage.ByteWeigher;
+import dev.outpost.edge.http.SurrogateKeys;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.ObjectWriter;
 import dev.outpost.edge.storage.UsefulLifeExpiry;
@@ -18,8 +20,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
@@ -32,6 +38,13 @@ import java.util.concurrent.Executor;
  *
  * <p>Variants per key are capped ({@link #MAX_VARIANTS}); the oldest is dropped first, as a
  * {@code Vary: User-Agent} origin would otherwise fill one key without bound.
+ *
+ * <p><b>Tag index.</b> Tag purges go through an index tag → (key → the variant set that carries the
+ * tag), so they cost the tagged keys, not a walk over the whole tier. It is updated inside the same
+ * per-key atomic operation that changes the key's variants, and Caffeine's eviction listener (size,
+ * expiry) removes an evicted set's entries in its removal. Every removal is conditional on the set
+ * instance, so an eviction reported after the key was stored again never unindexes the newer set.
+ * Tag purges still match each variant's headers, so the index only has to never miss a tagged key.
  */
 public final class MemoryStorage implements CacheStorage {
 
@@ -39,6 +52,8 @@ public final class MemoryStorage implements CacheStorage {
     private static final long CHUNK = 64 * 1024;
 
     private final Cache<CacheKey, VariantSet> cache;
+    private final ConcurrentHashMap<String, ConcurrentHashMap<CacheKey, VariantSet>> tagIndex =
+            new ConcurrentHashMap<>();
     private final long maxObjectSize;
     private final ByteWeigher weigher;
     private final Clock clock;
@@ -57,6 +72,7 @@ public final class MemoryStorage implements CacheStorage {
                         set -> set.usefulUntil(revalidationGraceSeconds).toEpochMilli()))
                 .ticker(ticker)
                 .executor(executor)
+                .evictionListener((CacheKey k, VariantSet set, RemovalCause cause) -> reindex(k, set, null))
                 .recordStats()
                 .build();
     }
@@ -106,15 +122,19 @@ public final class MemoryStorage implements CacheStorage {
         cache.asMap().computeIfPresent(updated.key(), (k, set) -> {
             VariantSet next = set.replaceEntry(updated);
             done[0] = next != set;
-            return next;
+            return reindex(k, set, next);
         });
         return CompletableFuture.completedFuture(done[0]);
     }
 
     @Override
     public CompletableFuture<Integer> remove(CacheKey key) {
-        VariantSet removed = cache.asMap().remove(key);
-        return CompletableFuture.completedFuture(removed == null ? 0 : removed.variants.size());
+        int[] removed = {0};
+        cache.asMap().computeIfPresent(key, (k, set) -> {
+            removed[0] = set.variants.size();
+            return reindex(k, set, null);
+        });
+        return CompletableFuture.completedFuture(removed[0]);
     }
 
     @Override
@@ -123,29 +143,72 @@ public final class MemoryStorage implements CacheStorage {
         cache.asMap().computeIfPresent(key, (k, set) -> {
             VariantSet next = set.without(variantKey);
             done[0] = next != set;
-            return next.variants.isEmpty() ? null : next;
+            return reindex(k, set, next.variants.isEmpty() ? null : next);
         });
         return CompletableFuture.completedFuture(done[0]);
     }
 
     /**
-     * A url purge is one map operation; prefix, tag and all iterate every key (O(entries), acceptable
-     * for a memory tier of this size for now; a tag index would make tag purges proportional to their
-     * matches).
+     * A url purge is one map operation and a tag purge visits the keys of the tag index; prefix and all
+     * iterate every key (O(entries) in memory).
      */
     @Override
     public CompletableFuture<Integer> purge(Purge purge) {
         int[] affected = {0};
+        Iterable<CacheKey> candidates;
         if (purge instanceof Purge.Url url) {
-            cache.asMap().computeIfPresent(url.key(), (k, set) -> applyTo(set, purge, affected));
+            candidates = List.of(url.key());
+        } else if (purge instanceof Purge.Tag tag) {
+            Map<CacheKey, VariantSet> tagged = tagIndex.get(tag.tag());
+            candidates = tagged == null ? List.of() : List.copyOf(tagged.keySet());
         } else {
-            for (CacheKey key : cache.asMap().keySet()) {
-                if (purge.mayMatch(key)) {
-                    cache.asMap().computeIfPresent(key, (k, set) -> applyTo(set, purge, affected));
-                }
+            candidates = cache.asMap().keySet();
+        }
+        for (CacheKey key : candidates) {
+            if (purge.mayMatch(key)) {
+                cache.asMap().computeIfPresent(key, (k, set) -> reindex(k, set, applyTo(set, purge, affected)));
             }
         }
         return CompletableFuture.completedFuture(affected[0]);
+    }
+
+    /**
+     * Moves the tag index of {@code key} from {@code before} to {@code after} (either may be null) and
+     * returns {@code after}. Called inside the key's atomic map operation.
+     */
+    private VariantSet reindex(CacheKey key, VariantSet before, VariantSet after) {
+        if (before == after) {
+            return after;
+        }
+        if (after != null) {
+            for (String tag : after.tags) {
+                tagIndex.compute(tag, (t, keys) -> {
+                    ConcurrentHashMap<CacheKey, VariantSet> m = keys == null ? new ConcurrentHashMap<>() : keys;
+                    m.put(key, after);
+                    return m;
+                });
+            }
+        }
+        if (before != null) {
+            for (String tag : before.tags) {
+                if (after == null || !after.tags.contains(tag)) {
+                    tagIndex.computeIfPresent(tag, (t, keys) -> {
+                        keys.remove(key, before);
+                        return keys.isEmpty() ? null : keys;
+                    });
+                }
+            }
+        }
+        return after;
+    }
+
+    /** Keys in the tag index (tests: the index must not outgrow the tier). */
+    int taggedKeyCount() {
+        int n = 0;
+        for (Map<CacheKey, VariantSet> keys : tagIndex.values()) {
+            n += keys.size();
+        }
+        return n;
     }
 
     /** The set after {@code purge}; null when nothing is left. */
@@ -159,7 +222,7 @@ public final class MemoryStorage implements CacheStorage {
             }
             affected[0]++;
             if (purge.soft()) {
-                next.add(v.entry.invalidated() ? v : new Variant(v.entry.asInvalidated(), v.body));
+                next.add(v.entry.invalidated() ? v : new Variant(v.entry.asInvalidated(), v.body, v.tags));
                 changed |= !v.entry.invalidated();
             } else {
                 changed = true;
@@ -201,11 +264,13 @@ public final class MemoryStorage implements CacheStorage {
     @Override
     public void close() {
         cache.invalidateAll();
+        tagIndex.clear();
     }
 
     private void insert(CacheEntry entry, MemoryBody body) {
         Variant variant = new Variant(entry, body);
-        cache.asMap().compute(entry.key(), (k, set) -> set == null ? new VariantSet(List.of(variant)) : set.with(variant));
+        cache.asMap().compute(entry.key(), (k, set) -> reindex(k, set,
+                set == null ? new VariantSet(List.of(variant)) : set.with(variant)));
     }
 
     private final class Writer implements ObjectWriter {
@@ -274,7 +339,11 @@ public final class MemoryStorage implements CacheStorage {
         }
     }
 
-    private record Variant(CacheEntry entry, MemoryBody body) {
+    private record Variant(CacheEntry entry, MemoryBody body, Set<String> tags) {
+        Variant(CacheEntry entry, MemoryBody body) {
+            this(entry, body, Set.copyOf(SurrogateKeys.of(entry.headers())));
+        }
+
         long bytes() {
             return entry.metadataBytes() + body.length();
         }
@@ -284,14 +353,21 @@ public final class MemoryStorage implements CacheStorage {
     private static final class VariantSet {
         final List<Variant> variants;
         final long bytes;
+        /** Every tag of every variant. */
+        final Set<String> tags;
 
         VariantSet(List<Variant> variants) {
             this.variants = List.copyOf(variants);
             long b = 64;
+            Set<String> t = variants.size() == 1 ? variants.get(0).tags : new HashSet<>();
             for (Variant v : variants) {
                 b += v.bytes();
+                if (variants.size() > 1) {
+                    t.addAll(v.tags);
+                }
             }
             this.bytes = b;
+            this.tags = t;
         }
 
         long bytes() {

@@ -105,6 +105,90 @@ class DiskPurgeTest {
         assertEquals(0, disk.entryCount());
     }
 
+    /** The tags family follows the objects: written with them, gone with them, whatever removes them. */
+    @Test
+    void tagIndexEntriesLiveAndDieWithTheirObjects() throws Exception {
+        store("/a", "en", "t1 t2", 10);
+        store("/a", "de", "t1", 10);
+        store("/b", "", "t3", 10);
+        assertEquals(4, disk.tagKeyCount(), "one entry per tag per variant");
+        store("/b", "", "t4 t5", 10);
+        assertEquals(5, disk.tagKeyCount(), "a newer version replaces the old one's tags");
+        CacheEntry b = lookup("/b").get(0).entry();
+        assertTrue(disk.updateEntry(b.withHeadersAndPolicy(HeaderFields.of("ETag", "\"1\"", "Surrogate-Key", "t6"),
+                b.requestTime(), b.responseTime(), 0, b.policy())).join());
+        assertEquals(4, disk.tagKeyCount(), "a 304 that changes the tags moves the entries");
+        assertEquals(0, disk.purge(new Purge.Tag("t4", null, false)).join());
+        assertEquals(1, disk.purge(new Purge.Tag("t6", null, true)).join());
+        assertTrue(disk.removeVariant(new CacheKey("site.example", "/a"), "en").join());
+        assertEquals(2, disk.tagKeyCount());
+        assertEquals(1, disk.remove(new CacheKey("site.example", "/a")).join());
+        assertEquals(1, disk.tagKeyCount());
+        assertEquals(1, disk.purge(new Purge.Prefix("site.example", "/b", false)).join());
+        assertEquals(0, disk.tagKeyCount());
+    }
+
+    @Test
+    void expiredAndEvictedObjectsTakeTheirTagsAlong() throws Exception {
+        disk.close();
+        disk = DiskStorage.open(tmp.resolve("small"), 1L << 20, 512 * 1024, clock, Duration.ofHours(1));
+        for (int i = 0; i < 8; i++) {
+            store("/big/" + i, "", "big t" + i, 300_000); // over 1 MiB in all: some are evicted
+        }
+        disk.cleanUp();
+        long kept = disk.entryCount();
+        assertTrue(kept < 8, "eviction happened");
+        assertEquals(kept * 2, disk.tagKeyCount());
+        clock.advance(Duration.ofDays(1)); // everything expires (no stale window, grace 1h)
+        disk.cleanUp();
+        assertEquals(0, disk.entryCount());
+        assertEquals(0, disk.tagKeyCount());
+    }
+
+    @Test
+    void aGenerationBumpDropsEveryTagEntryAndSurvivesACrash() throws Exception {
+        store("/a", "", "t1", 10);
+        store("/b", "", "t1 t2", 10);
+        assertEquals(2, disk.purge(new Purge.All(null, false)).join());
+        disk.awaitWrites();
+        assertEquals(0, disk.tagKeyCount());
+        store("/c", "", "t1", 10);
+        disk.closeAsIfCrashed();
+        open();
+        assertTrue(lookup("/a").isEmpty(), "the dropped generation is never served after a crash");
+        assertTrue(lookup("/b").isEmpty());
+        assertEquals(1, lookup("/c").size());
+        assertEquals(1, disk.tagKeyCount());
+        assertEquals(1, disk.purge(new Purge.Tag("t1", null, false)).join());
+    }
+
+    @Test
+    void aStoreWithoutTagIndexIsIndexedAtOpen() throws Exception {
+        store("/a", "en", "t1", 10);
+        store("/a", "de", "t1 t2", 10);
+        store("/b", "", null, 10);
+        disk.forgetTagIndex();
+        assertEquals(0, disk.tagKeyCount());
+        reopen();
+        assertEquals(3, disk.tagKeyCount());
+        assertEquals(2, disk.purge(new Purge.Tag("t1", null, false)).join());
+        assertTrue(lookup("/a").isEmpty());
+        assertEquals(1, lookup("/b").size());
+    }
+
+    @Test
+    void thePurgeSequenceIsKeptWithTheStore() throws Exception {
+        assertEquals(-1, disk.purgeSequence(), "a new store has none");
+        assertTrue(disk.recordPurgeSequence(41).join());
+        assertTrue(disk.recordPurgeSequence(42).join());
+        reopen();
+        assertEquals(42, disk.purgeSequence());
+        assertTrue(disk.recordPurgeSequence(43).join());
+        disk.closeAsIfCrashed();
+        open();
+        assertEquals(43, disk.purgeSequence(), "kill -9 keeps what the OS has");
+    }
+
     @Test
     void purgesLargerThanOneBatchApplyToEveryMatch() throws Exception {
         for (int i = 0; i < 2500; i++) {

@@ -57,6 +57,11 @@ class DiskStorageTest extends CacheStorageContract {
         }
     }
 
+    @Override
+    protected dev.outpost.edge.storage.CacheStorage restarted() {
+        return reopen();
+    }
+
     private DiskStorage disk() {
         return (DiskStorage) storage;
     }

@@ -81,6 +81,36 @@ class MemoryStorageTest extends CacheStorageContract {
         assertTrue(m.lookupNow(withEtag.key()).isEmpty());
     }
 
+    private CacheEntry taggedEntry(String path, String tags, long lifetime) {
+        return new CacheEntry(new CacheKey("site.example", path), "", List.of(), 200,
+                HeaderFields.of("Surrogate-Key", tags), clock.instant(), clock.instant(), 0,
+                new Reuse.Policy(lifetime, 0, 0, false, false, false), -1, false);
+    }
+
+    /** The tag index never keeps keys the tier no longer holds: evicted, expired, removed or retagged. */
+    @Test
+    void tagIndexFollowsEvictionExpiryAndRemoval() {
+        MemoryStorage small = new MemoryStorage(1L << 20, 256 * 1024, clock, Duration.ofHours(1), Runnable::run);
+        for (int i = 0; i < 200; i++) {
+            small.put(taggedEntry("/o" + i, "all o" + i, 3600), new byte[16 * 1024]);
+        }
+        small.cleanUp();
+        assertTrue(small.stats().evictionCount() > 0);
+        assertEquals(small.entryCount() * 2, small.taggedKeyCount(), "two tags per object still held");
+        assertEquals(small.entryCount(), (long) small.purge(new dev.outpost.edge.cache.Purge.Tag("all", null, true))
+                .join());
+        clock.advance(Duration.ofHours(2));
+        small.cleanUp();
+        assertEquals(0, small.entryCount());
+        assertEquals(0, small.taggedKeyCount(), "expired objects left the index");
+
+        small.put(taggedEntry("/x", "a b", 60), new byte[1]);
+        small.put(taggedEntry("/x", "b c", 60), new byte[1]);
+        assertEquals(2, small.taggedKeyCount(), "replaced: tags b and c");
+        small.remove(new CacheKey("site.example", "/x")).join();
+        assertEquals(0, small.taggedKeyCount());
+    }
+
     @Test
     void variantsPerKeyAreCapped() {
         MemoryStorage m = (MemoryStorage) storage;

@@ -1,0 +1,83 @@
+package dev.outpost.edge.purge;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.client.WireMock;
+import dev.outpost.edge.server.EdgeRuntime;
+import dev.outpost.edge.testing.CacheStatusEntry;
+import dev.outpost.edge.testing.EdgeTestBase;
+import dev.outpost.edge.testing.RawHttp;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two tiers of Outpost (edge → shield → WireMock origin), both in-process: a soft purge that reaches
+ * the edge before the shield must not let the edge revalidate against the shield's still-fresh old
+ * copy. The edge validates a purged object with {@code Cache-Control: no-cache}, which makes the shield
+ * validate with the origin too (RFC 9111 §5.2.1.4).
+ */
+class ShieldSoftPurgeIT extends EdgeTestBase {
+
+    private EdgeRuntime shield;
+
+    /** The edge under test uses the shield as its origin; the shield uses WireMock. */
+    @Override
+    protected String edgeYaml() {
+        try {
+            if (shield == null) {
+                shield = startEdge(PurgeEndpointIT.withToken(super.edgeYaml())
+                        .replace("id: edge-test-1", "id: shield-1")
+                        .replace("  port: 0\nadmin:", "  port: 0\n  outermost: false\nadmin:"));
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return PurgeEndpointIT.withToken(super.edgeYaml()).replace("url: http://127.0.0.1:" + origin.port(),
+                "url: http://127.0.0.1:" + shield.trafficPort());
+    }
+
+    @AfterEach
+    void stopShield() {
+        if (shield != null) {
+            shield.stop(Duration.ofMillis(100));
+        }
+    }
+
+    private void originServes(String version) {
+        origin.stubFor(WireMock.get("/s").willReturn(aResponse().withHeader("Cache-Control", "max-age=600")
+                .withHeader("ETag", "\"" + version + "\"").withBody(version)));
+    }
+
+    private CacheStatusEntry ours(RawHttp.Response r) {
+        return CacheStatusEntry.parse(ourCacheStatus(r));
+    }
+
+    @Test
+    void aSoftPurgeAtTheEdgeBeforeTheShieldFetchesTheNewVersionThroughTheShield() throws Exception {
+        assertTrue(shield.isReady());
+        originServes("v1");
+        assertEquals("v1", get("/s").text());
+        for (int i = 0; i < 50 && !ours(get("/s")).hit(); i++) {
+            Thread.sleep(20);
+        }
+        assertTrue(ours(get("/s")).hit(), "cached at the edge (and at the shield)");
+
+        originServes("v2");
+        assertEquals(1, PurgeEndpointIT.purgeOk(edge.adminPort(),
+                "{\"type\":\"url\",\"values\":[\"http://site.example/s\"],\"soft\":true}"));
+        RawHttp.Response r = get("/s");
+        assertEquals("v2", r.text(), "the shield's fresh v1 must not confirm the purged copy");
+        assertEquals("stale", ours(r).fwd());
+        assertEquals(2, origin.countRequestsMatching(getRequestedFor(urlEqualTo("/s")).build()).getCount());
+        assertTrue(origin.findAll(getRequestedFor(urlEqualTo("/s"))).get(0).getHeader("If-None-Match") != null
+                || origin.findAll(getRequestedFor(urlEqualTo("/s"))).get(1).getHeader("If-None-Match") != null,
+                "the shield validated with the origin");
+        assertEquals("v2", get("/s").text());
+        assertTrue(ours(get("/s")).hit());
+    }
+}
