@@ -92,6 +92,8 @@ class ExamplesTest {
         assertEquals("dev-token", c.auth().tokens().get(0).token());
         assertEquals(Path.of("data", "purge-log").toAbsolutePath(), c.log().path());
         assertEquals(2, c.edges().size());
+        assertEquals(FanoutConfig.DEFAULTS, c.fanout(), "the example documents the defaults");
+        assertEquals(PurgeLimitsConfig.DEFAULTS, c.limits(), "the example documents the defaults");
         assertEquals("secret", ConfigLoader.parsePurgeApi(read("purge-api.yaml"),
                 Map.of("OUTPOST_PURGE_TOKEN", "secret")).auth().tokens().get(0).token());
     }
