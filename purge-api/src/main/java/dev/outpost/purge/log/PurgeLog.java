@@ -125,8 +125,8 @@ public final class PurgeLog implements AutoCloseable {
             throw new RocksDBException("the log has format " + ByteBuffer.wrap(format).getInt()
                     + " but this version reads format " + FORMAT);
         }
-        this.last = readLong(rocks.db.get(rocks.defaultCf, KEY_LAST), 0);
-        this.first = readLong(rocks.db.get(rocks.defaultCf, KEY_FIRST), 1);
+        this.last = longOr(rocks.db.get(rocks.defaultCf, KEY_LAST), 0);
+        this.first = longOr(rocks.db.get(rocks.defaultCf, KEY_FIRST), 1);
         this.readers = Executors.newFixedThreadPool(2, r -> daemon(r, "purge-log-read"));
         this.nextRetention = System.nanoTime() + retention.checkInterval().toNanos();
         this.writer = daemon(this::writeLoop, "purge-log-write");
@@ -234,14 +234,14 @@ public final class PurgeLog implements AutoCloseable {
         return CompletableFuture.supplyAsync(() -> {
             Snapshot snapshot = rocks.db.getSnapshot();
             try (ReadOptions read = new ReadOptions().setSnapshot(snapshot)) {
-                long snapFirst = readLong(rocks.db.get(rocks.defaultCf, read, KEY_FIRST), 1);
-                long snapLast = readLong(rocks.db.get(rocks.defaultCf, read, KEY_LAST), 0);
+                long snapFirst = longOr(rocks.db.get(rocks.defaultCf, read, KEY_FIRST), 1);
+                long snapLast = longOr(rocks.db.get(rocks.defaultCf, read, KEY_LAST), 0);
                 List<PurgeEntry> entries = new ArrayList<>(Math.min(limit, 1024));
                 if (limit > 0 && after < snapLast) {
                     try (RocksIterator it = rocks.db.newIterator(rocks.entriesCf, read)) {
                         for (it.seek(seqKey(Math.max(after + 1, snapFirst))); it.isValid() && entries.size() < limit;
                                 it.next()) {
-                            if (readLong(it.key(), 0) > snapLast) {
+                            if (longAt(it.key(), 0) > snapLast) {
                                 break;
                             }
                             entries.add(decodeEntry(it.value()));
@@ -276,7 +276,7 @@ public final class PurgeLog implements AutoCloseable {
             if (value == null) {
                 return Optional.empty();
             }
-            long sequence = readLong(seq, 0);
+            long sequence = longAt(seq, 0);
             Map<String, Delivery> deliveries = new HashMap<>();
             try (RocksIterator it = rocks.db.newIterator(rocks.deliveriesCf)) {
                 for (it.seek(seq); it.isValid() && startsWith(it.key(), seq); it.next()) {
@@ -318,7 +318,7 @@ public final class PurgeLog implements AutoCloseable {
                 for (it.seek(seqKey(lowest == Long.MAX_VALUE ? 0 : lowest + 1)); it.isValid(); it.next()) {
                     byte[] k = it.key();
                     String edge = new String(k, 8, k.length - 8, StandardCharsets.UTF_8);
-                    out.add(new StoredDelivery(readLong(k, 0), edge,
+                    out.add(new StoredDelivery(longAt(k, 0), edge,
                             Delivery.fromJson(new JsonObject(new String(it.value(), StandardCharsets.UTF_8)))));
                 }
                 it.status();
@@ -494,7 +494,7 @@ public final class PurgeLog implements AutoCloseable {
             List<byte[]> ids = new ArrayList<>();
             try (RocksIterator it = rocks.db.newIterator(rocks.entriesCf)) {
                 for (it.seek(seqKey(from)); it.isValid() && ids.size() < RETENTION_BATCH; it.next()) {
-                    long seq = readLong(it.key(), 0);
+                    long seq = longAt(it.key(), 0);
                     PurgeEntry e = decodeEntry(it.value());
                     if (seq >= keepFrom && !e.acceptedAt().isBefore(oldest)) {
                         break;
@@ -536,7 +536,7 @@ public final class PurgeLog implements AutoCloseable {
         try (RocksIterator it = rocks.db.newIterator(rocks.acksCf)) {
             it.seekForPrev(ackKey(edge, Long.MAX_VALUE));
             if (it.isValid() && startsWith(it.key(), prefix) && it.key().length == prefix.length + 8) {
-                return readLong(it.key(), prefix.length);
+                return longAt(it.key(), prefix.length);
             }
             it.status();
         }
@@ -548,7 +548,7 @@ public final class PurgeLog implements AutoCloseable {
         try (RocksIterator it = rocks.db.newIterator(rocks.acksCf)) {
             it.seek(ackKey(edge, sequence));
             if (it.isValid() && startsWith(it.key(), prefix) && it.key().length == prefix.length + 8) {
-                return Optional.of(Instant.ofEpochMilli(readLong(it.value(), 0)));
+                return Optional.of(Instant.ofEpochMilli(longAt(it.value(), 0)));
             }
             it.status();
         }
@@ -610,11 +610,11 @@ public final class PurgeLog implements AutoCloseable {
         return ByteBuffer.allocate(8).putLong(v).array();
     }
 
-    private static long readLong(byte[] bytes, long fallback) {
+    private static long longOr(byte[] bytes, long fallback) {
         return bytes == null ? fallback : ByteBuffer.wrap(bytes).getLong();
     }
 
-    private static long readLong(byte[] bytes, int offset) {
+    private static long longAt(byte[] bytes, int offset) {
         return ByteBuffer.wrap(bytes, offset, 8).getLong();
     }
 
