@@ -58,16 +58,33 @@ final class ContractErrors {
         return String.valueOf(mostRelevant(unit).getError());
     }
 
+    /**
+     * The error at the deepest instance location (the first of those): {@code values[0]} is a wrong type rather
+     * than the follow-up complaint about the object holding it.
+     */
     private static OutputUnit mostRelevant(OutputUnit unit) {
         List<OutputUnit> errors = unit.getErrors();
-        return errors == null || errors.isEmpty() ? unit : errors.get(errors.size() - 1);
+        if (errors == null || errors.isEmpty()) {
+            return unit;
+        }
+        OutputUnit best = errors.get(0);
+        for (OutputUnit e : errors) {
+            if (depth(e) > depth(best)) {
+                best = e;
+            }
+        }
+        return best;
     }
 
-    /** {@code /values/2} → {@code values[2]}; {@code /a/b} → {@code a.b}; the root → empty. */
+    private static int depth(OutputUnit unit) {
+        return pointerToField(String.valueOf(unit.getInstanceLocation())).length();
+    }
+
+    /** {@code #/values/2} or {@code /values/2} → {@code values[2]}; {@code /a/b} → {@code a.b}; the root → empty. */
     static String pointerToField(String pointer) {
         StringBuilder out = new StringBuilder();
         for (String part : pointer.split("/")) {
-            if (part.isEmpty()) {
+            if (part.isEmpty() || part.equals("#")) {
                 continue;
             }
             String token = part.replace("~1", "/").replace("~0", "~");

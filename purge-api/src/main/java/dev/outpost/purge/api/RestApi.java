@@ -107,7 +107,7 @@ public final class RestApi {
         root.post("/v1/purges").handler(this::requireJsonContentType);
         root.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.limits().maxBodySize()));
         root.post("/v1/purges").handler(this::requireJsonSyntax);
-        root.route("/v1/*").subRouter(api);
+        root.route("/*").subRouter(api); // the contract's paths are absolute (/v1/...)
         root.route().last().handler(ctx -> error(ctx, 404, null, "no such resource: " + ctx.request().method()
                 + " " + ctx.request().path()));
         root.route().failureHandler(this::failure);
@@ -144,7 +144,8 @@ public final class RestApi {
 
     private void requireJsonSyntax(RoutingContext ctx) {
         try {
-            Object body = ctx.body().length() == 0 ? null : Json.decodeValue(ctx.body().buffer());
+            io.vertx.core.buffer.Buffer raw = ctx.body().buffer();
+            Object body = raw == null || raw.length() == 0 ? null : Json.decodeValue(raw);
             if (!(body instanceof JsonObject)) {
                 error(ctx, 400, "body", "must be a JSON object");
                 return;

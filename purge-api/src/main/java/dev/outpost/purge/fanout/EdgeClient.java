@@ -44,19 +44,27 @@ public final class EdgeClient implements AutoCloseable {
     /** Pushes one purge; completes on the caller's Vert.x context. */
     public Future<EdgeAnswer> push(EdgeTargetConfig edge, PurgeEntry entry) {
         Buffer body = entry.toEdgePush().toBuffer();
-        return http.request(options(edge, HttpMethod.POST, "/purge")
-                        .putHeader("Content-Type", "application/json"))
-                .compose(request -> request.send(body))
-                .compose(response -> response.body().map(b -> pushAnswer(response, b)))
-                .recover(e -> Future.succeededFuture(EdgeAnswer.noAnswer(e)));
+        try {
+            return http.request(options(edge, HttpMethod.POST, "/purge")
+                            .putHeader("Content-Type", "application/json"))
+                    .compose(request -> request.send(body))
+                    .compose(response -> response.body().map(b -> pushAnswer(response, b)))
+                    .recover(e -> Future.succeededFuture(EdgeAnswer.noAnswer(e)));
+        } catch (RuntimeException closed) {
+            return Future.succeededFuture(EdgeAnswer.noAnswer(closed));
+        }
     }
 
     /** Reads the edge's purge state; completes on the caller's Vert.x context. */
     public Future<Probe> probe(EdgeTargetConfig edge) {
-        return http.request(options(edge, HttpMethod.GET, "/purge/state"))
-                .compose(request -> request.send())
-                .compose(response -> response.body().map(b -> probeAnswer(response, b)))
-                .recover(e -> Future.succeededFuture(new Probe(null, EdgeAnswer.noAnswer(e))));
+        try {
+            return http.request(options(edge, HttpMethod.GET, "/purge/state"))
+                    .compose(request -> request.send())
+                    .compose(response -> response.body().map(b -> probeAnswer(response, b)))
+                    .recover(e -> Future.succeededFuture(new Probe(null, EdgeAnswer.noAnswer(e))));
+        } catch (RuntimeException closed) {
+            return Future.succeededFuture(new Probe(null, EdgeAnswer.noAnswer(closed)));
+        }
     }
 
     private RequestOptions options(EdgeTargetConfig edge, HttpMethod method, String path) {

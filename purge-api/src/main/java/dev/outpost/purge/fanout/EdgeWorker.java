@@ -201,6 +201,10 @@ final class EdgeWorker {
         }
         inFlight = true;
         log.entry(sequence).whenComplete((entry, error) -> context.runOnContext(v -> {
+            if (stopped) {
+                inFlight = false;
+                return;
+            }
             if (error != null || entry.isEmpty()) {
                 inFlight = false;
                 if (error != null) {
