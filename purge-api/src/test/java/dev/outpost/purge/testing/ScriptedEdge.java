@@ -76,6 +76,17 @@ public final class ScriptedEdge implements AutoCloseable {
                 .willReturn(applied()));
     }
 
+    /**
+     * Every push answered 200 but with a fixed {@code lastApplied}: an edge that applies each purge it is sent but
+     * cannot fill a gap from the log (no {@code purge.api-url}, or the feed unreachable).
+     */
+    public void applyingWithoutCatchUp(long lastApplied) {
+        server.stubFor(post(urlEqualTo("/purge")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"purged\":1,\"sequence\":{{jsonPath request.body '$.sequence'}},\"lastApplied\":"
+                        + lastApplied + "}").withTransformers("response-template")));
+    }
+
     /** Every push gets {@code status}. */
     public void answerPushes(int status) {
         server.stubFor(post(urlEqualTo("/purge")).willReturn(aResponse().withStatus(status)
