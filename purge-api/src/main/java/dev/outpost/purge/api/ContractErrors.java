@@ -59,8 +59,9 @@ final class ContractErrors {
     }
 
     /**
-     * The error at the deepest instance location (the first of those): {@code values[0]} is a wrong type rather
-     * than the follow-up complaint about the object holding it.
+     * The error at the deepest instance location ({@code values[0]} is a wrong type, rather than the follow-up
+     * complaint about the object holding it), and among those one that says what is wrong (an {@code enum} or
+     * {@code type} failure) rather than that a property "does not match" its schema.
      */
     private static OutputUnit mostRelevant(OutputUnit unit) {
         List<OutputUnit> errors = unit.getErrors();
@@ -69,11 +70,16 @@ final class ContractErrors {
         }
         OutputUnit best = errors.get(0);
         for (OutputUnit e : errors) {
-            if (depth(e) > depth(best)) {
+            int d = depth(e) - depth(best);
+            if (d > 0 || d == 0 && generic(best) && !generic(e)) {
                 best = e;
             }
         }
         return best;
+    }
+
+    private static boolean generic(OutputUnit unit) {
+        return String.valueOf(unit.getError()).contains("does not match");
     }
 
     private static int depth(OutputUnit unit) {
