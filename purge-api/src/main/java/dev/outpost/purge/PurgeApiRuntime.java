@@ -16,7 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.io.IOException;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The object graph of one purge-api, built from its configuration: the log (opened here, so a log that cannot
  * be opened fails the constructor), the fan-out and the REST server. Starts and stops as a unit; used by
- * {@link PurgeApi} and by tests, which start it in-process on an ephemeral port with a test clock. Ready
+ * {@link PurgeApi} and by tests, which start it in-process on an ephemeral port with a settable clock (an {@link InstantSource}). Ready
  * ({@code /readyz} 200) once the log is open, the fan-out has resumed and the listener is bound.
  */
 public final class PurgeApiRuntime {
@@ -46,7 +46,7 @@ public final class PurgeApiRuntime {
     private int port;
 
     /** @throws IOException when the log cannot be opened (locked by another process, corrupt, other format) */
-    public PurgeApiRuntime(PurgeApiConfig config, Clock clock) throws IOException {
+    public PurgeApiRuntime(PurgeApiConfig config, InstantSource clock) throws IOException {
         this.config = config;
         this.log = PurgeLog.open(config.log().path(), config.log().retention(), clock,
                 config.edges().stream().map(EdgeTargetConfig::id).toList());

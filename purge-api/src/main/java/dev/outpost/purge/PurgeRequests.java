@@ -7,7 +7,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -18,8 +17,9 @@ import java.util.regex.Pattern;
  * its admin port) or stricter, so that a purge accepted here is never refused by an edge:
  * <ul>
  * <li>{@code url} values are absolute http(s) URLs; {@code prefix} values absolute http(s) URL prefixes; the
- *     scheme does not narrow the match. A {@code host} given with them must be the host of every value
- *     (compared as the edge does: lower case, no trailing dot, no default port).</li>
+ *     scheme does not narrow the match. They carry their host, so {@code host} is refused with them (the edge
+ *     accepts a {@code host} equal to every value's host, which narrows nothing; refusing it spares a second,
+ *     possibly different, host normalisation here).</li>
  * <li>{@code tag} values are names; {@code host} optionally narrows them to one host.</li>
  * <li>{@code all} takes no values; {@code host} optionally narrows it.</li>
  * <li>At most {@code limits.max-values} values of at most {@code limits.max-value-length} characters, none
@@ -58,8 +58,12 @@ public final class PurgeRequests {
         String host = host(body.getValue("host"));
         List<String> values = values(body.getValue("values"), type);
         if (type == PurgeType.URL || type == PurgeType.PREFIX) {
+            if (host != null) {
+                throw new BadRequest("host", "only with type tag or all; " + type.wire()
+                        + " values are absolute URLs that carry their host");
+            }
             for (int i = 0; i < values.size(); i++) {
-                checkUrl(values.get(i), i, host);
+                checkUrl(values.get(i), i);
             }
         }
         return new PurgeCommand(type, values, host, Boolean.TRUE.equals(soft));
@@ -121,7 +125,7 @@ public final class PurgeRequests {
         return out;
     }
 
-    private static void checkUrl(String value, int i, String host) throws BadRequest {
+    private static void checkUrl(String value, int i) throws BadRequest {
         String field = "values[" + i + "]";
         URI uri;
         try {
@@ -134,33 +138,5 @@ public final class PurgeRequests {
                 || uri.getRawAuthority() == null || uri.getHost() == null) {
             throw new BadRequest(field, "must be an absolute http(s) URL like http://site.example/path");
         }
-        if (host != null) {
-            String valueHost = normaliseHost(scheme, uri.getRawAuthority());
-            if (!valueHost.equals(normaliseHost("http", host))) {
-                throw new BadRequest(field, "its host " + valueHost + " does not match host " + host);
-            }
-        }
-    }
-
-    /**
-     * A host as the edge keys it: lower case, without user info, a trailing dot or the scheme's default port.
-     */
-    static String normaliseHost(String scheme, String authority) {
-        String h = authority.toLowerCase(Locale.ROOT).trim();
-        h = h.substring(h.lastIndexOf('@') + 1);
-        String port = null;
-        int colon = h.lastIndexOf(':');
-        if (colon >= 0 && h.indexOf(']') < colon) {
-            port = h.substring(colon + 1);
-            h = h.substring(0, colon);
-        }
-        if (h.endsWith(".")) {
-            h = h.substring(0, h.length() - 1);
-        }
-        boolean https = "https".equalsIgnoreCase(scheme);
-        if (port == null || port.isEmpty() || (https && port.equals("443")) || (!https && port.equals("80"))) {
-            return h;
-        }
-        return h + ":" + port;
     }
 }

@@ -35,9 +35,8 @@ class PurgeRequestsTest {
     void eachVerb() throws BadRequest {
         assertEquals(new PurgeCommand(PurgeType.URL, List.of("http://site.example/a?b=1"), null, false),
                 ok("{\"type\":\"url\",\"values\":[\"http://site.example/a?b=1\"]}"));
-        assertEquals(new PurgeCommand(PurgeType.PREFIX, List.of("https://site.example/img/"), "site.example", true),
-                ok("{\"type\":\"prefix\",\"values\":[\"https://site.example/img/\"],\"host\":\"site.example\","
-                        + "\"soft\":true}"));
+        assertEquals(new PurgeCommand(PurgeType.PREFIX, List.of("https://site.example/img/"), null, true),
+                ok("{\"type\":\"prefix\",\"values\":[\"https://site.example/img/\"],\"soft\":true}"));
         assertEquals(new PurgeCommand(PurgeType.TAG, List.of("products", "a b"), "site.example:8443", false),
                 ok("{\"type\":\"tag\",\"values\":[\"products\",\"a b\"],\"host\":\"site.example:8443\"}"));
         assertEquals(new PurgeCommand(PurgeType.ALL, List.of(), null, false), ok("{\"type\":\"all\"}"));
@@ -84,22 +83,14 @@ class PurgeRequestsTest {
     }
 
     @Test
-    void hostMustMatchEveryUrlAsTheEdgeNormalisesIt() throws BadRequest {
-        assertEquals("site.example", ok("{\"type\":\"url\",\"values\":[\"http://SITE.example.:80/a\"],"
-                + "\"host\":\"site.example\"}").host());
-        assertBad("{\"type\":\"url\",\"values\":[\"http://other.example/a\"],\"host\":\"site.example\"}", "values[0]",
-                "its host other.example does not match host site.example");
-        assertBad("{\"type\":\"url\",\"values\":[\"http://site.example:8080/a\"],\"host\":\"site.example\"}",
-                "values[0]", "its host site.example:8080 does not match");
+    void hostNarrowsTagAndAllOnlyUrlsCarryTheirOwn() throws BadRequest {
+        assertBad("{\"type\":\"url\",\"values\":[\"http://site.example/a\"],\"host\":\"site.example\"}", "host",
+                "only with type tag or all");
+        assertBad("{\"type\":\"prefix\",\"values\":[\"http://site.example/\"],\"host\":\"site.example\"}", "host",
+                "only with type tag or all");
         assertBad("{\"type\":\"tag\",\"values\":[\"a\"],\"host\":\"site.example/path\"}", "host", "host name");
         assertBad("{\"type\":\"all\",\"host\":\"\"}", "host", "host name");
+        assertEquals("site.example", ok("{\"type\":\"all\",\"host\":\"site.example\"}").host());
         assertNull(ok("{\"type\":\"all\"}").host());
-    }
-
-    @Test
-    void normaliseHostDropsDefaultPortsUserInfoAndTrailingDot() {
-        assertEquals("a.example", PurgeRequests.normaliseHost("https", "user@A.Example.:443"));
-        assertEquals("a.example:443", PurgeRequests.normaliseHost("http", "a.example:443"));
-        assertEquals("[::1]:8080", PurgeRequests.normaliseHost("http", "[::1]:8080"));
     }
 }

@@ -9,7 +9,7 @@ import dev.outpost.purge.log.PurgeLog;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -80,7 +80,7 @@ final class EdgeWorker {
     private final Backoff backoff;
     private final EdgeClient client;
     private final PurgeLog log;
-    private final Clock clock;
+    private final InstantSource clock;
     private final Vertx vertx;
     private final Context context;
     private final Progress progress;
@@ -114,7 +114,7 @@ final class EdgeWorker {
     private Boolean caughtUp;
     private String node;
 
-    EdgeWorker(EdgeTargetConfig target, FanoutConfig config, EdgeClient client, PurgeLog log, Clock clock,
+    EdgeWorker(EdgeTargetConfig target, FanoutConfig config, EdgeClient client, PurgeLog log, InstantSource clock,
             Context context, Progress progress, PurgeApiMetrics metrics, DoubleSupplier random) {
         this.target = target;
         this.config = config;

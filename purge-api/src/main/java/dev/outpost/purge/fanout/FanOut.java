@@ -12,7 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,7 +53,7 @@ public final class FanOut implements EdgeWorker.Progress {
     private final TreeMap<Long, Tracker> tracked = new TreeMap<>();
     private final Set<Tracker> awaited = new HashSet<>();
 
-    public FanOut(Vertx vertx, PurgeLog log, List<EdgeTargetConfig> edges, FanoutConfig config, Clock clock,
+    public FanOut(Vertx vertx, PurgeLog log, List<EdgeTargetConfig> edges, FanoutConfig config, InstantSource clock,
             PurgeApiMetrics metrics, DoubleSupplier random) {
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();

@@ -9,7 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -98,7 +98,7 @@ public final class PurgeLog implements AutoCloseable {
 
     private final Path dir;
     private final RetentionConfig retention;
-    private final Clock clock;
+    private final InstantSource clock;
     private final List<String> edgeIds;
     private final Native rocks;
     private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
@@ -111,7 +111,7 @@ public final class PurgeLog implements AutoCloseable {
     private volatile boolean closed;
     private long nextRetention;
 
-    private PurgeLog(Path dir, RetentionConfig retention, Clock clock, List<String> edgeIds, Native rocks)
+    private PurgeLog(Path dir, RetentionConfig retention, InstantSource clock, List<String> edgeIds, Native rocks)
             throws RocksDBException {
         this.dir = dir;
         this.retention = retention;
@@ -139,7 +139,7 @@ public final class PurgeLog implements AutoCloseable {
      * @param edgeIds the configured edges (their acks are trimmed by retention)
      * @throws IOException when RocksDB cannot open it (another process holds it, corrupt files, another format)
      */
-    public static PurgeLog open(Path dir, RetentionConfig retention, Clock clock, List<String> edgeIds)
+    public static PurgeLog open(Path dir, RetentionConfig retention, InstantSource clock, List<String> edgeIds)
             throws IOException {
         Native rocks = null;
         try {

@@ -9,7 +9,7 @@ import dev.outpost.config.RetentionConfig;
 import dev.outpost.purge.PurgeCommand;
 import dev.outpost.purge.PurgeType;
 import dev.outpost.purge.log.Delivery.Status;
-import dev.outpost.purge.testing.SettableClock;
+import dev.outpost.purge.testing.TestTime;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +33,7 @@ class PurgeLogTest {
     @TempDir
     Path dir;
 
-    private final SettableClock clock = new SettableClock();
+    private final TestTime clock = new TestTime();
     private PurgeLog log;
 
     private PurgeLog open(RetentionConfig retention) throws IOException {

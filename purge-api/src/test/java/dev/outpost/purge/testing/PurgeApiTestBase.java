@@ -25,7 +25,7 @@ public abstract class PurgeApiTestBase {
     @TempDir
     protected Path tmp;
 
-    protected final SettableClock clock = new SettableClock();
+    protected final TestTime clock = new TestTime();
     protected final List<ScriptedEdge> edges = new ArrayList<>();
     protected PurgeApiRuntime api;
 

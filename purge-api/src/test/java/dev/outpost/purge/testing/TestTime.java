@@ -1,14 +1,12 @@
 package dev.outpost.purge.testing;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A UTC clock that tests move forward by hand (retention by age is tested without sleeping). */
-public final class SettableClock extends Clock {
+/** Time that tests move forward by hand (retention by age is tested without sleeping). */
+public final class TestTime implements InstantSource {
 
     private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-26T10:00:00Z"));
 
@@ -19,15 +17,5 @@ public final class SettableClock extends Clock {
     @Override
     public Instant instant() {
         return now.get();
-    }
-
-    @Override
-    public ZoneId getZone() {
-        return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-        return this;
     }
 }
