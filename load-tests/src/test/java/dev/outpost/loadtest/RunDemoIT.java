@@ -56,7 +56,8 @@ class RunDemoIT {
     void setUp(TestInfo test) throws IOException {
         root = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent();
         assertTrue(Files.isExecutable(root.resolve("run-demo")), "no executable run-demo in " + root);
-        for (String jar : new String[] {"edge-node/target/edge-node.jar", "load-tests/target/demo-origin.jar"}) {
+        for (String jar : new String[] {"edge-node/target/edge-node.jar", "purge-api/target/purge-api.jar",
+                "load-tests/target/demo-origin.jar"}) {
             assertTrue(Files.isRegularFile(root.resolve(jar)),
                     jar + " is missing: run this test through ./mvnw verify, which packages it first");
         }
@@ -67,9 +68,9 @@ class RunDemoIT {
             }
         }
         Files.createDirectories(runDir);
-        int[] free = freePorts(3);
+        int[] free = freePorts(4);
         ports = Map.of("EDGE_PORT", String.valueOf(free[0]), "ADMIN_PORT", String.valueOf(free[1]),
-                "ORIGIN_PORT", String.valueOf(free[2]));
+                "ORIGIN_PORT", String.valueOf(free[2]), "PURGE_PORT", String.valueOf(free[3]));
     }
 
     @AfterEach
@@ -103,7 +104,8 @@ class RunDemoIT {
         assertEquals(0, demo.exitValue(), output());
         assertAllGone();
         String out = output();
-        assertTrue(out.contains("stopped edge (pid ") && out.contains("stopped origin (pid "), out);
+        assertTrue(out.contains("stopped edge (pid ") && out.contains("stopped purge-api (pid ")
+                && out.contains("stopped origin (pid "), out);
         // the foreground script follows the access log
         assertTrue(out.contains("GET /static/run-demo-it.txt -> 200  edge-demo;hit;"), out);
     }
@@ -147,13 +149,15 @@ class RunDemoIT {
             }
             Thread.sleep(200);
         }
-        for (String name : new String[] {"edge", "origin"}) {
+        for (String name : new String[] {"edge", "purge-api", "origin"}) {
             long pid = Long.parseLong(read(runDir.resolve(name + ".pid")).trim());
             startedPids.add(pid);
             assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), name + " pid " + pid);
         }
         HttpResponse<String> ready = get("ADMIN_PORT", "/readyz");
         assertEquals(200, ready.statusCode(), ready.body());
+        HttpResponse<String> purgeReady = get("PURGE_PORT", "/readyz");
+        assertEquals(200, purgeReady.statusCode(), purgeReady.body());
     }
 
     private void assertMissThenHit(String path) throws Exception {
@@ -195,6 +199,7 @@ class RunDemoIT {
         }
         assertFalse(Files.exists(runDir.resolve("edge.pid")), "edge.pid left behind");
         assertFalse(Files.exists(runDir.resolve("origin.pid")), "origin.pid left behind");
+        assertFalse(Files.exists(runDir.resolve("purge-api.pid")), "purge-api.pid left behind");
         assertFalse(Files.exists(runDir.resolve("run-demo.pid")), "run-demo.pid left behind");
         assertTrue(demo.descendants().findAny().isEmpty(), "the script left a child process running");
     }
@@ -204,7 +209,8 @@ class RunDemoIT {
     }
 
     private String logs() {
-        return "\n--- edge.log\n" + read(runDir.resolve("edge.log")) + "\n--- origin.log\n" + read(runDir.resolve("origin.log"));
+        return "\n--- edge.log\n" + read(runDir.resolve("edge.log")) + "\n--- purge-api.log\n"
+                + read(runDir.resolve("purge-api.log")) + "\n--- origin.log\n" + read(runDir.resolve("origin.log"));
     }
 
     private static String read(Path file) {
