@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.outpost.config.RetentionConfig;
 import dev.outpost.purge.log.PurgeLog;
 import dev.outpost.purge.testing.Http;
+import dev.outpost.purge.testing.PurgeApiProcesses;
 import dev.outpost.purge.testing.ScriptedEdge;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -43,40 +44,18 @@ class PurgeApiProcessIT {
         edges.forEach(ScriptedEdge::close);
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
-    }
-
     private Process launch(Path config, String name) throws IOException {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), PurgeApi.class.getName(), "--config", config.toString());
-        Process p = new ProcessBuilder(cmd).redirectOutput(tmp.resolve(name + ".out").toFile())
-                .redirectError(tmp.resolve(name + ".err").toFile()).start();
+        Process p = PurgeApiProcesses.launch(config, tmp, name);
         processes.add(p);
         return p;
     }
 
     private String stderr(String name) throws IOException {
-        Path f = tmp.resolve(name + ".err");
-        return Files.exists(f) ? Files.readString(f) : "";
+        return PurgeApiProcesses.stderr(tmp, name);
     }
 
-    private static void awaitReady(Process p, int port, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            assertTrue(p.isAlive(), what + " exited early");
-            try {
-                if (Http.get("http://127.0.0.1:" + port + "/readyz", null).status() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(what + " not ready in time");
+    private void awaitReady(Process p, int port, String name) throws Exception {
+        PurgeApiProcesses.awaitReady(p, port, tmp, name);
     }
 
     private Path config(int port, String edgesYaml) throws IOException {
@@ -123,7 +102,7 @@ class PurgeApiProcessIT {
         Files.createDirectories(tmp.resolve("log"));
         try (PurgeLog held = PurgeLog.open(tmp.resolve("log"), new RetentionConfig(10, Duration.ofDays(1)),
                 Clock.systemUTC(), List.of())) {
-            Process p = launch(config(freePort(), "  - {id: e, admin-url: \"http://127.0.0.1:1\", token: x}\n"), "held");
+            Process p = launch(config(PurgeApiProcesses.freePort(), "  - {id: e, admin-url: \"http://127.0.0.1:1\", token: x}\n"), "held");
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             assertEquals(1, p.exitValue());
             assertTrue(stderr("held").contains("purge-api: could not start: purge log at " + tmp.resolve("log")),
@@ -135,10 +114,10 @@ class PurgeApiProcessIT {
     void sigtermStopsCleanlyWithExit0AndTheLogReopens() throws Exception {
         ScriptedEdge edge = new ScriptedEdge("edge-1", "e1");
         edges.add(edge);
-        int port = freePort();
+        int port = PurgeApiProcesses.freePort();
         Path config = config(port, "  - {id: edge-1, admin-url: \"" + edge.adminUrl() + "\", token: e1}\n");
         Process p = launch(config, "first");
-        awaitReady(p, port, "purge-api");
+        awaitReady(p, port, "first");
         Http.Response r = Http.post("http://127.0.0.1:" + port + "/v1/purges?wait=5s", "t0k3n", "application/json",
                 "{\"type\":\"all\"}");
         assertEquals(202, r.status(), r.toString());
@@ -149,7 +128,7 @@ class PurgeApiProcessIT {
         assertTrue(stderr("first").contains("stopped"), stderr("first"));
 
         Process again = launch(config, "second");
-        awaitReady(again, port, "purge-api again");
+        awaitReady(again, port, "second");
         assertEquals(1, Http.get("http://127.0.0.1:" + port + "/v1/log", "t0k3n").json().getLong("last"));
         again.destroy();
         assertTrue(again.waitFor(30, TimeUnit.SECONDS));
@@ -163,11 +142,11 @@ class PurgeApiProcessIT {
         edges.add(fast);
         edges.add(slow);
         slow.slowPushes(250);
-        int port = freePort();
+        int port = PurgeApiProcesses.freePort();
         Path config = config(port, "  - {id: edge-fast, admin-url: \"" + fast.adminUrl() + "\", token: f}\n"
                 + "  - {id: edge-slow, admin-url: \"" + slow.adminUrl() + "\", token: s}\n");
         Process p = launch(config, "killed");
-        awaitReady(p, port, "purge-api");
+        awaitReady(p, port, "killed");
         List<String> ids = new ArrayList<>();
         for (int i = 1; i <= 12; i++) {
             Http.Response r = Http.post("http://127.0.0.1:" + port + "/v1/purges", "t0k3n", "application/json",
@@ -182,7 +161,7 @@ class PurgeApiProcessIT {
         slow.applyingInOrder();
 
         Process restarted = launch(config, "restarted");
-        awaitReady(restarted, port, "purge-api after kill -9");
+        awaitReady(restarted, port, "restarted");
         List<Long> all = LongStream.rangeClosed(1, 12).boxed().toList();
         for (ScriptedEdge e : List.of(fast, slow)) {
             Http.eventually(Duration.ofSeconds(20), e.id + " has every purge",
