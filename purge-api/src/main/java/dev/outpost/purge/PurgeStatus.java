@@ -14,8 +14,9 @@ import java.util.List;
  * <li>{@code applied}: the edge answered a push of it with 200, or an ack of the edge (a push's or a probe's
  *     {@code lastApplied}) covers it, in which case the edge got it through its own catch-up
  *     ({@code "via": "catch-up"}); {@code appliedAt} is when the purge-api learned it.</li>
- * <li>{@code failed}: pushes were given up (max-attempts reached, or the edge refused it with a 4xx); the edge
- *     gets it from the log when it catches up, and then it turns {@code applied}.</li>
+ * <li>{@code failed}: the edge refused it (a 4xx: never pushed again), or could not be reached within
+ *     {@code fanout.max-attempts} (pushed again once it answers); an edge that catches up from the log gets it
+ *     from there, and then it turns {@code applied}.</li>
  * <li>{@code pending}: not applied yet, with the attempts so far and the last error.</li>
  * </ul>
  * The purge's own status: {@code applied} on every edge, else {@code pending} while any edge is pending, else
@@ -23,8 +24,10 @@ import java.util.List;
  */
 public final class PurgeStatus {
 
-    static final String FAILED_NOTE = "pushes given up; the edge gets this purge from the log (GET /v1/log) when it "
-            + "catches up";
+    static final String FAILED_NOTE = "refused by the edge; it is not pushed again (an edge catching up from the log "
+            + "gets it from there)";
+    static final String GAVE_UP_NOTE = "the edge could not be reached within fanout.max-attempts; pushed again once it "
+            + "answers, and it gets it from the log (GET /v1/log) if it catches up first";
     static final String CATCH_UP_NOTE = "applied through the edge's own catch-up from the log";
 
     private PurgeStatus() {
@@ -67,7 +70,7 @@ public final class PurgeStatus {
             note = CATCH_UP_NOTE;
         } else if (delivery != null && delivery.status() == Delivery.Status.FAILED) {
             status = Delivery.Status.FAILED;
-            note = FAILED_NOTE;
+            note = delivery.gaveUp() ? GAVE_UP_NOTE : FAILED_NOTE;
         } else {
             status = Delivery.Status.PENDING;
         }

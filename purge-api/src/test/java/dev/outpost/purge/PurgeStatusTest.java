@@ -44,9 +44,13 @@ class PurgeStatusTest {
 
     @Test
     void failedSaysTheEdgeCatchesUp() {
-        JsonObject e = PurgeStatus.edge("a", new Delivery(Status.FAILED, 5, "connection refused", T0, T1, null), null);
-        assertEquals("failed", e.getString("status"));
-        assertEquals(PurgeStatus.FAILED_NOTE, e.getString("note"));
+        JsonObject refused = PurgeStatus.edge("a", new Delivery(Status.FAILED, 1, "HTTP 400", T0, T1, null), null);
+        assertEquals("failed", refused.getString("status"));
+        assertEquals(PurgeStatus.FAILED_NOTE, refused.getString("note"));
+        JsonObject unreachable = PurgeStatus.edge("a", new Delivery(Status.FAILED, 5, "connection refused", T0, T1,
+                null, true), null);
+        assertEquals("failed", unreachable.getString("status"));
+        assertEquals(PurgeStatus.GAVE_UP_NOTE, unreachable.getString("note"));
     }
 
     @Test

@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * retried after a full-jitter backoff ({@link Backoff}); after {@code fanout.max-attempts} the purge is marked
  * failed on this edge and the worker parks: it stops pushing (so a dead edge costs one timer, not a retry
  * schedule per purge) and lets the periodic {@code GET /purge/state} probe find the edge back; then it resumes
- * from the watermark the edge reports, which already covers what the edge caught up on by itself.
+ * from the watermark the edge reports, which already covers what the edge caught up on by itself, and pushes
+ * again what it gave up on (so an edge without a catch-up source gets it too). Purges the edge refused (4xx)
+ * are never pushed again.
  *
  * <h2>Health</h2>
  * {@code up} when the last contact (push or probe) got an answer other than a retryable failure, {@code down}
@@ -92,6 +94,8 @@ final class EdgeWorker {
     private final TreeSet<Long> resolved = new TreeSet<>();
     /** The failed ones among them. */
     private final Set<Long> failedAbove = new HashSet<>();
+    /** The failed ones the edge could not be reached for, with their records: pushed again once it answers. */
+    private final Map<Long, Delivery> gaveUp = new HashMap<>();
     /** Delivery records of sequences above the watermark with failed attempts (restored after a restart). */
     private final Map<Long, Delivery> partial = new HashMap<>();
 
@@ -162,8 +166,12 @@ final class EdgeWorker {
             switch (d.status()) {
                 case APPLIED -> resolved.add(sequence);
                 case FAILED -> {
-                    resolved.add(sequence);
-                    failedAbove.add(sequence);
+                    if (d.gaveUp()) {
+                        partial.put(sequence, d); // a new run tries the edge again
+                    } else {
+                        resolved.add(sequence);
+                        failedAbove.add(sequence);
+                    }
                 }
                 case PENDING -> partial.put(sequence, d);
             }
@@ -299,10 +307,14 @@ final class EdgeWorker {
     }
 
     private void giveUp(long sequence, String error, Instant now, String reason) {
-        log.recordDelivery(sequence, id(), new Delivery(Delivery.Status.FAILED, attempts, error, firstAttemptAt, now,
-                null));
+        Delivery failed = new Delivery(Delivery.Status.FAILED, attempts, error, firstAttemptAt, now, null,
+                reason.equals("gave-up"));
+        log.recordDelivery(sequence, id(), failed);
         resolved.add(sequence);
         failedAbove.add(sequence);
+        if (failed.gaveUp()) {
+            gaveUp.put(sequence, failed);
+        }
         metrics.failure(id(), reason);
         finishCurrent();
         progress.failed(id(), sequence);
@@ -337,6 +349,7 @@ final class EdgeWorker {
         watermark = lastApplied;
         resolved.headSet(lastApplied, true).clear();
         failedAbove.removeIf(s -> s <= lastApplied);
+        gaveUp.keySet().removeIf(s -> s <= lastApplied);
         partial.keySet().removeIf(s -> s <= lastApplied);
         log.recordAck(id(), lastApplied, now);
         progress.appliedUpTo(id(), old, lastApplied);
@@ -369,7 +382,9 @@ final class EdgeWorker {
             advance(probe.state().lastApplied(), now);
             if (parked || retryTimer != -1) {
                 if (parked) {
-                    LOG.info("edge {} answers again (lastApplied {}); resuming pushes", id(), watermark);
+                    LOG.info("edge {} answers again (lastApplied {}); resuming pushes{}", id(), watermark,
+                            gaveUp.isEmpty() ? "" : ", " + gaveUp.size() + " given up before included");
+                    retryGivenUp();
                 }
                 parked = false;
                 vertx.cancelTimer(retryTimer);
@@ -377,6 +392,16 @@ final class EdgeWorker {
             }
             pump();
         });
+    }
+
+    /** The purges given up while the edge was unreachable become owed again, their attempts kept. */
+    private void retryGivenUp() {
+        gaveUp.forEach((sequence, record) -> {
+            resolved.remove(sequence);
+            failedAbove.remove(sequence);
+            partial.put(sequence, record);
+        });
+        gaveUp.clear();
     }
 
     private void setHealth(Health next, String error) {

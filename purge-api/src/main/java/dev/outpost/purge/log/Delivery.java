@@ -14,9 +14,16 @@ import java.time.Instant;
  * @param firstAttemptAt when the first push started
  * @param lastAttemptAt  when the last push ended
  * @param appliedAt      when the edge answered that it applied it; null unless applied
+ * @param gaveUp         failed because the edge could not be reached within {@code fanout.max-attempts} (pushed
+ *                       again once it answers), rather than refused by it
  */
 public record Delivery(Status status, int attempts, String lastError, Instant firstAttemptAt, Instant lastAttemptAt,
-        Instant appliedAt) {
+        Instant appliedAt, boolean gaveUp) {
+
+    public Delivery(Status status, int attempts, String lastError, Instant firstAttemptAt, Instant lastAttemptAt,
+            Instant appliedAt) {
+        this(status, attempts, lastError, firstAttemptAt, lastAttemptAt, appliedAt, false);
+    }
 
     /** Per-edge state of one purge ({@code GET /v1/purges/{id}}). */
     public enum Status {
@@ -34,13 +41,14 @@ public record Delivery(Status status, int attempts, String lastError, Instant fi
                 .put("lastError", lastError)
                 .put("firstAttemptAt", firstAttemptAt == null ? null : firstAttemptAt.toEpochMilli())
                 .put("lastAttemptAt", lastAttemptAt == null ? null : lastAttemptAt.toEpochMilli())
-                .put("appliedAt", appliedAt == null ? null : appliedAt.toEpochMilli());
+                .put("appliedAt", appliedAt == null ? null : appliedAt.toEpochMilli())
+                .put("gaveUp", gaveUp);
     }
 
     static Delivery fromJson(JsonObject json) {
         return new Delivery(Status.valueOf(json.getString("status")), json.getInteger("attempts"),
                 json.getString("lastError"), instant(json, "firstAttemptAt"), instant(json, "lastAttemptAt"),
-                instant(json, "appliedAt"));
+                instant(json, "appliedAt"), json.getBoolean("gaveUp", false));
     }
 
     private static Instant instant(JsonObject json, String key) {

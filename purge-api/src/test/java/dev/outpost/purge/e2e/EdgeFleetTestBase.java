@@ -102,7 +102,7 @@ abstract class EdgeFleetTestBase {
     }
 
     String edgeYaml(EdgeSpec s) {
-        String disk = s.disk() ? "\n    disk: {path: \"%s\", max-size: 256MiB}".formatted(tmp.resolve(s.id() + "-disk"))
+        String disk = s.disk() ? "\n  disk: {path: \"%s\", max-size: 256MiB}".formatted(tmp.resolve(s.id() + "-disk"))
                 : "";
         String purge = s.catchUp()
                 ? "purge: {api-url: \"http://127.0.0.1:%d\", api-token: %s, poll-interval: 10m}\n".formatted(apiPort,

@@ -108,7 +108,7 @@ class FanOutIT extends PurgeApiTestBase {
         JsonObject failed = edgeStatus(first, "edge-picky");
         assertEquals("failed", failed.getString("status"));
         assertEquals(1, failed.getInteger("attempts"), "a 4xx is not retried");
-        assertTrue(failed.getString("note").contains("catches up"), failed.encode());
+        assertTrue(failed.getString("note").contains("not pushed again"), failed.encode());
         assertEquals(List.of(1L, 2L), picky.pushedSequences());
         assertEquals("failed", get("/v1/purges/" + first).json().getString("status"));
         assertTrue(get("/metrics").body().contains(
@@ -166,6 +166,29 @@ class FanOutIT extends PurgeApiTestBase {
         assertEquals(new JsonArray().add("edge-dead"), next.getJsonArray("lagging"));
         assertEquals("pending", edgeStatus(next.getString("id"), "edge-dead").getString("status"));
         assertEquals(0, edgeStatus(next.getString("id"), "edge-dead").getInteger("attempts"));
+    }
+
+    @Test
+    void whatWasGivenUpIsPushedAgainOnceTheEdgeAnswers() throws Exception {
+        ScriptedEdge outage = scriptedEdge("edge-outage");
+        outage.answerPushes(503);
+        outage.server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(
+                com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo("/purge/state")).willReturn(
+                        com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(503)));
+        startApi(yaml("", ""));
+        String first = purge(tag(1)).getString("id");
+        Http.eventually(LIMIT, "given up", () -> edgeStatus(first, "edge-outage").getString("status").equals("failed"));
+        assertTrue(edgeStatus(first, "edge-outage").getString("note").contains("pushed again once it answers"));
+        String second = purge(tag(2)).getString("id");
+        assertEquals("parked", edgeView("edge-outage").getString("delivery"));
+        outage.server.resetMappings();
+        outage.applyingWithoutCatchUp(0); // an edge without a catch-up source: pushes are all it gets
+        outage.state(0);
+        Http.eventually(LIMIT, "both applied", () -> edgeStatus(first, "edge-outage").getString("status")
+                .equals("applied") && edgeStatus(second, "edge-outage").getString("status").equals("applied"));
+        assertEquals(5, edgeStatus(first, "edge-outage").getInteger("attempts"), "4 given up, then 1 applied");
+        List<Long> pushed = outage.pushedSequences();
+        assertEquals(List.of(1L, 2L), pushed.subList(pushed.size() - 2, pushed.size()), "in order: " + pushed);
     }
 
     @Test
