@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * failed; the edge answers with its {@code lastApplied}, which moves the watermark. One push in flight per
  * edge, so the edge receives s before s+1 and never sees a gap because of us: gaps happen only when a push was
  * given up, and then the edge's own catch-up from {@code GET /v1/log} fills them (that is what the protocol's
- * gap rule is for). The watermark only moves up: an edge's answers and probes can arrive out of order, and an
- * edge whose store went back catches up from the log on its own.
+ * gap rule is for). The watermark only moves up, and never past the log's {@code last}: an edge's answers and
+ * probes can arrive out of order, and an edge whose store went back catches up from the log on its own.
  *
  * <h2>Failures</h2>
  * 2xx: applied. 4xx other than 408/429: failed at once (the edge would answer the same again); 401/403 also
@@ -335,15 +335,22 @@ final class EdgeWorker {
         currentError = null;
     }
 
-    /** Moves the watermark up to {@code lastApplied} (never down), storing and reporting it. */
-    private void advance(long lastApplied, Instant now) {
-        if (lastApplied <= watermark) {
-            return;
-        }
-        if (lastApplied > log.last() && !warnedAhead) {
+    /**
+     * Moves the watermark up to {@code lastApplied} (never down), storing and reporting it. Never beyond the log's
+     * last sequence: an edge ahead of the log has seen another log (this one was replaced); it drops its cache and
+     * starts again from our {@code last} when its catch-up notices (docs/purge-protocol.md), and until then every
+     * purge is still pushed to it.
+     */
+    private void advance(long reported, Instant now) {
+        long last = log.last();
+        if (reported > last && !warnedAhead) {
             warnedAhead = true;
             LOG.error("edge {} reports lastApplied {} but the log's last sequence is {}: was the purge log replaced? "
-                    + "The edge ignores purges up to its lastApplied", id(), lastApplied, log.last());
+                    + "The edge drops its cache once its catch-up sees this log", id(), reported, last);
+        }
+        long lastApplied = Math.min(reported, last);
+        if (lastApplied <= watermark) {
+            return;
         }
         long old = watermark;
         watermark = lastApplied;

@@ -192,6 +192,19 @@ class FanOutIT extends PurgeApiTestBase {
     }
 
     @Test
+    void anEdgeAheadOfTheLogIsStillPushedTo() throws Exception {
+        ScriptedEdge ahead = scriptedEdge("edge-ahead");
+        ahead.state(1000); // it applied sequences of a log this purge-api no longer has
+        startApi(yaml("", ""));
+        Http.eventually(LIMIT, "probed", () -> edgeView("edge-ahead").getString("health").equals("up"));
+        assertEquals(0, edgeView("edge-ahead").getLong("lastApplied"), "never beyond the log's last");
+        JsonObject answer = purge("?wait=5s", tag(1));
+        assertEquals("applied", answer.getString("status"));
+        assertEquals(List.of(1L), ahead.pushedSequences(), "not skipped as if the edge already had it");
+        assertEquals(1, edgeView("edge-ahead").getLong("lastApplied"));
+    }
+
+    @Test
     void aSlowEdgeDoesNotHoldUpTheOthers() throws Exception {
         ScriptedEdge fast = scriptedEdge("edge-fast");
         ScriptedEdge slow = scriptedEdge("edge-slow");
