@@ -144,11 +144,12 @@ class FanOutIT extends PurgeApiTestBase {
         scriptedEdge("edge-b");
         startApi(yaml(edgeYaml("edge-dead", closedPortUrl(), "t"), ""));
         long t0 = System.nanoTime();
-        JsonObject answer = purge("?wait=10s", tag(1));
+        JsonObject answer = purge("?wait=30s", tag(1));
         long millis = (System.nanoTime() - t0) / 1_000_000;
         assertEquals("pending", answer.getString("status"));
         assertEquals(new JsonArray().add("edge-dead"), answer.getJsonArray("lagging"));
-        assertTrue(millis < 5000, "answered once the live edges applied it, not after the wait: " + millis + "ms");
+        assertTrue(millis < 20_000, "answered once the live edges applied it, not when the 30 s wait ran out: "
+                + millis + "ms");
         String id = answer.getString("id");
         assertEquals("applied", edgeStatus(id, "edge-a").getString("status"));
         assertEquals("applied", edgeStatus(id, "edge-b").getString("status"));
@@ -216,7 +217,7 @@ class FanOutIT extends PurgeApiTestBase {
         }
         Http.eventually(LIMIT, "the fast edge applied all 5", () -> fast.pushedSequences().size() == 5
                 && edgeStatus(ids.get(4), "edge-fast").getString("status").equals("applied"));
-        assertTrue(slow.pushedSequences().size() <= 2, "the slow edge is still on its first pushes: "
+        assertTrue(slow.pushedSequences().size() < 5, "the slow edge (0.8 s a push) is still behind: "
                 + slow.pushedSequences());
         assertEquals("pending", edgeStatus(ids.get(4), "edge-slow").getString("status"));
         JsonObject waited = purge("?wait=10s", tag(6));
