@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * edge, so the edge receives s before s+1 and never sees a gap because of us: gaps happen only when a push was
  * given up, and then the edge's own catch-up from {@code GET /v1/log} fills them (that is what the protocol's
  * gap rule is for). The watermark only moves up, and never past the log's {@code last}: an edge's answers and
- * probes can arrive out of order, and an edge whose store went back catches up from the log on its own.
+ * probes can arrive out of order, an edge whose store went back catches up from the log on its own, and an edge
+ * ahead of the log has seen another one.
  *
  * <h2>Failures</h2>
  * 2xx: applied. 4xx other than 408/429: failed at once (the edge would answer the same again); 401/403 also
@@ -265,10 +266,11 @@ final class EdgeWorker {
         setHealth(Health.UP, null);
         log.recordDelivery(sequence, id(), new Delivery(Delivery.Status.APPLIED, attempts, currentError,
                 firstAttemptAt, now, now));
-        if (lastApplied >= sequence) {
+        if (lastApplied >= sequence && lastApplied <= log.last()) {
             advance(lastApplied, now);
         } else {
-            // a gap the edge could not fill from the log: this purge is applied, the ones below are not yet
+            // a gap the edge could not fill from the log (this purge is applied, the ones below are not yet),
+            // or an edge ahead of the log (see advance)
             resolved.add(sequence);
             progress.applied(id(), sequence);
             advance(lastApplied, now);
@@ -336,19 +338,21 @@ final class EdgeWorker {
     }
 
     /**
-     * Moves the watermark up to {@code lastApplied} (never down), storing and reporting it. Never beyond the log's
-     * last sequence: an edge ahead of the log has seen another log (this one was replaced); it drops its cache and
-     * starts again from our {@code last} when its catch-up notices (docs/purge-protocol.md), and until then every
-     * purge is still pushed to it.
+     * Moves the watermark up to {@code lastApplied} (never down), storing and reporting it. A {@code lastApplied}
+     * beyond the log's last sequence is ignored: that edge has seen another log (this one was replaced), so its
+     * number says nothing about ours; every purge is still pushed to it, and it drops its cache and starts again
+     * from our {@code last} once its catch-up sees this log (docs/purge-protocol.md).
      */
-    private void advance(long reported, Instant now) {
-        long last = log.last();
-        if (reported > last && !warnedAhead) {
-            warnedAhead = true;
-            LOG.error("edge {} reports lastApplied {} but the log's last sequence is {}: was the purge log replaced? "
-                    + "The edge drops its cache once its catch-up sees this log", id(), reported, last);
+    private void advance(long lastApplied, Instant now) {
+        if (lastApplied > log.last()) {
+            if (!warnedAhead) {
+                warnedAhead = true;
+                LOG.error("edge {} reports lastApplied {} but the log's last sequence is {}: was the purge log "
+                        + "replaced? The edge drops its cache once its catch-up sees this log", id(), lastApplied,
+                        log.last());
+            }
+            return;
         }
-        long lastApplied = Math.min(reported, last);
         if (lastApplied <= watermark) {
             return;
         }

@@ -253,6 +253,9 @@ class FanOutIT extends PurgeApiTestBase {
     void anEdgeThatCaughtUpByItselfIsNotPushedAgain() throws Exception {
         ScriptedEdge a = scriptedEdge("edge-a");
         a.answerPushes(503);
+        a.server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(
+                com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo("/purge/state")).willReturn(
+                        com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(503)));
         startApi(yaml("", ""));
         List<String> ids = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
@@ -260,8 +263,8 @@ class FanOutIT extends PurgeApiTestBase {
         }
         Http.eventually(LIMIT, "parked", () -> edgeView("edge-a").getString("delivery").equals("parked"));
         a.server.resetAll();
-        a.applyingInOrder();
         a.state(3); // it pulled 1..3 from GET /v1/log on its own
+        a.applyingInOrder();
         Http.eventually(LIMIT, "acked through the probe", () -> edgeView("edge-a").getLong("lastApplied") == 3);
         JsonObject third = edgeStatus(ids.get(2), "edge-a");
         assertEquals("applied", third.getString("status"));
