@@ -173,9 +173,7 @@ class FanOutIT extends PurgeApiTestBase {
     void whatWasGivenUpIsPushedAgainOnceTheEdgeAnswers() throws Exception {
         ScriptedEdge outage = scriptedEdge("edge-outage");
         outage.answerPushes(503);
-        outage.server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(
-                com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo("/purge/state")).willReturn(
-                        com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(503)));
+        outage.answerState(503);
         startApi(yaml("", ""));
         String first = purge(tag(1)).getString("id");
         Http.eventually(LIMIT, "given up", () -> edgeStatus(first, "edge-outage").getString("status").equals("failed"));
@@ -230,10 +228,7 @@ class FanOutIT extends PurgeApiTestBase {
     void aWrongTokenParksTheEdgeUntilItIsAccepted() throws Exception {
         ScriptedEdge strict = scriptedEdge("edge-strict");
         strict.answerPushes(403);
-        strict.server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(
-                com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo("/purge/state")).willReturn(
-                        com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(403)
-                                .withBody("{\"error\":\"the bearer token is not valid for this edge\"}")));
+        strict.answerState(403);
         startApi(yaml("", ""));
         String first = purge(tag(1)).getString("id");
         Http.eventually(LIMIT, "failed", () -> edgeStatus(first, "edge-strict").getString("status").equals("failed"));
@@ -253,9 +248,7 @@ class FanOutIT extends PurgeApiTestBase {
     void anEdgeThatCaughtUpByItselfIsNotPushedAgain() throws Exception {
         ScriptedEdge a = scriptedEdge("edge-a");
         a.answerPushes(503);
-        a.server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(
-                com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo("/purge/state")).willReturn(
-                        com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(503)));
+        a.answerState(503);
         startApi(yaml("", ""));
         List<String> ids = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {

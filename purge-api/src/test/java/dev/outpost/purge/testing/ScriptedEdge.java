@@ -60,6 +60,12 @@ public final class ScriptedEdge implements AutoCloseable {
                 .withBody("{\"node\":\"" + id + "\",\"lastApplied\":" + lastApplied + ",\"caughtUp\":true}")));
     }
 
+    /** {@code GET /purge/state} answers {@code status} with an error body. */
+    public void answerState(int status) {
+        server.stubFor(WireMock.get(urlEqualTo("/purge/state")).willReturn(aResponse().withStatus(status)
+                .withHeader("Content-Type", "application/json").withBody("{\"error\":\"scripted " + status + "\"}")));
+    }
+
     /** The next {@code times} pushes get {@code status}, then pushes are applied again. */
     public void failPushes(int times, int status) {
         server.resetMappings();
