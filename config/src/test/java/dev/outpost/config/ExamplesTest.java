@@ -108,6 +108,9 @@ class ExamplesTest {
         assertEquals(URI.create("http://127.0.0.1:" + edge.admin().port()), purge.edges().get(0).adminUrl());
         assertEquals(edge.admin().token(), purge.edges().get(0).token());
         assertEquals("127.0.0.1", purge.server().host());
+        assertEquals(URI.create("http://127.0.0.1:" + purge.server().port()), edge.purge().apiUrl().orElseThrow(),
+                "the demo edge catches up from the demo purge-api");
+        assertEquals(purge.auth().tokens().get(0).token(), edge.purge().apiToken());
     }
 
     private static String read(String name) {

@@ -92,6 +92,18 @@ class RunDemoIT {
         startDemo();
         assertMissThenHit("/static/run-demo-it.txt");
 
+        // a purge through the demo purge-api reaches the demo edge: the next request is a miss again
+        String url = "http://127.0.0.1:" + ports.get("EDGE_PORT") + "/static/run-demo-it.txt";
+        HttpResponse<String> purge = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + ports.get("PURGE_PORT") + "/v1/purges?wait=10s")).timeout(Duration.ofSeconds(20))
+                .header("Authorization", "Bearer dev-token").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"url\",\"values\":[\"" + url + "\"]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, purge.statusCode(), purge.body());
+        assertTrue(purge.body().contains("\"status\":\"applied\""), purge.body());
+        List<String> after = cacheStatus(get("EDGE_PORT", "/static/run-demo-it.txt"));
+        assertTrue(after.contains("fwd=uri-miss"), "purged: " + after);
+
         Process stop = script("stop").redirectOutput(runDir.resolve("stop.out").toFile()).start();
         assertTrue(stop.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "./run-demo stop did not finish");
         String stopOut = read(runDir.resolve("stop.out"));
