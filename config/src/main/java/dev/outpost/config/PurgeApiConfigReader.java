@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /** Walks a purge-api config document. Keys, defaults and rules are those documented on {@link PurgeApiConfig}. */
 final class PurgeApiConfigReader {
@@ -26,8 +27,47 @@ final class PurgeApiConfigReader {
         AuthConfig auth = auth(root.section("auth", true));
         PurgeLogConfig log = log(root.section("log", true));
         List<EdgeTargetConfig> edges = edges(root);
+        FanoutConfig fanout = fanout(root.section("fanout", false));
+        PurgeLimitsConfig limits = limits(root.section("limits", false));
         root.finish();
-        return new PurgeApiConfig(server, auth, log, edges);
+        return new PurgeApiConfig(server, auth, log, edges, fanout, limits);
+    }
+
+    private static final Converter<OptionalInt> ATTEMPTS = new Converter<>(
+            "an integer 1-1000000 or \"unbounded\"",
+            node -> node.isTextual() && node.asText().strip().equals("unbounded")
+                    ? OptionalInt.empty()
+                    : OptionalInt.of(Converters.integer(1, 1_000_000).convert().apply(node).intValue()));
+
+    private static FanoutConfig fanout(ConfigReader r) {
+        FanoutConfig d = FanoutConfig.DEFAULTS;
+        FanoutConfig fanout = new FanoutConfig(
+                r.get("timeout", d.timeout(), Converters.positiveDuration()),
+                r.get("max-attempts", d.maxAttempts(), ATTEMPTS),
+                r.get("initial-backoff", d.initialBackoff(), Converters.positiveDuration()),
+                r.get("max-backoff", d.maxBackoff(), Converters.positiveDuration()),
+                r.get("probe-interval", d.probeInterval(), Converters.positiveDuration()));
+        if (fanout.maxBackoff().compareTo(fanout.initialBackoff()) < 0) {
+            r.problem("max-backoff", "must be at least initial-backoff (" + fanout.initialBackoff().toMillis()
+                    + "ms), got " + fanout.maxBackoff().toMillis() + "ms");
+        }
+        r.finish();
+        return fanout;
+    }
+
+    private static PurgeLimitsConfig limits(ConfigReader r) {
+        PurgeLimitsConfig d = PurgeLimitsConfig.DEFAULTS;
+        PurgeLimitsConfig limits = new PurgeLimitsConfig(
+                r.get("max-body-size", d.maxBodySize(), Converters.size().check(
+                        v -> v >= ByteSize.KIB && v <= PurgeLimitsConfig.MAX_BODY,
+                        "it must be from 1KiB to 1000KiB (the edges accept at most 1MiB)")),
+                r.get("max-values", (long) d.maxValues(),
+                        Converters.integer(1, PurgeLimitsConfig.EDGE_MAX_VALUES)).intValue(),
+                r.get("max-value-length", (long) d.maxValueLength(),
+                        Converters.integer(1, PurgeLimitsConfig.EDGE_MAX_VALUE_LENGTH)).intValue(),
+                r.get("max-wait", d.maxWait(), Converters.positiveDuration()));
+        r.finish();
+        return limits;
     }
 
     private static AuthConfig auth(ConfigReader r) {
@@ -53,7 +93,8 @@ final class PurgeApiConfigReader {
         ConfigReader ret = r.section("retention", false);
         RetentionConfig retention = new RetentionConfig(
                 ret.get("max-entries", 1_000_000L, Converters.integer(1, Long.MAX_VALUE)),
-                ret.get("max-age", Duration.ofDays(7), Converters.positiveDuration()));
+                ret.get("max-age", Duration.ofDays(7), Converters.positiveDuration()),
+                ret.get("check-interval", Duration.ofMinutes(1), Converters.positiveDuration()));
         ret.finish();
         r.finish();
         return new PurgeLogConfig(path, retention);

@@ -45,7 +45,8 @@ class ExamplesTest {
 
     @Test
     void allFourExamplesShip() {
-        for (String name : List.of("edge.yaml", "edge-with-disk.yaml", "demo-edge.yaml", "purge-api.yaml")) {
+        for (String name : List.of("edge.yaml", "edge-with-disk.yaml", "demo-edge.yaml", "purge-api.yaml",
+                "purge-api-demo.yaml")) {
             assertTrue(Files.isRegularFile(examples().resolve(name)), name);
         }
     }
@@ -95,8 +96,24 @@ class ExamplesTest {
         assertEquals("dev-token", c.auth().tokens().get(0).token());
         assertEquals(Path.of("data", "purge-log").toAbsolutePath(), c.log().path());
         assertEquals(2, c.edges().size());
+        assertEquals(FanoutConfig.DEFAULTS, c.fanout(), "the example documents the defaults");
+        assertEquals(PurgeLimitsConfig.DEFAULTS, c.limits(), "the example documents the defaults");
         assertEquals("secret", ConfigLoader.parsePurgeApi(read("purge-api.yaml"),
                 Map.of("OUTPOST_PURGE_TOKEN", "secret")).auth().tokens().get(0).token());
+    }
+
+    @Test
+    void purgeApiDemoPushesToTheDemoEdgeWithItsToken() {
+        PurgeApiConfig purge = ConfigLoader.parsePurgeApi(read("purge-api-demo.yaml"), Map.of());
+        EdgeConfig edge = ConfigLoader.parseEdge(read("demo-edge.yaml"), Map.of());
+        assertEquals(1, purge.edges().size());
+        assertEquals(edge.node().id(), purge.edges().get(0).id());
+        assertEquals(URI.create("http://127.0.0.1:" + edge.admin().port()), purge.edges().get(0).adminUrl());
+        assertEquals(edge.admin().token(), purge.edges().get(0).token());
+        assertEquals("127.0.0.1", purge.server().host());
+        assertEquals(URI.create("http://127.0.0.1:" + purge.server().port()), edge.purge().apiUrl().orElseThrow(),
+                "the demo edge catches up from the demo purge-api");
+        assertEquals(purge.auth().tokens().get(0).token(), edge.purge().apiToken());
     }
 
     private static String read(String name) {

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +43,43 @@ class PurgeApiConfigTest {
                 c.log());
         assertEquals(List.of(new EdgeTargetConfig("edge-1", "default", URI.create("http://127.0.0.1:9080"), "e1")),
                 c.edges());
+        assertEquals(new FanoutConfig(Duration.ofSeconds(2), OptionalInt.of(10), Duration.ofMillis(100),
+                Duration.ofSeconds(30), Duration.ofSeconds(5)), c.fanout());
+        assertEquals(new PurgeLimitsConfig(256 * 1024, 1000, 8192, Duration.ofSeconds(60)), c.limits());
+        assertEquals(Duration.ofMinutes(1), c.log().retention().checkInterval());
+    }
+
+    @Test
+    void readsFanoutAndLimits() {
+        PurgeApiConfig c = ConfigLoader.parsePurgeApi(minimal() + """
+                fanout: {timeout: 500ms, max-attempts: unbounded, initial-backoff: 10ms, max-backoff: 1s,
+                         probe-interval: 250ms}
+                limits: {max-body-size: 64KiB, max-values: 50, max-value-length: 2048, max-wait: 10s}
+                """, Map.of());
+        assertEquals(new FanoutConfig(Duration.ofMillis(500), OptionalInt.empty(), Duration.ofMillis(10),
+                Duration.ofSeconds(1), Duration.ofMillis(250)), c.fanout());
+        assertEquals(new PurgeLimitsConfig(64 * 1024, 50, 2048, Duration.ofSeconds(10)), c.limits());
+        assertEquals(OptionalInt.of(3), ConfigLoader.parsePurgeApi(minimal() + "fanout: {max-attempts: 3}\n",
+                Map.of()).fanout().maxAttempts());
+    }
+
+    @Test
+    void fanoutAndLimitsProblemsAreReportedTogether() {
+        List<ConfigProblem> p = ofPurgeApi(minimal() + """
+                fanout: {timeout: 0s, max-attempts: 0, initial-backoff: 2s, max-backoff: 1s, probe-interval: soon,
+                         retries: 3}
+                limits: {max-body-size: 2MiB, max-values: 1001, max-value-length: 0, max-wait: 0s}
+                """);
+        assertHas(p, "fanout.timeout", "greater than 0");
+        assertHas(p, "fanout.max-attempts", "expected an integer 1-1000000 or \"unbounded\", got 0");
+        assertHas(p, "fanout.max-backoff", "must be at least initial-backoff (2000ms), got 1000ms");
+        assertHas(p, "fanout.probe-interval", "expected a duration like 30s");
+        assertHas(p, "fanout.retries", "unknown key");
+        assertHas(p, "limits.max-body-size", "from 1KiB to 1000KiB");
+        assertHas(p, "limits.max-values", "expected an integer 1-1000, got 1001");
+        assertHas(p, "limits.max-value-length", "expected an integer 1-8192, got 0");
+        assertHas(p, "limits.max-wait", "greater than 0");
+        assertEquals(9, p.size(), Problems.render(p));
     }
 
     @Test
@@ -66,7 +104,7 @@ class PurgeApiConfigTest {
                     - {name: ci, token: same}
                     - {name: ci, token: same}
                     - {name: other}
-                log: {path: "%s", retention: {max-entries: 0, max-age: forever}}
+                log: {path: "%s", retention: {max-entries: 0, max-age: forever, check-interval: 0s}}
                 edges:
                   - {id: edge-1, admin-url: "http://127.0.0.1:9080", token: a}
                   - {id: edge-1, region: eu, admin-url: "mailto:x@y", token: b}
@@ -79,9 +117,10 @@ class PurgeApiConfigTest {
         assertHas(p, "log.path", "unreadable/unwritable log path");
         assertHas(p, "log.retention.max-entries", "expected an integer 1-");
         assertHas(p, "log.retention.max-age", "expected a duration like 30s, got \"forever\"");
+        assertHas(p, "log.retention.check-interval", "greater than 0");
         assertHas(p, "edges[1].id", "duplicate edge id \"edge-1\"");
         assertHas(p, "edges[1].admin-url", "http or https");
-        assertEquals(10, p.size(), Problems.render(p));
+        assertEquals(11, p.size(), Problems.render(p));
     }
 
     @Test

@@ -56,7 +56,8 @@ class RunDemoIT {
     void setUp(TestInfo test) throws IOException {
         root = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent();
         assertTrue(Files.isExecutable(root.resolve("run-demo")), "no executable run-demo in " + root);
-        for (String jar : new String[] {"edge-node/target/edge-node.jar", "load-tests/target/demo-origin.jar"}) {
+        for (String jar : new String[] {"edge-node/target/edge-node.jar", "purge-api/target/purge-api.jar",
+                "load-tests/target/demo-origin.jar"}) {
             assertTrue(Files.isRegularFile(root.resolve(jar)),
                     jar + " is missing: run this test through ./mvnw verify, which packages it first");
         }
@@ -67,9 +68,9 @@ class RunDemoIT {
             }
         }
         Files.createDirectories(runDir);
-        int[] free = freePorts(3);
+        int[] free = freePorts(4);
         ports = Map.of("EDGE_PORT", String.valueOf(free[0]), "ADMIN_PORT", String.valueOf(free[1]),
-                "ORIGIN_PORT", String.valueOf(free[2]));
+                "ORIGIN_PORT", String.valueOf(free[2]), "PURGE_PORT", String.valueOf(free[3]));
     }
 
     @AfterEach
@@ -91,6 +92,18 @@ class RunDemoIT {
         startDemo();
         assertMissThenHit("/static/run-demo-it.txt");
 
+        // a purge through the demo purge-api reaches the demo edge: the next request is a miss again
+        String url = "http://127.0.0.1:" + ports.get("EDGE_PORT") + "/static/run-demo-it.txt";
+        HttpResponse<String> purge = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + ports.get("PURGE_PORT") + "/v1/purges?wait=10s")).timeout(Duration.ofSeconds(20))
+                .header("Authorization", "Bearer dev-token").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"url\",\"values\":[\"" + url + "\"]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, purge.statusCode(), purge.body());
+        assertTrue(purge.body().contains("\"status\":\"applied\""), purge.body());
+        List<String> after = cacheStatus(get("EDGE_PORT", "/static/run-demo-it.txt"));
+        assertTrue(after.contains("fwd=uri-miss"), "purged: " + after);
+
         Process stop = script("stop").redirectOutput(runDir.resolve("stop.out").toFile()).start();
         assertTrue(stop.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "./run-demo stop did not finish");
         String stopOut = read(runDir.resolve("stop.out"));
@@ -103,7 +116,8 @@ class RunDemoIT {
         assertEquals(0, demo.exitValue(), output());
         assertAllGone();
         String out = output();
-        assertTrue(out.contains("stopped edge (pid ") && out.contains("stopped origin (pid "), out);
+        assertTrue(out.contains("stopped edge (pid ") && out.contains("stopped purge-api (pid ")
+                && out.contains("stopped origin (pid "), out);
         // the foreground script follows the access log
         assertTrue(out.contains("GET /static/run-demo-it.txt -> 200  edge-demo;hit;"), out);
     }
@@ -147,13 +161,15 @@ class RunDemoIT {
             }
             Thread.sleep(200);
         }
-        for (String name : new String[] {"edge", "origin"}) {
+        for (String name : new String[] {"edge", "purge-api", "origin"}) {
             long pid = Long.parseLong(read(runDir.resolve(name + ".pid")).trim());
             startedPids.add(pid);
             assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), name + " pid " + pid);
         }
         HttpResponse<String> ready = get("ADMIN_PORT", "/readyz");
         assertEquals(200, ready.statusCode(), ready.body());
+        HttpResponse<String> purgeReady = get("PURGE_PORT", "/readyz");
+        assertEquals(200, purgeReady.statusCode(), purgeReady.body());
     }
 
     private void assertMissThenHit(String path) throws Exception {
@@ -195,6 +211,7 @@ class RunDemoIT {
         }
         assertFalse(Files.exists(runDir.resolve("edge.pid")), "edge.pid left behind");
         assertFalse(Files.exists(runDir.resolve("origin.pid")), "origin.pid left behind");
+        assertFalse(Files.exists(runDir.resolve("purge-api.pid")), "purge-api.pid left behind");
         assertFalse(Files.exists(runDir.resolve("run-demo.pid")), "run-demo.pid left behind");
         assertTrue(demo.descendants().findAny().isEmpty(), "the script left a child process running");
     }
@@ -204,7 +221,8 @@ class RunDemoIT {
     }
 
     private String logs() {
-        return "\n--- edge.log\n" + read(runDir.resolve("edge.log")) + "\n--- origin.log\n" + read(runDir.resolve("origin.log"));
+        return "\n--- edge.log\n" + read(runDir.resolve("edge.log")) + "\n--- purge-api.log\n"
+                + read(runDir.resolve("purge-api.log")) + "\n--- origin.log\n" + read(runDir.resolve("origin.log"));
     }
 
     private static String read(Path file) {
