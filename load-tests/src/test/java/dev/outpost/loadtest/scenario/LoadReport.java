@@ -112,7 +112,7 @@ final class LoadReport {
     String table() {
         StringBuilder sb = new StringBuilder();
         double seconds = elapsedSeconds();
-        sb.append(String.format(Locale.ROOT, "%-28s %9s %9s %6s %6s %6s %6s %7s %6s %8s %7s%n", "request", "count",
+        sb.append(String.format(Locale.ROOT, "%-32s %9s %9s %6s %6s %6s %6s %7s %6s %8s %7s%n", "request", "count",
                 "req/s", "p50ms", "p95ms", "p99ms", "p999ms", "max ms", "non2xx", "noresp", "hit %"));
         Map<String, Series> sorted = new TreeMap<>(byName);
         sorted.forEach((name, s) -> row(sb, name, s, seconds));
@@ -149,7 +149,7 @@ final class LoadReport {
                 non2xx += e.getValue().sum();
             }
         }
-        sb.append(String.format(Locale.ROOT, "%-28s %9d %9.1f %6d %6d %6d %6d %7d %6d %8d %7.2f%n", name, s.count(),
+        sb.append(String.format(Locale.ROOT, "%-32s %9d %9.1f %6d %6d %6d %6d %7d %6d %8d %7.2f%n", name, s.count(),
                 s.count() / seconds, h.getValueAtPercentile(50), h.getValueAtPercentile(95),
                 h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue(), non2xx, s.noResponse(),
                 hitPercent(s)));

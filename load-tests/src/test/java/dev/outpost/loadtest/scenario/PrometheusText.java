@@ -83,6 +83,31 @@ final class PrometheusText {
         return total;
     }
 
+    /**
+     * An upper bound of the {@code q} quantile (0..1) of a Prometheus histogram {@code name} (its
+     * {@code name_bucket} samples, {@code le} labels, cumulative counts): the smallest bucket bound
+     * holding at least {@code q} of the observations. NaN when there are none.
+     */
+    double histogramQuantile(String name, double q) {
+        java.util.TreeMap<Double, Double> buckets = new java.util.TreeMap<>();
+        for (Sample s : samples) {
+            if (s.name().equals(name + "_bucket") && s.labels().containsKey("le")) {
+                buckets.merge(Double.parseDouble(s.labels().get("le").replace("+Inf", "Infinity")), s.value(),
+                        Double::sum);
+            }
+        }
+        double total = buckets.isEmpty() ? 0 : buckets.lastEntry().getValue();
+        if (total == 0) {
+            return Double.NaN;
+        }
+        for (Map.Entry<Double, Double> b : buckets.entrySet()) {
+            if (b.getValue() >= q * total) {
+                return b.getKey();
+            }
+        }
+        return Double.POSITIVE_INFINITY;
+    }
+
     /** Per value of {@code label}, the sum of the samples named {@code name}. */
     Map<String, Double> sumBy(String name, String label) {
         Map<String, Double> by = new LinkedHashMap<>();

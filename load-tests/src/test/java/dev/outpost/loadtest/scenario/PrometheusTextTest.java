@@ -2,6 +2,7 @@ package dev.outpost.loadtest.scenario;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,23 @@ class PrometheusTextTest {
     @Test
     void labelValuesMayHoldEscapedQuotesAndCommas() {
         assertEquals(25.0, PrometheusText.parse(METRICS).sum("odd_label", "path", "a \"quoted\", comma", "x", "1"));
+    }
+
+    @Test
+    void histogramQuantileIsTheFirstBucketBoundHoldingTheQuantile() {
+        PrometheusText h = PrometheusText.parse("""
+                disk_read_seconds_bucket{le="0.001"} 50
+                disk_read_seconds_bucket{le="0.002"} 90
+                disk_read_seconds_bucket{le="0.004"} 99
+                disk_read_seconds_bucket{le="0.008"} 100
+                disk_read_seconds_bucket{le="+Inf"} 100
+                disk_read_seconds_count 100
+                """);
+        assertEquals(0.001, h.histogramQuantile("disk_read_seconds", 0.5));
+        assertEquals(0.002, h.histogramQuantile("disk_read_seconds", 0.9));
+        assertEquals(0.004, h.histogramQuantile("disk_read_seconds", 0.99));
+        assertEquals(0.008, h.histogramQuantile("disk_read_seconds", 1.0));
+        assertTrue(Double.isNaN(h.histogramQuantile("absent_seconds", 0.5)));
     }
 
     @Test
