@@ -19,9 +19,10 @@ import java.util.stream.Stream;
 
 /**
  * The servers a scenario runs against, each a separate JVM started from the built jars the way
- * operators start them: the load origin ({@code load-tests/target/demo-origin.jar}) and an edge
- * ({@code edge-node/target/edge-node.jar}) in front of it, on free ports of 127.0.0.1, with their
- * config and logs in {@code load-tests/target/scenarios/<name>/}. Ports are chosen when this is
+ * operators start them: the load origin ({@code load-tests/target/demo-origin.jar}), an edge
+ * ({@code edge-node/target/edge-node.jar}) in front of it and, when asked, a purge-api
+ * ({@code purge-api/target/purge-api.jar}) that pushes purges to that edge; on free ports of
+ * 127.0.0.1, with their config and logs in {@code load-tests/target/scenarios/<name>/}. Ports are chosen when this is
  * built (the simulation needs its URLs before Gatling starts), the servers start in {@link #start()}
  * and stop (SIGTERM, then a kill after 30 s) in {@link #close()} or, if the Gatling JVM dies first,
  * in a shutdown hook: a scenario never leaves a process behind.
@@ -30,6 +31,7 @@ final class ScenarioEnvironment implements AutoCloseable {
 
     static final String NODE_ID = "load-edge";
     static final String ADMIN_TOKEN = "load-admin-token";
+    static final String PURGE_TOKEN = "load-purge-token";
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
@@ -40,6 +42,7 @@ final class ScenarioEnvironment implements AutoCloseable {
     private final int edgePort;
     private final int adminPort;
     private final int originPort;
+    private final int purgeApiPort;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
     private final List<Process> processes = new ArrayList<>();
@@ -51,6 +54,7 @@ final class ScenarioEnvironment implements AutoCloseable {
     private String memoryMaxObjectSize = "8MiB";
     private String diskMaxSize;
     private String extraEdgeConfig = "";
+    private boolean purgeApi;
 
     ScenarioEnvironment(String name) {
         this.name = name;
@@ -60,6 +64,7 @@ final class ScenarioEnvironment implements AutoCloseable {
             this.edgePort = freePort();
             this.adminPort = freePort();
             this.originPort = freePort();
+            this.purgeApiPort = freePort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -96,6 +101,12 @@ final class ScenarioEnvironment implements AutoCloseable {
         return this;
     }
 
+    /** Also starts a purge-api (after the edge) whose only edge is this one; see {@link #purgeApiConfig()}. */
+    ScenarioEnvironment withPurgeApi() {
+        this.purgeApi = true;
+        return this;
+    }
+
     String name() {
         return name;
     }
@@ -120,12 +131,19 @@ final class ScenarioEnvironment implements AutoCloseable {
         return "http://127.0.0.1:" + originPort;
     }
 
+    String purgeApiUrl() {
+        return "http://127.0.0.1:" + purgeApiPort;
+    }
+
     /** The edge's {@code host:port} as clients address it (the host part of its cache keys). */
     String edgeAuthority() {
         return "127.0.0.1:" + edgePort;
     }
 
-    /** Starts the origin, then the edge; returns once the edge's {@code /readyz} answers 200. */
+    /**
+     * Starts the origin, then the edge (returns once its {@code /readyz} answers 200), then the
+     * purge-api if asked (once its {@code /v1/openapi.yaml} answers).
+     */
     void start() {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         try {
@@ -145,6 +163,15 @@ final class ScenarioEnvironment implements AutoCloseable {
             edge.addAll(List.of("-jar", edgeJar.toString(), "--config", config.toString()));
             Process edgeProcess = launch("edge", edge);
             awaitOk(edgeAdminUrl() + "/readyz", edgeProcess, "edge");
+
+            if (purgeApi) {
+                Path purgeJar = jar("purge-api/target/purge-api.jar");
+                Path purgeConfig = dir.resolve("purge-api.yaml");
+                Files.writeString(purgeConfig, purgeApiConfig());
+                Process purgeProcess = launch("purge-api", List.of(java(), "-Xmx256m", "-XX:+UseParallelGC", "-jar",
+                        purgeJar.toString(), "--config", purgeConfig.toString()));
+                awaitOk(purgeApiUrl() + "/v1/openapi.yaml", purgeProcess, "purge-api");
+            }
         } catch (IOException e) {
             close();
             throw new UncheckedIOException(e);
@@ -183,6 +210,22 @@ final class ScenarioEnvironment implements AutoCloseable {
         }
         yaml.append("access-log:\n  enabled: false\n").append(extraEdgeConfig);
         return yaml.toString();
+    }
+
+    /**
+     * The purge-api's YAML config (ARCHITECTURE §5): this environment's port, one token
+     * ({@value #PURGE_TOKEN}), a fresh log under this scenario's directory, and this edge as its only
+     * edge (with the edge's admin token), probed every second.
+     */
+    String purgeApiConfig() throws IOException {
+        Path log = dir.resolve("purge-log");
+        deleteRecursively(log);
+        return "server:\n  host: 127.0.0.1\n  port: " + purgeApiPort + "\n"
+                + "auth:\n  tokens:\n    - name: load-tests\n      token: " + PURGE_TOKEN + "\n"
+                + "log:\n  path: " + log + "\n"
+                + "fanout:\n  probe-interval: 1s\n"
+                + "edges:\n  - id: " + NODE_ID + "\n    region: load\n    admin-url: " + edgeAdminUrl()
+                + "\n    token: " + ADMIN_TOKEN + "\n";
     }
 
     /** GET {@code url}, the body as text; fails on anything but 200. */
