@@ -55,6 +55,11 @@ final class LoadReport {
             return latencyMillis;
         }
 
+        /** True when some response carried a Cache-Status: requests through the edge, not to purge-api. */
+        boolean throughEdge() {
+            return outcome(CacheOutcome.NONE) < count();
+        }
+
         private void add(Series other) {
             count.add(other.count());
             noResponse.add(other.noResponse());
@@ -101,6 +106,13 @@ final class LoadReport {
         return total;
     }
 
+    /** The tallies of the request names that went through the edge ({@link Series#throughEdge()}). */
+    Series throughEdge() {
+        Series total = new Series();
+        byName.values().stream().filter(Series::throughEdge).forEach(total::add);
+        return total;
+    }
+
     /** Seconds from the start of the first recorded request to the end of the last. */
     double elapsedSeconds() {
         long first = firstStartNanos.get();
@@ -119,14 +131,15 @@ final class LoadReport {
         if (sorted.size() > 1) {
             row(sb, "all", total(), seconds);
         }
-        Series t = total();
-        sb.append(String.format(Locale.ROOT, "%nCache-Status of all %d measured responses: hit %d (memory %d, disk %d), "
-                        + "stale served %d, revalidated %d, collapsed %d, miss %d, no Cache-Status %d%n",
+        Series t = throughEdge();
+        sb.append(String.format(Locale.ROOT, "%nCache-Status of the %d measured responses through the edge: hit %d "
+                        + "(memory %d, disk %d), stale served %d, revalidated %d, collapsed %d, miss %d, "
+                        + "no Cache-Status %d%n",
                 t.count(), t.outcome(CacheOutcome.HIT_MEMORY) + t.outcome(CacheOutcome.HIT_DISK),
                 t.outcome(CacheOutcome.HIT_MEMORY), t.outcome(CacheOutcome.HIT_DISK), t.outcome(CacheOutcome.STALE),
                 t.outcome(CacheOutcome.REVALIDATED), t.outcome(CacheOutcome.COLLAPSED), t.outcome(CacheOutcome.MISS),
                 t.outcome(CacheOutcome.NONE)));
-        sb.append(String.format(Locale.ROOT, "Hit ratio (fresh and stale hits / measured responses): %.2f %%%n",
+        sb.append(String.format(Locale.ROOT, "Hit ratio (fresh and stale hits / those responses): %.2f %%%n",
                 hitPercent(t)));
         return sb.toString();
     }
@@ -149,9 +162,9 @@ final class LoadReport {
                 non2xx += e.getValue().sum();
             }
         }
-        sb.append(String.format(Locale.ROOT, "%-32s %9d %9.1f %6d %6d %6d %6d %7d %6d %8d %7.2f%n", name, s.count(),
+        sb.append(String.format(Locale.ROOT, "%-32s %9d %9.1f %6d %6d %6d %6d %7d %6d %8d %7s%n", name, s.count(),
                 s.count() / seconds, h.getValueAtPercentile(50), h.getValueAtPercentile(95),
                 h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue(), non2xx, s.noResponse(),
-                hitPercent(s)));
+                s.throughEdge() ? String.format(Locale.ROOT, "%.2f", hitPercent(s)) : "-"));
     }
 }

@@ -1,6 +1,7 @@
 package dev.outpost.loadtest.scenario;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ class LoadReportTest {
         }
         report.record("cold", 503, 7, "e;fwd=uri-miss;fwd-status=503");
         report.record("cold", null, null, null);
+        report.record("purge", 202, 30, null); // not through the edge: no Cache-Status
 
         LoadReport.Series hot = report.series("hot");
         assertEquals(98, hot.count());
@@ -33,14 +35,17 @@ class LoadReportTest {
         assertEquals(1, cold.status(503));
         assertEquals(1, cold.outcome(CacheOutcome.NONE));
 
-        LoadReport.Series total = report.total();
-        assertEquals(100, total.count());
-        assertEquals(90.0, LoadReport.hitPercent(total), 1e-9);
+        assertEquals(101, report.total().count());
+        LoadReport.Series throughEdge = report.throughEdge();
+        assertEquals(100, throughEdge.count());
+        assertEquals(90.0, LoadReport.hitPercent(throughEdge), 1e-9);
+        assertFalse(report.series("purge").throughEdge());
 
         String table = report.table();
-        assertTrue(table.contains("hit 90 (memory 90, disk 0)"), table);
-        assertTrue(table.contains("Hit ratio (fresh and stale hits / measured responses): 90.00 %"), table);
-        assertTrue(table.lines().anyMatch(l -> l.startsWith("all ") && l.contains(" 100 ")), table);
+        assertTrue(table.contains("100 measured responses through the edge: hit 90 (memory 90, disk 0)"), table);
+        assertTrue(table.contains("Hit ratio (fresh and stale hits / those responses): 90.00 %"), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("all ") && l.contains(" 101 ")), table);
         assertTrue(table.lines().anyMatch(l -> l.startsWith("cold ") && l.matches(".* 1 +1 +0\\.00$")), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("purge ") && l.endsWith(" -")), table);
     }
 }

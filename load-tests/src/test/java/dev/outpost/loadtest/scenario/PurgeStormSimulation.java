@@ -3,7 +3,6 @@ package dev.outpost.loadtest.scenario;
 import static io.gatling.javaapi.core.CoreDsl.StringBody;
 import static io.gatling.javaapi.core.CoreDsl.atOnceUsers;
 import static io.gatling.javaapi.core.CoreDsl.details;
-import static io.gatling.javaapi.core.CoreDsl.exec;
 import static io.gatling.javaapi.core.CoreDsl.feed;
 import static io.gatling.javaapi.core.CoreDsl.global;
 import static io.gatling.javaapi.core.CoreDsl.jsonPath;
@@ -16,11 +15,12 @@ import dev.outpost.loadtest.origin.SizeMix;
 import io.gatling.javaapi.core.ChainBuilder;
 import io.gatling.javaapi.core.Choice;
 import io.gatling.javaapi.core.ScenarioBuilder;
-import io.gatling.javaapi.http.HttpRequestActionBuilder;
+import io.gatling.javaapi.core.Session;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Scenario 3, purge storm: {@code load.users} users request objects (Zipf over {@code load.objects})
@@ -65,10 +65,10 @@ public class PurgeStormSimulation extends OutpostSimulation {
         ObjectIds purgedIds = ObjectIds.zipf(objects, exponent, seed + 1);
         ObjectIds purgedGroups = ObjectIds.uniform(tagGroups, seed + 2);
         String edge = env.edgeUrl();
-        ChainBuilder urlPurge = exec(purge(URL_PURGE,
-                session -> "{\"type\":\"url\",\"values\":[\"" + edge + "/obj/" + purgedIds.nextId() + "\"]}"));
-        ChainBuilder tagPurge = exec(purge(TAG_PURGE,
-                session -> "{\"type\":\"tag\",\"values\":[\"g" + purgedGroups.nextId() + "\"]}"));
+        ChainBuilder urlPurge = purge(URL_PURGE,
+                session -> "{\"type\":\"url\",\"values\":[\"" + edge + "/obj/" + purgedIds.nextId() + "\"]}");
+        ChainBuilder tagPurge = purge(TAG_PURGE,
+                session -> "{\"type\":\"tag\",\"values\":[\"g" + purgedGroups.nextId() + "\"]}");
         ScenarioBuilder storm = scenario("purges").during(duration).on(
                 randomSwitch().on(new Choice.WithWeight(100 * tagShare, tagPurge),
                                 new Choice.WithWeight(100 * (1 - tagShare), urlPurge))
@@ -80,15 +80,17 @@ public class PurgeStormSimulation extends OutpostSimulation {
                         })
                         .pause(purgePause));
         ScenarioBuilder checks = oneUser("checks",
-                verify("purge-api: the edge applied every purge", env.purgeApiUrl() + "/v1/edges",
-                        jsonPath("$.edges[0].lastApplied").ofLong().is(session -> purgesApplied.get())),
+                verify(http("purge-api: the edge applied every purge").get(env.purgeApiUrl() + "/v1/edges")
+                        .header("Authorization", "Bearer " + ScenarioEnvironment.PURGE_TOKEN)
+                        .check(jsonPath("$.edges[0].lastApplied").ofLong().is(session -> purgesApplied.get()))),
                 verify("edge counted purges", edgeMetricsUrl(),
                         edgeMetric(m -> m.sum("outpost_purges_total")).gt(0.0)),
                 verify("purged objects were fetched again", originStatsUrl(),
                         jsonPath("$.refetchedObjects").ofLong().gt(0L)));
 
-        setUp(load.injectOpen(atOnceUsers(users)).andThen(checks.injectOpen(atOnceUsers(1))),
-                storm.injectOpen(atOnceUsers(purgers)))
+        // the checks follow the purges (all answered by then), while the last object requests may still run
+        setUp(load.injectOpen(atOnceUsers(users)),
+                storm.injectOpen(atOnceUsers(purgers)).andThen(checks.injectOpen(atOnceUsers(1))))
                 .protocols(edgeProtocol())
                 .assertions(details(OBJECTS).failedRequests().count().is(0L),
                         global().failedRequests().percent().lte(settings.decimal("max-error-percent", 0)),
@@ -96,17 +98,16 @@ public class PurgeStormSimulation extends OutpostSimulation {
     }
 
     /**
-     * {@code POST /v1/purges?wait=5s} to purge-api with the bearer token: 202 once durable, and with
-     * {@code ?wait} only once the edge applied it (status {@code applied}; {@code pending} would mean
-     * the wait ran out).
+     * {@code POST /v1/purges?wait=5s} to purge-api with the bearer token, measured: 202 once durable,
+     * and with {@code ?wait} only once the edge applied it (status {@code applied}; {@code pending}
+     * would mean the wait ran out).
      */
-    private HttpRequestActionBuilder purge(String name, java.util.function.Function<io.gatling.javaapi.core.Session,
-            String> body) {
-        return http(name).post(env.purgeApiUrl() + "/v1/purges?wait=5s")
-                .header("Authorization", "Bearer " + ScenarioEnvironment.PURGE_TOKEN)
-                .header("Content-Type", "application/json")
-                .body(StringBody(body))
-                .check(status().is(202), jsonPath("$.status").is("applied").saveAs(PURGE_STATUS));
+    private ChainBuilder purge(String name, Function<Session, String> body) {
+        return measured(name, http(name).post(env.purgeApiUrl() + "/v1/purges?wait=5s")
+                        .header("Authorization", "Bearer " + ScenarioEnvironment.PURGE_TOKEN)
+                        .header("Content-Type", "application/json")
+                        .body(StringBody(body)),
+                status().is(202), jsonPath("$.status").is("applied").saveAs(PURGE_STATUS));
     }
 
     @Override
