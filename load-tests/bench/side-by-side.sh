@@ -214,11 +214,12 @@ fi
 chmod -R a+rX "$TMP/www"
 
 # ---- nginx: the ceiling and the edge's origin -------------------------------------------------
-cat > "$TMP/nginx/nginx.conf" <<EOF
+nginx_conf_head() {   # nginx_conf_head DIR: what both nginx configs share, up to the inside of http {
+    cat <<EOF
 worker_processes 1;
 daemon off;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/logs/error.log warn;
+pid $1/nginx.pid;
+error_log $1/logs/error.log warn;
 events {
     worker_connections 4096;
 }
@@ -230,11 +231,14 @@ http {
     keepalive_timeout 65s;
     keepalive_requests 1000000;
     default_type application/octet-stream;
-    client_body_temp_path $TMP/nginx/tmp/body;
-    proxy_temp_path       $TMP/nginx/tmp/proxy;
-    fastcgi_temp_path     $TMP/nginx/tmp/fastcgi;
-    uwsgi_temp_path       $TMP/nginx/tmp/uwsgi;
-    scgi_temp_path        $TMP/nginx/tmp/scgi;
+    client_body_temp_path $1/tmp/body;
+    proxy_temp_path       $1/tmp/proxy;
+    fastcgi_temp_path     $1/tmp/fastcgi;
+    uwsgi_temp_path       $1/tmp/uwsgi;
+    scgi_temp_path        $1/tmp/scgi;
+EOF
+}
+{ nginx_conf_head "$TMP/nginx"; cat <<EOF
     server {
         listen 127.0.0.1:$NGINX_PORT;
         root $TMP/www;
@@ -244,6 +248,7 @@ http {
     }
 }
 EOF
+} > "$TMP/nginx/nginx.conf"
 
 log "starting nginx on 127.0.0.1:$NGINX_PORT (CPU $SERVER_CPU)"
 taskset -c "$SERVER_CPU" nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" \
@@ -295,26 +300,7 @@ wait_http() {   # wait_http URL PID NAME
 if [[ $PROXY == 1 ]]; then
     mkdir -p "$TMP/proxy/logs" "$TMP/proxy/tmp" "$PROXY_CACHE_DIR"
     chmod 777 "$PROXY_CACHE_DIR" "$TMP/proxy/tmp"   # nginx workers may run as an unprivileged user
-    cat > "$TMP/proxy/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $TMP/proxy/nginx.pid;
-error_log $TMP/proxy/logs/error.log warn;
-events {
-    worker_connections 4096;
-}
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    tcp_nodelay on;
-    keepalive_timeout 65s;
-    keepalive_requests 1000000;
-    client_body_temp_path $TMP/proxy/tmp/body;
-    proxy_temp_path       $TMP/proxy/tmp/proxy;
-    fastcgi_temp_path     $TMP/proxy/tmp/fastcgi;
-    uwsgi_temp_path       $TMP/proxy/tmp/uwsgi;
-    scgi_temp_path        $TMP/proxy/tmp/scgi;
+    { nginx_conf_head "$TMP/proxy"; cat <<EOF
     proxy_cache_path $PROXY_CACHE_DIR levels=1:2 keys_zone=bench:64m max_size=4g inactive=1h use_temp_path=off;
     upstream origin {
         server 127.0.0.1:$NGINX_PORT;
@@ -333,6 +319,7 @@ http {
     }
 }
 EOF
+    } > "$TMP/proxy/nginx.conf"
     log "starting nginx proxy_cache on 127.0.0.1:$PROXY_PORT (CPU $SERVER_CPU), cache in $PROXY_CACHE_DIR"
     taskset -c "$SERVER_CPU" nginx -p "$TMP/proxy" -c "$TMP/proxy/nginx.conf" > "$TMP/proxy/logs/stdout.log" 2>&1 &
     PROXY_PID=$!

@@ -3,25 +3,10 @@ package dev.outpost.loadtest.micro;
 import dev.outpost.edge.cache.CacheKey;
 import dev.outpost.edge.cache.CacheKeyPolicy;
 import java.net.URI;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /** Building the primary cache key (RFC 9111 §2, RFC 3986 §6.2.2 normalisation): once per request. */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class CacheKeyBenchmark {
+public class CacheKeyBenchmark extends MicroBenchmark {
 
     private final CacheKeyPolicy policy = new CacheKeyPolicy();
     private final URI purgeUrl = URI.create("http://www.example.com/images/hero.jpg?w=640");

@@ -4,29 +4,14 @@ import dev.outpost.edge.http.CacheControl;
 import dev.outpost.edge.http.HeaderFields;
 import dev.outpost.edge.http.ResponseControl;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Cache-Control parsing (RFC 9111 §5.2) and the choice of the effective response directives
  * (targeted fields, RFC 9213, before Surrogate-Control and Cache-Control): what the edge does once
  * per origin response (and for request directives, once per request that has them).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class HeaderParsingBenchmark {
+public class HeaderParsingBenchmark extends MicroBenchmark {
 
     private final List<String> responseCacheControl =
             List.of("public, max-age=3600, stale-while-revalidate=30, stale-if-error=86400");

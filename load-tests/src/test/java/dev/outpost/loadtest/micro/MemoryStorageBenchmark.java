@@ -5,21 +5,14 @@ import dev.outpost.edge.storage.StoredObject;
 import dev.outpost.edge.storage.memory.MemoryStorage;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.commons.rng.sampling.distribution.RejectionInversionZipfSampler;
 import org.apache.commons.rng.simple.RandomSource;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The memory tier's lookup (Caffeine underneath): what every request does first. Keys are drawn from
@@ -27,14 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * a precomputed table so the sampling is not measured; a miss looks up a key never stored. Two
  * threads, as an edge on two cores has two event loops.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
 @Threads(2)
-public class MemoryStorageBenchmark {
+public class MemoryStorageBenchmark extends MicroBenchmark {
 
     private static final int TABLE = 1 << 16;
 

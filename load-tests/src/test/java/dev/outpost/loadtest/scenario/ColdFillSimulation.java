@@ -37,9 +37,8 @@ public class ColdFillSimulation extends OutpostSimulation {
         budget = new RequestBudget((long) users * objects, settings.duration("max-duration", "3m"));
         double maxErrorPercent = settings.decimal("max-error-percent", 0);
         double maxExtraFetchPercent = settings.decimal("max-extra-fetch-percent", 0);
-        env.originArgs("--objects", String.valueOf(objects), "--size-mix", sizeMix, "--latency", latency)
-                .memory(settings.text("edge-memory", "1GiB"), "8MiB")
-                .edgeJvm(settings.text("edge-jvm", "-Xms256m -Xmx1g -XX:MaxDirectMemorySize=2g -XX:+UseParallelGC"));
+        env.originArgs("--objects", String.valueOf(objects), "--size-mix", sizeMix, "--latency", latency);
+        edge("1GiB", "8MiB", EDGE_JVM);
 
         // every user requests object 0, 1, 2, ... in turn: the users stay together, waiting on the same fill
         ScenarioBuilder fill = scenario("cold fill").asLongAs(session -> budget.take(), COUNTER).on(

@@ -34,9 +34,8 @@ public class DiskWorkingSetSimulation extends OutpostSimulation {
         long seed = settings.integer("seed", 42);
         env.originArgs("--objects", String.valueOf(objects),
                         "--size-mix", settings.text("size-mix", "4KiB-64KiB:80,64KiB-256KiB:20"))
-                .memory(settings.text("edge-memory", "16MiB"), "1MiB")
-                .disk(settings.text("edge-disk", "2GiB"))
-                .edgeJvm(settings.text("edge-jvm", "-Xms256m -Xmx512m -XX:+UseParallelGC"));
+                .disk(settings.text("edge-disk", "2GiB"));
+        edge("16MiB", "1MiB", "-Xms256m -Xmx512m -XX:+UseParallelGC");
 
         RequestBudget fillBudget = new RequestBudget(objects, Duration.ofMinutes(5));
         ScenarioBuilder fill = scenario("fill")

@@ -36,9 +36,8 @@ public class HotSetSimulation extends OutpostSimulation {
         budget = new RequestBudget(settings.integer("requests", 200_000), settings.duration("max-duration", "3m"));
         double maxErrorPercent = settings.decimal("max-error-percent", 0);
         long seed = settings.integer("seed", 42);
-        env.originArgs("--objects", String.valueOf(objects), "--size-mix", sizeMix)
-                .memory(settings.text("edge-memory", "1GiB"), "8MiB")
-                .edgeJvm(settings.text("edge-jvm", "-Xms256m -Xmx1g -XX:MaxDirectMemorySize=2g -XX:+UseParallelGC"));
+        env.originArgs("--objects", String.valueOf(objects), "--size-mix", sizeMix);
+        edge("1GiB", "8MiB", EDGE_JVM);
 
         ObjectIds ids = ObjectIds.zipf(objects, exponent, seed);
         ScenarioBuilder load = scenario("hot set")

@@ -45,9 +45,8 @@ public class OriginOutageSimulation extends OutpostSimulation {
             throw new IllegalArgumentException("load.down-after + load.outage must end before load.duration ends");
         }
         env.originArgs("--objects", String.valueOf(2 * objects), "--size-mix",
-                        settings.text("size-mix", SizeMix.DEFAULT), "--object-cache-control", cacheControl)
-                .memory(settings.text("edge-memory", "1GiB"), "8MiB")
-                .edgeJvm(settings.text("edge-jvm", "-Xms256m -Xmx1g -XX:MaxDirectMemorySize=2g -XX:+UseParallelGC"));
+                        settings.text("size-mix", SizeMix.DEFAULT), "--object-cache-control", cacheControl);
+        edge("1GiB", "8MiB", EDGE_JVM);
 
         RequestBudget warmBudget = new RequestBudget(objects, Duration.ofMinutes(5));
         ScenarioBuilder warm = scenario("warm")

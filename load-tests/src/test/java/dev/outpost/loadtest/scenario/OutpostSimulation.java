@@ -55,6 +55,18 @@ abstract class OutpostSimulation extends Simulation {
         this.title = title;
     }
 
+    /** The edge's JVM options unless {@code load.edge-jvm} says otherwise: the memory tier's bodies are off-heap. */
+    static final String EDGE_JVM = "-Xms256m -Xmx1g -XX:MaxDirectMemorySize=2g -XX:+UseParallelGC";
+
+    /**
+     * The edge's memory tier ({@code load.edge-memory}, objects up to {@code maxObjectSize}) and JVM
+     * options ({@code load.edge-jvm}) from the settings, with these defaults.
+     */
+    protected ScenarioEnvironment edge(String memoryDefault, String maxObjectSize, String jvmDefault) {
+        return env.memory(settings.text("edge-memory", memoryDefault), maxObjectSize)
+                .edgeJvm(settings.text("edge-jvm", jvmDefault));
+    }
+
     /** HTTP through the edge: Gatling's browser cache emulation off (the edge is the cache under test). */
     protected HttpProtocolBuilder edgeProtocol() {
         return http.baseUrl(env.edgeUrl()).disableCaching().disableWarmUp().userAgentHeader("outpost-load-tests");

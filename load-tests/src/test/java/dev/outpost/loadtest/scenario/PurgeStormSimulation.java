@@ -55,10 +55,8 @@ public class PurgeStormSimulation extends OutpostSimulation {
         double exponent = settings.decimal("zipf-exponent", 0.99);
         long seed = settings.integer("seed", 42);
         env.originArgs("--objects", String.valueOf(objects), "--size-mix", settings.text("size-mix", SizeMix.DEFAULT),
-                        "--tag-groups", String.valueOf(tagGroups))
-                .memory(settings.text("edge-memory", "1GiB"), "8MiB")
-                .edgeJvm(settings.text("edge-jvm", "-Xms256m -Xmx1g -XX:MaxDirectMemorySize=2g -XX:+UseParallelGC"))
-                .withPurgeApi();
+                        "--tag-groups", String.valueOf(tagGroups));
+        edge("1GiB", "8MiB", EDGE_JVM).withPurgeApi();
 
         ScenarioBuilder load = scenario("objects").during(duration).on(
                 feed(ObjectIds.zipf(objects, exponent, seed)).exec(measuredGet(OBJECTS, 200)));
