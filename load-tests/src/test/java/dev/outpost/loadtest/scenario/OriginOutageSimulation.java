@@ -52,9 +52,9 @@ public class OriginOutageSimulation extends OutpostSimulation {
         ScenarioBuilder warm = scenario("warm")
                 .asLongAs(session -> warmBudget.take()).on(feed(ObjectIds.cycle(0, objects))
                         .exec(measuredGet("warm-up", 200)));
-        ScenarioBuilder load = scenario("cached objects").during(duration).on(
+        ScenarioBuilder load = scenario("cached objects").during(duration, false).on(
                 feed(ObjectIds.uniform(objects, seed)).exec(measuredGet(CACHED, 200)));
-        ScenarioBuilder newcomers = scenario("never-cached objects").during(duration).on(
+        ScenarioBuilder newcomers = scenario("never-cached objects").during(duration, false).on(
                 feed(ObjectIds.cycle(objects, 2 * objects)).exec(measuredGet(UNCACHED, 200, 502, 503, 504))
                         .pause(Duration.ofMillis(200)));
         ScenarioBuilder outageSwitch = scenario("outage switch").exec(

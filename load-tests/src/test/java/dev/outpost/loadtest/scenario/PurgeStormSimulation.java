@@ -58,7 +58,7 @@ public class PurgeStormSimulation extends OutpostSimulation {
                         "--tag-groups", String.valueOf(tagGroups));
         edge("1GiB", "8MiB", EDGE_JVM).withPurgeApi();
 
-        ScenarioBuilder load = scenario("objects").during(duration).on(
+        ScenarioBuilder load = scenario("objects").during(duration, false).on(
                 feed(ObjectIds.zipf(objects, exponent, seed)).exec(measuredGet(OBJECTS, 200)));
         ObjectIds purgedIds = ObjectIds.zipf(objects, exponent, seed + 1);
         ObjectIds purgedGroups = ObjectIds.uniform(tagGroups, seed + 2);
@@ -67,7 +67,8 @@ public class PurgeStormSimulation extends OutpostSimulation {
                 session -> "{\"type\":\"url\",\"values\":[\"" + edge + "/obj/" + purgedIds.nextId() + "\"]}");
         ChainBuilder tagPurge = purge(TAG_PURGE,
                 session -> "{\"type\":\"tag\",\"values\":[\"g" + purgedGroups.nextId() + "\"]}");
-        ScenarioBuilder storm = scenario("purges").during(duration).on(
+        // exitASAP false: an iteration always finishes, so every purge sent is also counted
+        ScenarioBuilder storm = scenario("purges").during(duration, false).on(
                 randomSwitch().on(new Choice.WithWeight(100 * tagShare, tagPurge),
                                 new Choice.WithWeight(100 * (1 - tagShare), urlPurge))
                         .exec(session -> {
