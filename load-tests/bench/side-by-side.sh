@@ -72,7 +72,7 @@ for arg in "$@"; do
         --build) BUILD=1 ;;
         --profile) PROFILE=1 ;;
         --with-proxy-cache) PROXY=1 ;;
-        -h|--help) sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,/^set -euo pipefail$/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $arg (try --help)" >&2; exit 64 ;;
     esac
 done
