@@ -19,7 +19,8 @@ import java.time.Duration;
  * ({@code load.size-mix}), starting from an empty cache. The memory tier holds every object, so
  * each object should reach the origin exactly once (checked after the load: no object fetched
  * twice) and every other request should be a hit. Assertions: the error rate
- * ({@code load.max-error-percent}, default 0) and the checks.
+ * ({@code load.max-error-percent}, default 0) and the checks. {@code load.origin-latency} and
+ * {@code load.origin-error-rate} make the origin slow or failing (its 500s reach the clients).
  *
  * <p>This is also the smoke scenario of the default build, at a tiny scale (load-tests/pom.xml).
  */
@@ -36,7 +37,10 @@ public class HotSetSimulation extends OutpostSimulation {
         budget = new RequestBudget(settings.integer("requests", 200_000), settings.duration("max-duration", "3m"));
         double maxErrorPercent = settings.decimal("max-error-percent", 0);
         long seed = settings.integer("seed", 42);
-        env.originArgs("--objects", String.valueOf(objects), "--size-mix", sizeMix);
+        // a slow or failing origin on request: its errors reach clients, so raise max-error-percent with them
+        env.originArgs("--objects", String.valueOf(objects), "--size-mix", sizeMix,
+                "--latency", settings.text("origin-latency", "0"),
+                "--error-rate", String.valueOf(settings.decimal("origin-error-rate", 0)));
         edge("1GiB", "8MiB", EDGE_JVM);
 
         ObjectIds ids = ObjectIds.zipf(objects, exponent, seed);
