@@ -53,7 +53,6 @@ final class ScenarioEnvironment implements AutoCloseable {
     private String memoryMaxSize = "1GiB";
     private String memoryMaxObjectSize = "8MiB";
     private String diskMaxSize;
-    private String extraEdgeConfig = "";
     private boolean purgeApi;
 
     ScenarioEnvironment(String name) {
@@ -95,12 +94,6 @@ final class ScenarioEnvironment implements AutoCloseable {
         return this;
     }
 
-    /** YAML appended to the edge's config (top-level sections not written here, e.g. {@code purge:}). */
-    ScenarioEnvironment extraEdgeConfig(String yaml) {
-        this.extraEdgeConfig = yaml;
-        return this;
-    }
-
     /** Also starts a purge-api (after the edge) whose only edge is this one; see {@link #purgeApiConfig()}. */
     ScenarioEnvironment withPurgeApi() {
         this.purgeApi = true;
@@ -133,11 +126,6 @@ final class ScenarioEnvironment implements AutoCloseable {
 
     String purgeApiUrl() {
         return "http://127.0.0.1:" + purgeApiPort;
-    }
-
-    /** The edge's {@code host:port} as clients address it (the host part of its cache keys). */
-    String edgeAuthority() {
-        return "127.0.0.1:" + edgePort;
     }
 
     /**
@@ -181,8 +169,8 @@ final class ScenarioEnvironment implements AutoCloseable {
         }
     }
 
-    /** Also launches another server (e.g. purge-api) that {@link #close()} stops; logs go to NAME.out/.err. */
-    Process launch(String processName, List<String> command) throws IOException {
+    /** Starts a process that {@link #close()} stops; its output goes to NAME.out and NAME.err here. */
+    private Process launch(String processName, List<String> command) throws IOException {
         Process p = new ProcessBuilder(command)
                 .redirectOutput(dir.resolve(processName + ".out").toFile())
                 .redirectError(dir.resolve(processName + ".err").toFile())
@@ -208,7 +196,7 @@ final class ScenarioEnvironment implements AutoCloseable {
             deleteRecursively(cacheDir);
             yaml.append("  disk:\n    path: ").append(cacheDir).append("\n    max-size: ").append(diskMaxSize).append('\n');
         }
-        yaml.append("access-log:\n  enabled: false\n").append(extraEdgeConfig);
+        yaml.append("access-log:\n  enabled: false\n");
         return yaml.toString();
     }
 
