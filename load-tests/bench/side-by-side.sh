@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Side-by-side cache-hit throughput: Outpost edge-node vs nginx serving the same files.
 #
-# nginx is both the ceiling (a static file server) and the edge's origin. Both servers run on
-# CPU 0, wrk on CPU 1, everything on 127.0.0.1. See load-tests/bench/README.md.
+# nginx is both the ceiling (a static file server) and the edge's origin; with --with-proxy-cache a
+# second nginx, a caching reverse proxy (proxy_cache) in front of the same origin, competes too. The
+# servers run on CPU 0 (one at a time under load), wrk on CPU 1, everything on 127.0.0.1.
+# It installs nothing. See load-tests/bench/README.md.
 #
-# Usage: load-tests/bench/side-by-side.sh [--build] [--profile]
-#   --build      run ./mvnw -B -q -DskipTests package first (otherwise the jar must exist)
-#   --profile    after the benchmark, record a JFR profile of the edge during a 1 KiB hit run
-#                and print the hottest frames (needs jcmd and jfr from the JDK)
+# Usage: load-tests/bench/side-by-side.sh [--build] [--with-proxy-cache] [--profile]
+#   --build             run ./mvnw -B -q -DskipTests package first (otherwise the jar must exist)
+#   --with-proxy-cache  also measure nginx proxy_cache (cache on disk in the temp dir, see PROXY_CACHE_DIR)
+#   --profile           after the benchmark, record a JFR profile of the edge during a 1 KiB hit run
+#                       and print the hottest frames (needs jcmd and jfr from the JDK)
 #
 # Environment (defaults in brackets):
-#   SIZES="1k 16k"            file sizes to test; known: 1k 16k 256k 4m
-#   ROUNDS=3                  interleaved rounds of [nginx, edge] per size
+#   SIZES="1k 16k 256k 4m zipf"  rows to test: one file of 1k, 16k, 256k or 4m bytes requested over and
+#                             over, or zipf: ZIPF_OBJECTS files whose paths wrk draws from a Zipf law
+#   ZIPF_OBJECTS=10000 ZIPF_EXPONENT=0.99 ZIPF_MIN=1024 ZIPF_MAX=32768
+#                             the zipf row: object count, exponent, sizes in bytes (log-uniform)
+#   ROUNDS=3                  interleaved rounds of [nginx, edge(, proxy)] per row
 #   DURATION=10s              length of each measured wrk run
 #   WARMUP=10s                edge warm-up run per size (JIT); nginx gets 3s
 #   CONNECTIONS=64            wrk -c
@@ -27,13 +33,18 @@
 #   PROFILE_SECONDS=30        length of the --profile run
 #   JFR_FILE=$TMP/edge.jfr    where --profile writes the recording (kept after exit)
 #   KEEP_TMP=0                1 keeps the temp dir (configs, logs, wrk outputs)
-#   NGINX_PORT=18081 EDGE_PORT=18080 ADMIN_PORT=19080
+#   PROXY_CACHE_DIR=$TMP/proxy-cache  where nginx proxy_cache keeps its files (e.g. a tmpfs)
+#   NGINX_PORT=18081 EDGE_PORT=18080 ADMIN_PORT=19080 PROXY_PORT=18082
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 JAR="$ROOT/edge-node/target/edge-node.jar"
 
-SIZES="${SIZES:-1k 16k}"
+SIZES="${SIZES:-1k 16k 256k 4m zipf}"
+ZIPF_OBJECTS="${ZIPF_OBJECTS:-10000}"
+ZIPF_EXPONENT="${ZIPF_EXPONENT:-0.99}"
+ZIPF_MIN="${ZIPF_MIN:-1024}"
+ZIPF_MAX="${ZIPF_MAX:-32768}"
 ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-10s}"
 WARMUP="${WARMUP:-10s}"
@@ -51,14 +62,17 @@ KEEP_TMP="${KEEP_TMP:-0}"
 NGINX_PORT="${NGINX_PORT:-18081}"
 EDGE_PORT="${EDGE_PORT:-18080}"
 ADMIN_PORT="${ADMIN_PORT:-19080}"
+PROXY_PORT="${PROXY_PORT:-18082}"
 
 BUILD=0
 PROFILE=0
+PROXY=0
 for arg in "$@"; do
     case "$arg" in
         --build) BUILD=1 ;;
         --profile) PROFILE=1 ;;
-        -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --with-proxy-cache) PROXY=1 ;;
+        -h|--help) sed -n '2,/^set -euo pipefail$/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $arg (try --help)" >&2; exit 64 ;;
     esac
 done
@@ -78,6 +92,7 @@ need wrk     "apt-get install -y wrk"
 need nginx   "apt-get install -y nginx   # then stop/disable its system service; this script runs its own"
 need taskset "apt-get install -y util-linux"
 need curl    "apt-get install -y curl"
+need perl    "apt-get install -y perl-base"
 need java    "a JDK 17, e.g. apt-get install -y openjdk-17-jdk-headless"
 if [[ $PROFILE == 1 ]]; then
     need jcmd "a full JDK 17 (jcmd), e.g. apt-get install -y openjdk-17-jdk-headless"
@@ -92,17 +107,20 @@ fi
 [[ -f "$JAR" ]] || die "$JAR not found; build it with: (cd $ROOT && ./mvnw -B -q -DskipTests package), or pass --build"
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$NGINX_PORT" "$EDGE_PORT" "$ADMIN_PORT"; do
+for p in "$NGINX_PORT" "$EDGE_PORT" "$ADMIN_PORT" $([[ $PROXY == 1 ]] && echo "$PROXY_PORT"); do
     if port_busy "$p"; then die "port $p on 127.0.0.1 is already in use"; fi
 done
 
 size_bytes() {
     case "$1" in
         1k) echo 1024 ;; 16k) echo 16384 ;; 256k) echo 262144 ;; 4m) echo 4194304 ;;
-        *) die "unknown size '$1' (known: 1k 16k 256k 4m)" ;;
+        zipf) echo 0 ;;
+        *) die "unknown row '$1' (known: 1k 16k 256k 4m zipf)" ;;
     esac
 }
 for s in $SIZES; do size_bytes "$s" >/dev/null; done
+[[ "$ZIPF_OBJECTS" =~ ^[1-9][0-9]*$ && "$ZIPF_MIN" =~ ^[1-9][0-9]*$ && "$ZIPF_MAX" =~ ^[1-9][0-9]*$ ]] \
+    && (( ZIPF_MIN <= ZIPF_MAX )) || die "ZIPF_OBJECTS, ZIPF_MIN and ZIPF_MAX must be whole numbers, ZIPF_MIN <= ZIPF_MAX"
 
 # ---- temp dir, cleanup ---------------------------------------------------------------------
 TMP="$(mktemp -d /tmp/outpost-bench.XXXXXX)"
@@ -110,6 +128,8 @@ chmod 755 "$TMP"          # nginx workers run as an unprivileged user when start
 JFR_FILE="${JFR_FILE:-$TMP/edge.jfr}"
 NGINX_PID=""
 EDGE_PID=""
+PROXY_PID=""
+PROXY_CACHE_DIR="${PROXY_CACHE_DIR:-$TMP/proxy-cache}"
 
 stop_pid() {   # stop_pid PID: TERM, wait up to 10 s, then KILL
     local pid="$1" i
@@ -130,6 +150,7 @@ cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     stop_pid "$EDGE_PID"
+    stop_pid "$PROXY_PID"
     stop_pid "$NGINX_PID"
     if [[ $KEEP_TMP == 1 ]]; then
         log "kept $TMP"
@@ -148,16 +169,57 @@ trap 'exit 143' TERM
 # ---- content --------------------------------------------------------------------------------
 mkdir -p "$TMP/www" "$TMP/nginx/logs" "$TMP/nginx/tmp"
 for s in $SIZES; do
-    head -c "$(size_bytes "$s")" /dev/urandom > "$TMP/www/$s.bin"
+    [[ $s == zipf ]] || head -c "$(size_bytes "$s")" /dev/urandom > "$TMP/www/$s.bin"
 done
+if [[ " $SIZES " == *" zipf "* ]]; then
+    # ZIPF_OBJECTS files z/0.bin ...; sizes log-uniform in [ZIPF_MIN, ZIPF_MAX], the same on every run
+    log "writing $ZIPF_OBJECTS files for the zipf row"
+    mkdir -p "$TMP/www/z"
+    perl -e '
+        my ($dir, $n, $min, $max) = @ARGV;
+        srand(42);
+        open(my $r, "<:raw", "/dev/urandom") or die; read($r, my $bytes, $max) == $max or die; close($r);
+        my $total = 0;
+        for my $i (0 .. $n - 1) {
+            my $size = int(exp(log($min) + rand() * (log($max + 1) - log($min))));
+            $size = $max if $size > $max;
+            open(my $f, ">:raw", "$dir/$i.bin") or die "$dir/$i.bin: $!"; print $f substr($bytes, 0, $size); close($f);
+            $total += $size;
+        }
+        printf STDERR "[bench] zipf files: %d, %.1f MiB in total\n", $n, $total / 1048576;
+    ' "$TMP/www/z" "$ZIPF_OBJECTS" "$ZIPF_MIN" "$ZIPF_MAX"
+    # wrk script: draws each request's path from the Zipf law
+    cat > "$TMP/zipf.lua" <<'LUA'
+local n = tonumber(os.getenv("ZIPF_OBJECTS"))
+local s = tonumber(os.getenv("ZIPF_EXPONENT"))
+local cdf, requests = {}, {}
+local sum = 0
+for k = 1, n do sum = sum + 1 / k ^ s; cdf[k] = sum end
+for k = 1, n do cdf[k] = cdf[k] / sum end
+math.randomseed(42)
+init = function(args)
+    for k = 1, n do requests[k] = wrk.format("GET", "/z/" .. (k - 1) .. ".bin") end
+end
+request = function()   -- the object of rank k (path /z/<k-1>.bin) with probability 1/k^s / H(n, s)
+    local u, lo, hi = math.random(), 1, n
+    while lo < hi do
+        local mid = math.floor((lo + hi) / 2)
+        if cdf[mid] < u then lo = mid + 1 else hi = mid end
+    end
+    return requests[lo]
+end
+LUA
+    export ZIPF_OBJECTS ZIPF_EXPONENT
+fi
 chmod -R a+rX "$TMP/www"
 
 # ---- nginx: the ceiling and the edge's origin -------------------------------------------------
-cat > "$TMP/nginx/nginx.conf" <<EOF
+nginx_conf_head() {   # nginx_conf_head DIR: what both nginx configs share, up to the inside of http {
+    cat <<EOF
 worker_processes 1;
 daemon off;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/logs/error.log warn;
+pid $1/nginx.pid;
+error_log $1/logs/error.log warn;
 events {
     worker_connections 4096;
 }
@@ -169,11 +231,14 @@ http {
     keepalive_timeout 65s;
     keepalive_requests 1000000;
     default_type application/octet-stream;
-    client_body_temp_path $TMP/nginx/tmp/body;
-    proxy_temp_path       $TMP/nginx/tmp/proxy;
-    fastcgi_temp_path     $TMP/nginx/tmp/fastcgi;
-    uwsgi_temp_path       $TMP/nginx/tmp/uwsgi;
-    scgi_temp_path        $TMP/nginx/tmp/scgi;
+    client_body_temp_path $1/tmp/body;
+    proxy_temp_path       $1/tmp/proxy;
+    fastcgi_temp_path     $1/tmp/fastcgi;
+    uwsgi_temp_path       $1/tmp/uwsgi;
+    scgi_temp_path        $1/tmp/scgi;
+EOF
+}
+{ nginx_conf_head "$TMP/nginx"; cat <<EOF
     server {
         listen 127.0.0.1:$NGINX_PORT;
         root $TMP/www;
@@ -183,6 +248,7 @@ http {
     }
 }
 EOF
+} > "$TMP/nginx/nginx.conf"
 
 log "starting nginx on 127.0.0.1:$NGINX_PORT (CPU $SERVER_CPU)"
 taskset -c "$SERVER_CPU" nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" \
@@ -230,26 +296,91 @@ wait_http() {   # wait_http URL PID NAME
     done
     die "$3 did not answer $1 within 30 s"
 }
-FIRST_SIZE="${SIZES%% *}"
-wait_http "http://127.0.0.1:$NGINX_PORT/$FIRST_SIZE.bin" "$NGINX_PID" nginx
+# ---- nginx proxy_cache: the competitor (--with-proxy-cache) -----------------------------------
+if [[ $PROXY == 1 ]]; then
+    mkdir -p "$TMP/proxy/logs" "$TMP/proxy/tmp" "$PROXY_CACHE_DIR"
+    chmod 777 "$PROXY_CACHE_DIR" "$TMP/proxy/tmp"   # nginx workers may run as an unprivileged user
+    { nginx_conf_head "$TMP/proxy"; cat <<EOF
+    proxy_cache_path $PROXY_CACHE_DIR levels=1:2 keys_zone=bench:64m max_size=4g inactive=1h use_temp_path=off;
+    upstream origin {
+        server 127.0.0.1:$NGINX_PORT;
+        keepalive 32;
+    }
+    server {
+        listen 127.0.0.1:$PROXY_PORT;
+        location / {
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_cache bench;
+            proxy_cache_lock on;
+            add_header X-Cache-Status \$upstream_cache_status always;
+        }
+    }
+}
+EOF
+    } > "$TMP/proxy/nginx.conf"
+    log "starting nginx proxy_cache on 127.0.0.1:$PROXY_PORT (CPU $SERVER_CPU), cache in $PROXY_CACHE_DIR"
+    taskset -c "$SERVER_CPU" nginx -p "$TMP/proxy" -c "$TMP/proxy/nginx.conf" > "$TMP/proxy/logs/stdout.log" 2>&1 &
+    PROXY_PID=$!
+fi
+
+FIRST_PATH="/${SIZES%% *}.bin"; [[ $FIRST_PATH == /zipf.bin ]] && FIRST_PATH=/z/0.bin
+wait_http "http://127.0.0.1:$NGINX_PORT$FIRST_PATH" "$NGINX_PID" nginx
 wait_http "http://127.0.0.1:$ADMIN_PORT/readyz" "$EDGE_PID" edge
 NGINX_WORKER_PID="$(pgrep -P "$NGINX_PID" | head -n1 || true)"
 [[ -n "$NGINX_WORKER_PID" ]] || die "could not find the nginx worker process"
+PROXY_WORKER_PID=""
+SERVERS=(nginx edge)
+if [[ $PROXY == 1 ]]; then
+    wait_http "http://127.0.0.1:$PROXY_PORT$FIRST_PATH" "$PROXY_PID" "nginx proxy_cache"
+    PROXY_WORKER_PID="$(pgrep -P "$PROXY_PID" | head -n1 || true)"
+    [[ -n "$PROXY_WORKER_PID" ]] || die "could not find the nginx proxy_cache worker process"
+    SERVERS+=(proxy)
+fi
 
-# ---- fill the cache, check that the edge answers hits -----------------------------------------
-for s in $SIZES; do
-    code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$EDGE_PORT/$s.bin")"
-    [[ "$code" == 200 ]] || die "edge answered $code for /$s.bin while filling the cache"
-done
-for s in $SIZES; do
-    headers="$(curl -s -D - -o "$TMP/check.bin" "http://127.0.0.1:$EDGE_PORT/$s.bin")"
-    status_line="$(grep -i '^cache-status:' <<<"$headers" | tr -d '\r' || true)"
-    if ! grep -qiE ';[[:space:]]*hit' <<<"$status_line"; then
-        echo "$headers" >&2
-        die "/$s.bin is not a cache hit at the edge (Cache-Status: '${status_line#*: }')"
+server_port() { case "$1" in nginx) echo "$NGINX_PORT" ;; edge) echo "$EDGE_PORT" ;; proxy) echo "$PROXY_PORT" ;; esac; }
+server_pids() { case "$1" in nginx) echo "$NGINX_PID $NGINX_WORKER_PID" ;; edge) echo "$EDGE_PID" ;; proxy) echo "$PROXY_PID $PROXY_WORKER_PID" ;; esac; }
+server_label() { case "$1" in nginx) echo "nginx (ceiling)" ;; edge) echo "edge" ;; proxy) echo "nginx proxy_cache" ;; esac; }
+
+# ---- fill the caches, check that they answer hits with the right bytes --------------------------
+is_hit() {   # is_hit SERVER HEADERS: the response was served from that server's cache
+    if [[ $1 == edge ]]; then
+        grep -i '^cache-status:' <<<"$2" | grep -qiE ';[[:space:]]*hit'
+    else
+        grep -qiE '^x-cache-status:[[:space:]]*HIT' <<<"$2"
     fi
-    cmp -s "$TMP/check.bin" "$TMP/www/$s.bin" || die "/$s.bin from the edge differs from the file"
-    log "/$s.bin: ${status_line}"
+}
+check_hit() {   # check_hit SERVER PATH FILE
+    local headers
+    headers="$(curl -s -D - -o "$TMP/check.bin" "http://127.0.0.1:$(server_port "$1")$2")"
+    if ! is_hit "$1" "$headers"; then
+        echo "$headers" >&2
+        die "$2 is not a cache hit at $(server_label "$1")"
+    fi
+    cmp -s "$TMP/check.bin" "$3" || die "$2 from $(server_label "$1") differs from the file"
+}
+for v in "${SERVERS[@]}"; do
+    [[ $v != nginx ]] || continue
+    for s in $SIZES; do
+        if [[ $s == zipf ]]; then
+            log "filling $(server_label "$v") with the $ZIPF_OBJECTS zipf files"
+            # one request per file, 16 at a time (curl's URL globbing), each answer's status on its own line
+            taskset -c "$CLIENT_CPU" curl -s --no-progress-meter -Z --parallel-max 16 -o /dev/null -w '%{http_code}\n' \
+                "http://127.0.0.1:$(server_port "$v")/z/[0-$((ZIPF_OBJECTS - 1))].bin" > "$TMP/fill-$v.txt" \
+                || die "filling $(server_label "$v") failed (curl exit $?)"
+            filled="$(grep -c '^200$' "$TMP/fill-$v.txt" || true)"
+            [[ $filled == "$ZIPF_OBJECTS" ]] || die "filling $(server_label "$v"): $filled of $ZIPF_OBJECTS answers were 200"
+            for i in 0 1 $((ZIPF_OBJECTS / 2)) $((ZIPF_OBJECTS - 1)); do
+                check_hit "$v" "/z/$i.bin" "$TMP/www/z/$i.bin"
+            done
+        else
+            code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(server_port "$v")/$s.bin")"
+            [[ "$code" == 200 ]] || die "$(server_label "$v") answered $code for /$s.bin while filling its cache"
+            check_hit "$v" "/$s.bin" "$TMP/www/$s.bin"
+        fi
+    done
+    log "$(server_label "$v"): every row's objects are cache hits with the right bytes"
 done
 rm -f "$TMP/check.bin"
 
@@ -307,42 +438,48 @@ to_ms() {   # wrk latency (e.g. 812.00us, 1.23ms, 1.01s) -> milliseconds
 }
 secs() { awk -v d="$1" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; print n }'; }
 
-RESULTS="$TMP/results.tsv"   # size server round rps p50ms p99ms srvcpu% errors srvnoise% wrkcpu% clinoise%
+RESULTS="$TMP/results.tsv"   # row server round rps p50ms p99ms srvcpu% errors srvnoise% wrkcpu% clinoise% cpu-us/req
 ALL_SERVER_PIDS=("$NGINX_PID" "$NGINX_WORKER_PID" "$EDGE_PID")
+[[ $PROXY == 0 ]] || ALL_SERVER_PIDS+=("$PROXY_PID" "$PROXY_WORKER_PID")
 : > "$RESULTS"
 
-run_wrk() {   # run_wrk SERVER SIZE ROUND DURATION -> writes one result line to $TMP/last.tsv (ROUND "-" = warm-up)
-    local server="$1" size="$2" round="$3" dur="$4" port pids out t0 t1 c0 c1
-    if [[ $server == nginx ]]; then port=$NGINX_PORT; pids=("$NGINX_PID" "$NGINX_WORKER_PID")
-    else port=$EDGE_PORT; pids=("$EDGE_PID"); fi
+run_wrk() {   # run_wrk SERVER ROW ROUND DURATION -> writes one result line to $TMP/last.tsv (ROUND "-" = warm-up)
+    local server="$1" size="$2" round="$3" dur="$4" port out t0 t1 c0 c1 target
+    local -a pids script=()
+    port="$(server_port "$server")"; read -r -a pids <<<"$(server_pids "$server")"
+    if [[ $size == zipf ]]; then target="http://127.0.0.1:$port"; script=(-s "$TMP/zipf.lua")
+    else target="http://127.0.0.1:$port/$size.bin"; fi
     out="$TMP/wrk-$server-$size-$round.txt"
     [[ $round == - || $QUIET_WAIT == 0 ]] || wait_quiet
     c0="$(cpu_ticks "${pids[@]}")"; a0="$(cpu_ticks "${ALL_SERVER_PIDS[@]}")"; read -r b0 s0 <<<"$(cpu_line "$SERVER_CPU")"; read -r k0 q0 <<<"$(cpu_line "$CLIENT_CPU")"
     times > "$TMP/times0"   # in this shell, not a subshell: counts wrk once it is reaped
     t0="$(date +%s.%N)"
-    taskset -c "$CLIENT_CPU" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$dur" --timeout 5s --latency \
-        "http://127.0.0.1:$port/$size.bin" > "$out" 2>&1 || { cat "$out" >&2; die "wrk failed"; }
+    taskset -c "$CLIENT_CPU" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$dur" --timeout 5s --latency "${script[@]}" \
+        "$target" > "$out" 2>&1 || { cat "$out" >&2; die "wrk failed"; }
     t1="$(date +%s.%N)"; times > "$TMP/times1"; read -r b1 s1 <<<"$(cpu_line "$SERVER_CPU")"; read -r k1 q1 <<<"$(cpu_line "$CLIENT_CPU")"
     c1="$(cpu_ticks "${pids[@]}")"; a1="$(cpu_ticks "${ALL_SERVER_PIDS[@]}")"
     w0="$(child_ticks "$TMP/times0")"; w1="$(child_ticks "$TMP/times1")"
     [[ $round == - ]] && return 0
-    local rps p50 p99 cpu errs noise wcpu cnoise
+    local rps p50 p99 cpu errs noise wcpu cnoise requests us
     rps="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
+    requests="$(awk '/ requests in / {print $1}' "$out")"
     p50="$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")"
     p99="$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")"
     cpu="$(pct "$((c1 - c0))" "$t0" "$t1")"
+    # server CPU time (user + system, from /proc/PID/stat) per request, microseconds
+    us="$(awk -v t="$((c1 - c0))" -v hz="$CLK_TCK" -v n="$requests" 'BEGIN {printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0)}')"
     noise="$(pct "$(( (b1 - b0) - (a1 - a0) + (s1 - s0) ))" "$t0" "$t1")"      # others + steal on the server CPU
     wcpu="$(pct "$((w1 - w0))" "$t0" "$t1")"
     cnoise="$(pct "$(( (k1 - k0) - (w1 - w0) + (q1 - q0) ))" "$t0" "$t1")"   # others + steal on the client CPU
     errs="$(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$out")"
-    [[ -n "$rps" ]] || { cat "$out" >&2; die "could not parse wrk output"; }
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$server" "$round" "$rps" "$p50" "$p99" "$cpu" "$errs" \
-        "$noise" "$wcpu" "$cnoise" > "$TMP/last.tsv"
-    log "$(printf '%-5s %-5s round %s: %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  server cpu %3s%%  wrk cpu %3s%%  noise srv %2s%% cli %2s%%  errors %s' \
-        "$size" "$server" "$round" "$rps" "$p50" "$p99" "$cpu" "$wcpu" "$noise" "$cnoise" "$errs")"
+    [[ -n "$rps" && -n "$requests" ]] || { cat "$out" >&2; die "could not parse wrk output"; }
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$server" "$round" "$rps" "$p50" "$p99" "$cpu" "$errs" \
+        "$noise" "$wcpu" "$cnoise" "$us" > "$TMP/last.tsv"
+    log "$(printf '%-5s %-5s round %s: %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  server cpu %3s%% (%6s us/req)  wrk cpu %3s%%  noise srv %2s%% cli %2s%%  errors %s' \
+        "$size" "$server" "$round" "$rps" "$p50" "$p99" "$cpu" "$us" "$wcpu" "$noise" "$cnoise" "$errs")"
 }
 
-measure() {   # measure SERVER SIZE ROUND: run_wrk, re-run when noisy (RETRIES), keep the least noisy attempt
+measure() {   # measure SERVER ROW ROUND: run_wrk, re-run when noisy (RETRIES), keep the least noisy attempt
     local attempt best="" best_noise=1000 n
     for attempt in $(seq 0 "$RETRIES"); do
         (( attempt == 0 )) || log "$2 $1 round $3 was noisy; retry $attempt of $RETRIES"
@@ -355,14 +492,16 @@ measure() {   # measure SERVER SIZE ROUND: run_wrk, re-run when noisy (RETRIES),
 }
 
 # ---- benchmark --------------------------------------------------------------------------------
-log "sizes: $SIZES; $ROUNDS rounds x [nginx, edge] x $DURATION (noisy runs retried up to $RETRIES times); wrk -t$WRK_THREADS -c$CONNECTIONS on CPU $CLIENT_CPU"
+log "rows: $SIZES; servers: ${SERVERS[*]}; $ROUNDS interleaved rounds x $DURATION (noisy runs retried up to $RETRIES times); wrk -t$WRK_THREADS -c$CONNECTIONS on CPU $CLIENT_CPU"
 for s in $SIZES; do
-    log "warm-up $s: nginx 3s, edge $WARMUP"
+    log "warm-up $s: nginx 3s, edge $WARMUP$([[ $PROXY == 1 ]] && echo ', nginx proxy_cache 3s')"
     run_wrk nginx "$s" - 3s
     run_wrk edge "$s" - "$WARMUP"
+    [[ $PROXY == 0 ]] || run_wrk proxy "$s" - 3s
     for r in $(seq 1 "$ROUNDS"); do
-        measure nginx "$s" "$r"
-        measure edge "$s" "$r"
+        for v in "${SERVERS[@]}"; do
+            measure "$v" "$s" "$r"
+        done
     done
 done
 
@@ -370,61 +509,89 @@ done
 METRICS="$(curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" || true)"
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-EDGE_RSS="$(rss_kib "$EDGE_PID")"
-NGINX_MASTER_RSS="$(rss_kib "$NGINX_PID")"
-NGINX_WORKER_RSS="$(rss_kib "$NGINX_WORKER_PID")"
+rss_of() {   # rss_of SERVER: KiB summed over its processes
+    local total=0 pid
+    for pid in $(server_pids "$1"); do total=$(( total + $(rss_kib "$pid") )); done
+    echo "$total"
+}
+declare -A RSS
+for v in "${SERVERS[@]}"; do RSS[$v]="$(rss_of "$v")"; done
 
 # ---- report -----------------------------------------------------------------------------------
 median() { sort -g | awk '{a[NR] = $1} END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-col() {   # col SIZE SERVER FIELD -> values of that field, one per round
+col() {   # col ROW SERVER FIELD -> values of that field, one per round
     awk -F'\t' -v s="$1" -v v="$2" -v f="$3" '$1 == s && $2 == v {print $f}' "$RESULTS"
 }
+row_label() { [[ $1 == zipf ]] && echo "zipf $ZIPF_OBJECTS" || echo "$1"; }
 
 echo
-echo "## Cache-hit throughput, edge vs nginx"
+echo "## Cache-hit throughput: edge$([[ $PROXY == 1 ]] && echo ' and nginx proxy_cache') vs nginx serving files (the ceiling)"
 echo
 echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -sr)"
 echo "$(nginx -v 2>&1 | sed 's/^nginx version: //'), $(java -version 2>&1 | head -n1), edge JVM: \`${JVM_ARGS[*]}\`"
 echo "servers on CPU $SERVER_CPU, \`wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency\` on CPU $CLIENT_CPU; median of $ROUNDS interleaved rounds"
+if [[ " $SIZES " == *" zipf "* ]]; then
+    echo "zipf row: $ZIPF_OBJECTS files of $ZIPF_MIN-$ZIPF_MAX bytes (log-uniform), paths drawn by wrk from a Zipf law (exponent $ZIPF_EXPONENT), all cached before measuring"
+fi
 echo
-echo "| size | server | requests/s | p50 ms | p99 ms | server CPU % | wrk CPU % | edge/nginx | noisy rounds | rounds req/s |"
-echo "|------|--------|-----------:|-------:|-------:|-------------:|----------:|-----------:|-------------:|--------------|"
+echo "| row | server | requests/s | × ceiling | p50 ms | p99 ms | CPU µs/req | server CPU % | wrk CPU % | noisy rounds | rounds req/s |"
+echo "|-----|--------|-----------:|----------:|-------:|-------:|-----------:|-------------:|----------:|-------------:|--------------|"
 for s in $SIZES; do
     n_rps="$(col "$s" nginx 4 | median)"
-    for v in nginx edge; do
+    for v in "${SERVERS[@]}"; do
         rps="$(col "$s" "$v" 4 | median)"
         p50="$(col "$s" "$v" 5 | median)"
         p99="$(col "$s" "$v" 6 | median)"
         cpu="$(col "$s" "$v" 7 | median)"
         wcpu="$(col "$s" "$v" 10 | median)"
+        us="$(col "$s" "$v" 12 | median)"
         noisy="$(awk -F'\t' -v s="$s" -v v="$v" -v l="$NOISE_LIMIT" '$1 == s && $2 == v {n++; if ($9 > l || $11 > l) k++} END {printf "%d/%d", k, n}' "$RESULTS")"
         all="$(col "$s" "$v" 4 | awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}')"
-        if [[ $v == edge ]]; then
+        if [[ $v != nginx ]]; then
             ratio="$(awk -v a="$rps" -v b="$n_rps" 'BEGIN {printf "%.2f", a / b}')"
-            # the same, paired within each round (nginx and edge ran back to back), then the median
-            pr="$(paste <(col "$s" nginx 4) <(col "$s" edge 4) | awk '{print $2 / $1}' | median)"
-            ratio="$ratio (rounds: $(awk -v r="$pr" 'BEGIN {printf "%.2f", r}'))"
-        else ratio=""; fi
-        printf '| %s | %s | %.0f | %.3f | %.3f | %s | %s | %s | %s | %s |\n' "$s" "$v" "$rps" "$p50" "$p99" "$cpu" "$wcpu" "$ratio" "$noisy" "$all"
+            # the same, paired within each round (the servers ran back to back), then the median
+            pr="$(paste <(col "$s" nginx 4) <(col "$s" "$v" 4) | awk '{print $2 / $1}' | median)"
+            ratio="$ratio ($(awk -v r="$pr" 'BEGIN {printf "%.2f", r}'))"
+        else ratio="1"; fi
+        printf '| %s | %s | %.0f | %s | %.3f | %.3f | %.1f | %s | %s | %s | %s |\n' "$(row_label "$s")" "$(server_label "$v")" \
+            "$rps" "$ratio" "$p50" "$p99" "$us" "$cpu" "$wcpu" "$noisy" "$all"
     done
 done
 errors="$(awk -F'\t' '{n += $8} END {print n + 0}' "$RESULTS")"
 echo
+echo "× ceiling: requests/s over nginx's (ratio of the medians; in brackets, the median of the per-round ratios)."
+echo "CPU µs/req: the server's user + system CPU time (/proc/PID/stat, all its processes) per request served."
 echo "Non-2xx responses and socket errors over all measured runs: $errors"
 echo
-echo "Medians over rounds. edge/nginx: ratio of the medians (in brackets: median of the per-round ratios)."
+echo "RSS at the end (VmRSS, all processes of the server):"
+echo
+echo "| server | RSS MiB | RSS KiB |"
+echo "|--------|--------:|--------:|"
+for v in "${SERVERS[@]}"; do
+    printf '| %s | %d | %d |\n' "$(server_label "$v")" "$(( RSS[$v] / 1024 ))" "${RSS[$v]}"
+done
+echo
 echo "A run is noisy when other processes or VM steal took more than ${NOISE_LIMIT}% of CPU $SERVER_CPU or CPU $CLIENT_CPU"
 echo "(noisy runs were re-run up to $RETRIES times, the least noisy attempt kept; 'noisy rounds' counts those still noisy);"
 echo "per-run detail: server CPU, wrk CPU, noise on each CPU:"
 echo '```'
-awk -F'\t' '{printf "%-5s %-5s round %s  %8.0f req/s  p50 %.3f ms  p99 %.3f ms  server %3d%%  wrk %3d%%  noise srv %2d%% cli %2d%%\n", $1, $2, $3, $4, $5, $6, $7, $10, $9, $11}' "$RESULTS"
+awk -F'\t' '{printf "%-5s %-5s round %s  %8.0f req/s  p50 %.3f ms  p99 %.3f ms  server %3d%% %7.1f us/req  wrk %3d%%  noise srv %2d%% cli %2d%%\n", $1, $2, $3, $4, $5, $6, $7, $12, $10, $9, $11}' "$RESULTS"
 echo '```'
-echo
-echo "RSS at the end: edge JVM $((EDGE_RSS / 1024)) MiB (${EDGE_RSS} KiB); nginx worker $((NGINX_WORKER_RSS / 1024)) MiB (${NGINX_WORKER_RSS} KiB) + master $((NGINX_MASTER_RSS / 1024)) MiB (${NGINX_MASTER_RSS} KiB)"
 hits_line="$(grep -E '^outpost_requests_total\{' <<<"$METRICS" | awk '$NF + 0 > 0' || true)"
+edge_misses="$(grep -E '^outpost_requests_total\{' <<<"$METRICS" | grep -v 'cache="hit"' | awk '{n += $NF} END {printf "%.0f", n}')"
+expected_misses=0
+for s in $SIZES; do
+    if [[ $s == zipf ]]; then expected_misses=$(( expected_misses + ZIPF_OBJECTS )); else expected_misses=$(( expected_misses + 1 )); fi
+done
+echo
+if [[ "$edge_misses" == "$expected_misses" ]]; then
+    echo "Every request the edge answered after filling its cache was a hit ($edge_misses non-hits: one per object, the fill)."
+else
+    echo "WARNING: the edge answered $edge_misses requests other than hits; filling its cache takes $expected_misses. Its numbers include misses."
+fi
 if [[ -n "$hits_line" ]]; then
     echo
-    echo "Edge request counters, non-zero (from /metrics; includes warm-up runs):"
+    echo "Edge request counters, non-zero (from /metrics; includes the fill and warm-up runs):"
     echo '```'
     echo "$hits_line"
     echo '```'
@@ -433,7 +600,10 @@ fi
 # ---- optional JFR profile of the 1 KiB hit path -----------------------------------------------
 if [[ $PROFILE == 1 ]]; then
     psize=1k
-    if [[ ! -f "$TMP/www/$psize.bin" ]]; then psize="${SIZES%% *}"; fi
+    if [[ ! -f "$TMP/www/$psize.bin" ]]; then
+        for psize in $SIZES; do [[ $psize == zipf ]] || break; done
+        [[ $psize != zipf ]] || die "--profile needs a row of one size (1k, 16k, 256k or 4m) in SIZES"
+    fi
     log "profiling the edge with JFR during a ${PROFILE_SECONDS}s /$psize.bin run"
     jcmd "$EDGE_PID" JFR.start name=bench settings=profile > /dev/null
     taskset -c "$CLIENT_CPU" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${PROFILE_SECONDS}s" --timeout 5s --latency \

@@ -7,9 +7,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -42,6 +42,10 @@ import picocli.CommandLine.Option;
  *
  * <p>{@code /admin/fail?on=true} simulates an origin outage: every other path answers 503 (or, with
  * {@code mode=close}, the connection is closed without an answer) until {@code ?on=false}.
+ *
+ * <p>For the load scenarios it also serves a catalog of synthetic objects, {@code /obj/0} ..
+ * {@code /obj/N-1} ({@link ObjectCatalog}: object count, size mix, Cache-Control, latency and error
+ * rate from the command line), and counts what it answered at {@code /admin/stats} (JSON).
  */
 @Command(name = "demo-origin", mixinStandardHelpOptions = true, version = "outpost demo-origin 0.1.0",
         description = "The Outpost demo origin: one path per caching behaviour (see GET /).")
@@ -52,10 +56,6 @@ public final class DemoOrigin implements Callable<Integer> {
     /** Longest {@code /slow} delay. */
     static final long MAX_DELAY_MS = 60_000;
 
-    private static final int CHUNK = 64 * 1024;
-    /** 64 bytes, a divisor of {@link #CHUNK}: byte {@code i} of every /bytes body is {@code LINE[i % 64]}. */
-    private static final byte[] LINE =
-            "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.\n".getBytes(StandardCharsets.US_ASCII);
     private static final DateTimeFormatter IMF_FIXDATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
     private static final Map<String, String> GREETINGS = Map.of(
@@ -71,18 +71,51 @@ public final class DemoOrigin implements Callable<Integer> {
             description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String host;
 
+    @Option(names = "--objects", defaultValue = "10000", paramLabel = "N",
+            description = "Synthetic objects /obj/0 .. /obj/N-1 (default: ${DEFAULT-VALUE}).")
+    int objects;
+
+    @Option(names = "--size-mix", defaultValue = SizeMix.DEFAULT, paramLabel = "MIX",
+            description = "Object sizes: weighted bands MIN-MAX:WEIGHT,... (default: ${DEFAULT-VALUE}).")
+    String sizeMix;
+
+    @Option(names = "--object-cache-control", defaultValue = "public, max-age=3600", paramLabel = "VALUE",
+            description = "Cache-Control of every object (default: ${DEFAULT-VALUE}).")
+    String objectCacheControl;
+
+    @Option(names = "--latency", defaultValue = "0", paramLabel = "MS[-MS]",
+            description = "Delay before each object answer, fixed or a uniform range, ms (default: ${DEFAULT-VALUE}).")
+    String latency;
+
+    @Option(names = "--error-rate", defaultValue = "0", paramLabel = "FRACTION",
+            description = "Fraction of object requests answered 500, 0 to 1 (default: ${DEFAULT-VALUE}).")
+    double errorRate;
+
+    @Option(names = "--tag-groups", defaultValue = "100", paramLabel = "N",
+            description = "Objects carry Surrogate-Key o<id> g<id mod N> (default: ${DEFAULT-VALUE}).")
+    int tagGroups;
+
     private final Clock clock;
     private final Instant started;
     private final Map<String, AtomicLong> answered = new ConcurrentHashMap<>();
+    private final AtomicLong refusedWhileDown = new AtomicLong();
     private volatile Failure failure = Failure.NONE;
+    /** Given by tests; otherwise built from the options by {@link #call()}. */
+    private ObjectCatalog.Settings catalogSettings;
+    private ObjectCatalog catalog;
 
     public DemoOrigin() {
-        this(Clock.systemUTC());
+        this(Clock.systemUTC(), ObjectCatalog.Settings.DEFAULT);
     }
 
     DemoOrigin(Clock clock) {
+        this(clock, ObjectCatalog.Settings.DEFAULT);
+    }
+
+    DemoOrigin(Clock clock, ObjectCatalog.Settings catalogSettings) {
         this.clock = clock;
         this.started = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        this.catalogSettings = catalogSettings;
     }
 
     public static void main(String[] args) {
@@ -94,6 +127,12 @@ public final class DemoOrigin implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try {
+            catalogSettings = catalogSettingsFromOptions();
+        } catch (IllegalArgumentException e) {
+            System.err.println("demo-origin: " + e.getMessage());
+            return 2;
+        }
         Vertx vertx = Vertx.vertx();
         int actual;
         try {
@@ -123,10 +162,28 @@ public final class DemoOrigin implements Callable<Integer> {
                 .listen();
     }
 
+    /** The object catalog's settings from the command-line options; the message names a bad one. */
+    ObjectCatalog.Settings catalogSettingsFromOptions() {
+        String[] range = latency.strip().split("-", 2);
+        long min;
+        long max;
+        try {
+            min = Long.parseLong(range[0].strip());
+            max = range.length == 1 ? min : Long.parseLong(range[1].strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--latency must be MS or MIN-MAX in milliseconds, got \"" + latency + "\"");
+        }
+        return new ObjectCatalog.Settings(objects, SizeMix.parse(sizeMix), objectCacheControl, min, max, errorRate,
+                tagGroups);
+    }
+
     Router router(Vertx vertx) {
+        catalog = new ObjectCatalog(catalogSettings, clock, started);
         Router router = Router.router(vertx);
         router.route().handler(this::failSwitch);
         router.route("/admin/fail").method(HttpMethod.GET).method(HttpMethod.POST).handler(this::adminFail);
+        router.route("/admin/stats").method(HttpMethod.GET).handler(this::adminStats);
+        get(router, "/obj/:id", catalog::handle);
         get(router, "/", this::index);
         get(router, "/static/*", ctx -> {
             String path = ctx.request().path();
@@ -204,8 +261,10 @@ public final class DemoOrigin implements Callable<Integer> {
         if (now == Failure.NONE || ctx.request().path().startsWith("/admin/")) {
             ctx.next();
         } else if (now == Failure.CLOSE) {
+            refusedWhileDown.incrementAndGet();
             ctx.request().connection().close();
         } else {
+            refusedWhileDown.incrementAndGet();
             ctx.response().setStatusCode(503).putHeader("Cache-Control", "no-store").putHeader("Retry-After", "10");
             page(ctx, "down", "The origin is down on purpose (/admin/fail?on=false on the origin ends it).");
         }
@@ -227,6 +286,18 @@ public final class DemoOrigin implements Callable<Integer> {
             case CLOSE -> "down: every path except /admin/* closes the connection without answering";
         };
         plain(ctx, 200, "origin " + state + "\n");
+    }
+
+    /**
+     * {@code GET /admin/stats}: the object catalog's counters ({@link ObjectCatalog#stats()}) plus
+     * {@code refusedWhileDown}, requests refused by the outage switch, and {@code down}.
+     */
+    private void adminStats(RoutingContext ctx) {
+        JsonObject stats = catalog.stats()
+                .put("refusedWhileDown", refusedWhileDown.get())
+                .put("down", failure != Failure.NONE);
+        ctx.response().putHeader("Cache-Control", "no-store");
+        send(ctx, "application/json", stats.encode());
     }
 
     // ---------------------------------------------------------------- pages
@@ -267,10 +338,15 @@ public final class DemoOrigin implements Callable<Integer> {
                   <td>large bodies stream through; objects above the memory tier's max-object-size are not kept</td></tr>
                 <tr><td>/admin/fail?on=true|false[&amp;mode=503|close]</td><td>no-store</td>
                   <td>origin down simulation: every other path answers 503 (or the connection is closed)</td></tr>
+                <tr><td><a href="/obj/0">/obj/0</a> .. /obj/%d</td><td>%s; sizes %s; Surrogate-Key o&lt;id&gt; g&lt;id mod %d&gt;</td>
+                  <td>the synthetic objects of the load scenarios (load-tests/README.md)</td></tr>
+                <tr><td><a href="/admin/stats">/admin/stats</a></td><td>no-store, JSON</td>
+                  <td>what the origin answered for /obj/*: requests, distinct objects, refetches, 304s, errors</td></tr>
                 <tr><td>anything else</td><td>404, max-age=10</td><td>the 404 is cached for 10 s</td></tr>
                 </table>
                 </body></html>
-                """.formatted(httpDate(clock.instant()), n);
+                """.formatted(httpDate(clock.instant()), n, catalogSettings.objects() - 1,
+                catalogSettings.cacheControl(), catalogSettings.sizes(), catalogSettings.tagGroups());
         send(ctx, "text/html; charset=utf-8", html);
     }
 
@@ -305,7 +381,7 @@ public final class DemoOrigin implements Callable<Integer> {
         count("bytes");
         HttpServerResponse resp = ctx.response();
         resp.putHeader("Cache-Control", "max-age=60").putHeader("ETag", "\"bytes-" + size + "\"");
-        if (notModified(ctx)) {
+        if (notModified(ctx, clock)) {
             return;
         }
         resp.putHeader("Content-Type", "application/octet-stream")
@@ -315,31 +391,7 @@ public final class DemoOrigin implements Callable<Integer> {
             resp.end();
             return;
         }
-        Buffer chunk = Buffer.buffer(CHUNK);
-        for (int i = 0; i < CHUNK / LINE.length; i++) {
-            chunk.appendBytes(LINE);
-        }
-        resp.exceptionHandler(e -> { });
-        pump(resp, chunk, size);
-    }
-
-    /** Writes {@code remaining} pattern bytes while the connection keeps up; resumes on drain. */
-    private static void pump(HttpServerResponse resp, Buffer chunk, long remaining) {
-        long left = remaining;
-        while (left > 0 && !resp.writeQueueFull()) {
-            if (resp.closed()) {
-                return;
-            }
-            int n = (int) Math.min(CHUNK, left);
-            resp.write(n == CHUNK ? chunk : chunk.slice(0, n));
-            left -= n;
-        }
-        if (left == 0) {
-            resp.end();
-        } else {
-            long rest = left;
-            resp.drainHandler(v -> pump(resp, chunk, rest));
-        }
+        PatternBody.stream(resp, size);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -353,7 +405,7 @@ public final class DemoOrigin implements Callable<Integer> {
         HttpServerResponse resp = ctx.response();
         resp.putHeader("Date", httpDate(clock.instant()));
         long n = count(name);
-        if (resp.getStatusCode() == 200 && notModified(ctx)) {
+        if (resp.getStatusCode() == 200 && notModified(ctx, clock)) {
             return;
         }
         StringBuilder body = new StringBuilder(512)
@@ -366,7 +418,7 @@ public final class DemoOrigin implements Callable<Integer> {
         send(ctx, "text/plain; charset=utf-8", body.toString());
     }
 
-    private static void plain(RoutingContext ctx, int status, String text) {
+    static void plain(RoutingContext ctx, int status, String text) {
         ctx.response().setStatusCode(status).putHeader("Cache-Control", "no-store");
         send(ctx, "text/plain; charset=utf-8", text);
     }
@@ -387,7 +439,7 @@ public final class DemoOrigin implements Callable<Integer> {
      * RFC 9110 §13.1.2 / §13.1.3 / §13.2.2 for GET and HEAD: if the request's validators match the
      * ETag / Last-Modified already set on the response, answers 304 (no body) and returns true.
      */
-    boolean notModified(RoutingContext ctx) {
+    static boolean notModified(RoutingContext ctx, Clock clock) {
         HttpMethod method = ctx.request().method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
             return false;
