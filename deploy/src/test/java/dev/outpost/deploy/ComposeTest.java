@@ -136,7 +136,7 @@ class ComposeTest {
             assertTrue(grace.compareTo(config.server().shutdownTimeout()) > 0,
                     name + ": stop_grace_period " + grace + " leaves the drain its shutdown-timeout");
         }
-        assertHealthcheck(services().get("purge-api"), purgeApiConfig().server().port(), "/healthz");
+        assertHealthcheck(services().get("purge-api"), purgeApiConfig().server().port(), "/readyz");
     }
 
     @Test

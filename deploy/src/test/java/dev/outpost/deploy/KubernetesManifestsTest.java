@@ -224,7 +224,7 @@ class KubernetesManifestsTest {
         assertEquals(config.server().port(), containerPort(c, "http"));
         assertEquals(dockerfile.exposed("purge-api"), List.of(config.server().port()));
         assertHttpProbe(c.getLivenessProbe(), "/healthz", "http", "purge-api");
-        assertHttpProbe(c.getReadinessProbe(), "/healthz", "http", "purge-api");
+        assertHttpProbe(c.getReadinessProbe(), "/readyz", "http", "purge-api");
         assertDataVolume(set, c, "purge-api");
         Deploy.assertInside(dataDir, config.log().path(), "log.path");
         assertRunsAsTheImageUser(set.getSpec().getTemplate().getSpec(), "purge-api");
