@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /** Walks an edge config document. Keys, defaults and rules are those documented on {@link EdgeConfig}'s records. */
@@ -147,8 +148,10 @@ final class EdgeConfigReader {
         long maxSize = r.require("max-size", 0L, POSITIVE_SIZE);
         // When max-size is missing or invalid (already reported), don't also compare object size against it.
         long maxObjectSize = objectSize(r, maxSize == 0 ? Long.MAX_VALUE : maxSize, ByteSize.GIB);
+        Optional<Long> minFree = r.optional("min-free", POSITIVE_SIZE);
         r.finish();
-        return new DiskTierConfig(path, maxSize, maxObjectSize);
+        return new DiskTierConfig(path, maxSize, maxObjectSize,
+                minFree.map(OptionalLong::of).orElse(OptionalLong.empty()));
     }
 
     /** {@code max-object-size}: the default is capped at max-size; an explicit value above it is an error. */

@@ -77,7 +77,7 @@ class EdgeConfigTest {
                   max-connections-per-origin: 8
                 cache:
                   memory: {max-size: 1GB, max-object-size: 1048576}
-                  disk: {path: "%s", max-size: 10GiB}
+                  disk: {path: "%s", max-size: 10GiB, min-free: 2GiB}
                   targeted-fields: [Outpost-Cache-Control, CDN-Cache-Control]
                   heuristic: {fraction: 0, max: 0s}
                   collapse: {wait-timeout: 1s, uncacheable-ttl: 1m}
@@ -95,7 +95,8 @@ class EdgeConfigTest {
         assertEquals(new OriginClientConfig(Duration.ofMillis(500), Duration.ofMinutes(1), Duration.ofHours(1), 8),
                 c.originClient());
         assertEquals(new MemoryTierConfig(1_000_000_000L, 1_048_576L), c.cache().memory());
-        assertEquals(new DiskTierConfig(tmp.resolve("disk"), 10 * ByteSize.GIB, ByteSize.GIB), c.cache().disk().get());
+        assertEquals(new DiskTierConfig(tmp.resolve("disk"), 10 * ByteSize.GIB, ByteSize.GIB,
+                java.util.OptionalLong.of(2 * ByteSize.GIB)), c.cache().disk().get());
         assertEquals(List.of("Outpost-Cache-Control", "CDN-Cache-Control"), c.cache().targetedFields());
         assertEquals(new HeuristicConfig(0, Duration.ZERO), c.cache().heuristic());
         assertEquals(new CollapseConfig(Duration.ofSeconds(1), Duration.ofMinutes(1)), c.cache().collapse());
@@ -315,5 +316,18 @@ class EdgeConfigTest {
         EdgeConfig c = parse(MINIMAL_EDGE + "cache:\n  disk:\npurge:\n");
         assertTrue(c.cache().disk().isEmpty());
         assertNull(c.admin().token());
+    }
+
+    @Test
+    void diskMinFreeDefaultsToFivePercentOfTheVolumeWithinBounds(@TempDir Path tmp) {
+        assertOnly(withExtra("cache: {disk: {path: \"" + tmp.resolve("d") + "\", max-size: 1GiB, min-free: 0}}"),
+                "cache.disk.min-free", "greater than 0");
+        DiskTierConfig d = new DiskTierConfig(tmp.resolve("d"), ByteSize.GIB, ByteSize.MIB);
+        assertEquals(256 * ByteSize.MIB, d.minFreeOn(ByteSize.GIB), "floor");
+        assertEquals(4 * ByteSize.GIB, d.minFreeOn(100 * ByteSize.GIB), "5% of 100 GiB, capped");
+        assertEquals(5 * (20 * ByteSize.GIB / 100), d.minFreeOn(20 * ByteSize.GIB), "5% of 20 GiB");
+        DiskTierConfig explicit = new DiskTierConfig(tmp.resolve("d"), ByteSize.GIB, ByteSize.MIB,
+                java.util.OptionalLong.of(ByteSize.MIB));
+        assertEquals(ByteSize.MIB, explicit.minFreeOn(100 * ByteSize.GIB));
     }
 }

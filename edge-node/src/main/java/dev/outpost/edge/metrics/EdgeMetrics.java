@@ -89,6 +89,13 @@ public final class EdgeMetrics {
                 .description("Objects evicted").tag("tier", "memory").register(registry);
     }
 
+    /** Disk lookups given up as misses because the disk did not answer in time. */
+    public void bindTiers(dev.outpost.edge.storage.TieredStorage tiers) {
+        FunctionCounter.builder("outpost.cache.lookup.timeouts", tiers, t -> t.lowerLookupTimeouts())
+                .description("Disk lookups that took longer than the deadline and were served as misses")
+                .tag("tier", "disk").register(registry);
+    }
+
     public void bindDiskTier(dev.outpost.edge.storage.disk.DiskStorage disk) {
         Gauge.builder("outpost.cache.bytes", disk, d -> d.byteSize()).baseUnit("bytes")
                 .description("Bytes stored").tag("tier", "disk").register(registry);
@@ -96,8 +103,10 @@ public final class EdgeMetrics {
                 .description("Objects stored").tag("tier", "disk").register(registry);
         FunctionCounter.builder("outpost.cache.evictions", disk, d -> d.evictions())
                 .description("Objects evicted").tag("tier", "disk").register(registry);
-        FunctionCounter.builder("outpost.cache.write.failures", disk, d -> d.writeFailures() + d.writeQueueOverflows())
-                .description("Objects not stored because the tier failed or could not keep up").tag("tier", "disk")
+        FunctionCounter.builder("outpost.cache.write.failures", disk,
+                        d -> d.writeFailures() + d.writeQueueOverflows() + d.spaceRefusals())
+                .description("Objects not stored because the tier failed, could not keep up or its volume was "
+                        + "below min-free").tag("tier", "disk")
                 .register(registry);
         FunctionCounter.builder("outpost.cache.read.failures", disk, d -> d.readFailures())
                 .description("Reads that failed (I/O error, corrupt chunk); served from the origin instead")

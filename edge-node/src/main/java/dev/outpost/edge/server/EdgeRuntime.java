@@ -83,7 +83,9 @@ public final class EdgeRuntime {
         CacheStorage storage = memory;
         if (disk != null) {
             metrics.bindDiskTier(disk);
-            storage = new TieredStorage(memory, disk);
+            TieredStorage tiers = new TieredStorage(memory, disk);
+            metrics.bindTiers(tiers);
+            storage = tiers;
         }
         // purges also reach fills that were in flight when they were issued
         storage = new PurgeFencedStorage(storage);
@@ -169,7 +171,7 @@ public final class EdgeRuntime {
      */
     private static DiskStorage openDisk(DiskTierConfig d, Clock clock) {
         try {
-            return opened(d, DiskStorage.open(d.path(), d.maxSize(), d.maxObjectSize(), clock, REVALIDATION_GRACE));
+            return opened(d, DiskStorage.open(diskSettings(d, clock)));
         } catch (java.io.IOException first) {
             java.nio.file.Path aside = d.path().resolveSibling(d.path().getFileName() + ".broken-"
                     + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC)
@@ -178,8 +180,7 @@ public final class EdgeRuntime {
                     d.path(), first.getMessage(), aside);
             try {
                 java.nio.file.Files.move(d.path(), aside);
-                return opened(d, DiskStorage.open(d.path(), d.maxSize(), d.maxObjectSize(), clock,
-                        REVALIDATION_GRACE));
+                return opened(d, DiskStorage.open(diskSettings(d, clock)));
             } catch (java.io.IOException second) {
                 throw new IllegalStateException("cache.disk: " + second.getMessage(), second);
             }
@@ -210,6 +211,14 @@ public final class EdgeRuntime {
                     dev.outpost.config.ByteSize.format(memoryTierBytes), dev.outpost.config.ByteSize.format(limit),
                     needed >> 20);
         }
+    }
+
+    /** The disk tier's settings; {@code min-free} is resolved against the size of the volume. */
+    private static DiskStorage.Settings diskSettings(DiskTierConfig d, Clock clock) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(d.path());
+        long volume = java.nio.file.Files.getFileStore(d.path()).getTotalSpace();
+        return new DiskStorage.Settings(d.path(), d.maxSize(), d.maxObjectSize(), clock, REVALIDATION_GRACE)
+                .withMinFree(d.minFreeOn(volume));
     }
 
     private static DiskStorage opened(DiskTierConfig d, DiskStorage store) {

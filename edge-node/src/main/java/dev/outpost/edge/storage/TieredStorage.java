@@ -7,7 +7,10 @@ import dev.outpost.edge.storage.memory.MemoryStorage;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +22,10 @@ import org.slf4j.LoggerFactory;
  * Updates and removals apply to both. The writer of both tiers reports full while either tier's
  * writer does, and drains once both have room.
  *
+ * <p>A lower-tier lookup that has not answered within {@link #LOWER_LOOKUP_DEADLINE} (a stalled disk,
+ * a saturated read pool) is a miss: the request goes to the origin rather than waiting on the disk.
+ * Its late answer is dropped.
+ *
  * <p>A URL whose variants are split across tiers (memory kept one, the lower tier has others) is
  * answered from memory alone; a missing variant then costs one origin fetch, never a wrong answer.
  */
@@ -26,14 +33,29 @@ public final class TieredStorage implements CacheStorage {
 
     private static final Logger LOG = LoggerFactory.getLogger(TieredStorage.class);
 
+    /** Longer than any healthy disk lookup (a Caffeine probe plus one RocksDB get), short for a client. */
+    public static final Duration LOWER_LOOKUP_DEADLINE = Duration.ofSeconds(1);
+
     private final MemoryStorage memory;
     private final CacheStorage lower;
+    private final Duration lowerLookupDeadline;
+    private final LongAdder lowerLookupTimeouts = new LongAdder();
     /** Bumped before and after each purge reaches the lower tier; see {@link #purge}. */
     private final java.util.concurrent.atomic.AtomicLong purges = new java.util.concurrent.atomic.AtomicLong();
 
     public TieredStorage(MemoryStorage memory, CacheStorage lower) {
+        this(memory, lower, LOWER_LOOKUP_DEADLINE);
+    }
+
+    public TieredStorage(MemoryStorage memory, CacheStorage lower, Duration lowerLookupDeadline) {
         this.memory = memory;
         this.lower = lower;
+        this.lowerLookupDeadline = lowerLookupDeadline;
+    }
+
+    /** Lower-tier lookups given up as misses after {@link #LOWER_LOOKUP_DEADLINE}. */
+    public long lowerLookupTimeouts() {
+        return lowerLookupTimeouts.sum();
     }
 
     @Override
@@ -43,7 +65,15 @@ public final class TieredStorage implements CacheStorage {
             return CompletableFuture.completedFuture(hot);
         }
         long purgesAtStart = purges.get();
-        return lower.lookup(key).thenApply(found -> {
+        CompletableFuture<List<StoredObject>> answer = lower.lookup(key);
+        CompletableFuture<List<StoredObject>> bounded = answer.copy().completeOnTimeout(null,
+                lowerLookupDeadline.toNanos(), TimeUnit.NANOSECONDS);
+        return bounded.thenApply(found -> {
+            if (found == null) {
+                lowerLookupTimeouts.increment();
+                LOG.debug("lower-tier lookup of {} took longer than {}: a miss", key, lowerLookupDeadline);
+                return List.<StoredObject>of();
+            }
             for (StoredObject o : found) {
                 if (o.body().length() <= memory.maxObjectSize()) {
                     promote(o, purgesAtStart);

@@ -102,6 +102,23 @@ class TieredStorageTest extends CacheStorageContract {
     }
 
     @Test
+    void aLowerTierLookupThatStallsIsAMissAfterTheDeadline() {
+        java.util.concurrent.CompletableFuture<List<StoredObject>> never = new java.util.concurrent.CompletableFuture<>();
+        CacheStorage stalled = new ForwardingCacheStorage(cold) {
+            @Override
+            public java.util.concurrent.CompletableFuture<List<StoredObject>> lookup(CacheKey key) {
+                return never;
+            }
+        };
+        TieredStorage tiered = new TieredStorage(hot, stalled, Duration.ofMillis(50));
+        assertEquals(List.of(), tiered.lookup(new CacheKey("site.example", "/stuck")).join(),
+                "a miss instead of waiting on the disk");
+        assertEquals(1, tiered.lowerLookupTimeouts());
+        never.complete(List.of());
+        assertEquals(1, tiered.lowerLookupTimeouts(), "the late answer is dropped");
+    }
+
+    @Test
     void theWriterOfBothTiersIsFullWhileTheLowerIsAndDrainsOnceWhenBothHaveRoom() {
         GatedStorage gated = new GatedStorage(clock);
         TieredStorage tiered = new TieredStorage(hot, gated);

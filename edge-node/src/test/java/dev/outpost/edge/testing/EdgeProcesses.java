@@ -26,6 +26,12 @@ public final class EdgeProcesses {
     }
 
     public static Process launch(Path config, Path stdout, Path stderr, String... jvmArgs) throws IOException {
+        return new ProcessBuilder(command(config, jvmArgs))
+                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+    }
+
+    /** The command line that runs an edge with {@code config}. */
+    public static List<String> command(Path config, String... jvmArgs) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of(jvmArgs));
@@ -34,7 +40,7 @@ public final class EdgeProcesses {
         cmd.add(EdgeNode.class.getName());
         cmd.add("--config");
         cmd.add(config.toString());
-        return new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        return cmd;
     }
 
     public static String read(Path file) throws IOException {

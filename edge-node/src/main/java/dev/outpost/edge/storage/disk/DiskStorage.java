@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.CacheKey;
 import dev.outpost.edge.cache.Purge;
+import dev.outpost.edge.storage.ByteWeigher;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.ObjectWriter;
 import dev.outpost.edge.storage.UsefulLifeExpiry;
@@ -46,6 +47,7 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
+import org.rocksdb.Env;
 import org.rocksdb.InfoLogLevel;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
@@ -53,6 +55,7 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.SstFileManager;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
@@ -84,6 +87,14 @@ import org.slf4j.LoggerFactory;
  * handlers once it is down to a quarter, on the write thread. A writer that keeps writing past the
  * whole bound abandons its object instead of blocking or buffering. Futures complete on these storage
  * threads; callers hop back to their own context.
+ *
+ * <h2>Full disks</h2>
+ * {@link FreeSpaceGuard} keeps {@code min-free} bytes free on the volume: below it objects are not
+ * stored (counted with the write failures, logged once per episode) and the bound shrinks so eviction
+ * makes room. RocksDB is thus kept away from ENOSPC, after which a failed WAL append would leave it
+ * read-only until reopened; should it happen anyway (another process filling the volume), writes fail,
+ * are counted and logged once, and reads go on. An {@code SstFileManager} is installed so RocksDB can
+ * recover by itself from a full disk met during a flush or compaction.
  *
  * <h2>Crash safety</h2>
  * An object is visible only through its meta record, and that record is written in one WriteBatch
@@ -147,6 +158,8 @@ public final class DiskStorage implements CacheStorage {
     static final String CF_TAGS = "tags";
     /** Accounted bytes per chunk beyond its value: key, blob reference, SST overhead. */
     private static final long CHUNK_OVERHEAD = 32;
+    /** The free space is checked at an object's first chunk and every 1 MiB after. */
+    private static final int CHUNKS_PER_SPACE_CHECK = 16;
     private static final long URL_OVERHEAD = 64;
     private static final int SWEEP_BATCH = 1000;
 
@@ -165,6 +178,7 @@ public final class DiskStorage implements CacheStorage {
      * @param writeQueueChunks  body chunks that may wait for the write thread before writers give up;
      *                          writers report full at half of it and drain at a quarter
      * @param readThreads       threads of the read pool
+     * @param minFree           bytes kept free on the volume ({@link FreeSpaceGuard}); 0 = not watched
      */
     /** Receives the time RocksDB calls take (nanoseconds); called on the storage threads. */
     public interface LatencyListener {
@@ -191,7 +205,7 @@ public final class DiskStorage implements CacheStorage {
     }
 
     public record Settings(Path dir, long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace,
-            int writeQueueChunks, int readThreads) {
+            int writeQueueChunks, int readThreads, long minFree) {
 
         public Settings {
             Objects.requireNonNull(dir, "dir");
@@ -203,11 +217,19 @@ public final class DiskStorage implements CacheStorage {
         }
 
         public Settings(Path dir, long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace) {
-            this(dir, maxSize, maxObjectSize, clock, revalidationGrace, 64, 2);
+            this(dir, maxSize, maxObjectSize, clock, revalidationGrace, 64, 2, 0);
+        }
+
+        public Settings withMinFree(long bytes) {
+            return new Settings(dir, maxSize, maxObjectSize, clock, revalidationGrace, writeQueueChunks, readThreads,
+                    bytes);
         }
     }
 
     private final Settings settings;
+    private final ByteWeigher weigher;
+    private final FreeSpaceGuard freeSpace;
+    private final LongAdder spaceRefusals = new LongAdder();
     private final Clock clock;
     private final long graceSeconds;
     private final Native rocks;
@@ -226,6 +248,8 @@ public final class DiskStorage implements CacheStorage {
     private final ConcurrentLinkedQueue<Runnable> drainWaiters = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Set<String> loggedConditions = ConcurrentHashMap.newKeySet();
+    /** Write thread only: the last write failed. */
+    private boolean writesFailing;
 
     private final LongAdder writeFailures = new LongAdder();
     private final LongAdder readFailures = new LongAdder();
@@ -275,6 +299,12 @@ public final class DiskStorage implements CacheStorage {
 
     private DiskStorage(Settings settings, Native rocks) throws RocksDBException {
         this.settings = settings;
+        this.weigher = ByteWeigher.forMaxObjectSize(settings.maxObjectSize());
+        try {
+            this.freeSpace = FreeSpaceGuard.forDirectory(settings.dir(), settings.minFree());
+        } catch (IOException e) {
+            throw new RocksDBException("cannot read the free space of " + settings.dir() + ": " + e.getMessage());
+        }
         this.clock = settings.clock();
         this.graceSeconds = settings.revalidationGrace().toSeconds();
         this.rocks = rocks;
@@ -308,8 +338,8 @@ public final class DiskStorage implements CacheStorage {
             }
         };
         this.index = Caffeine.newBuilder()
-                .maximumWeight(settings.maxSize())
-                .weigher((String url, Slots s) -> (int) Math.min(Integer.MAX_VALUE, s.weight))
+                .maximumWeight(weigher.maximumWeight(settings.maxSize()))
+                .weigher((String url, Slots s) -> weigher.weigh(s.weight))
                 .expireAfter(new UsefulLifeExpiry<String, Slots>(clock, s -> s.usefulUntil))
                 .ticker(ticker)
                 .executor(maintenance)
@@ -564,6 +594,11 @@ public final class DiskStorage implements CacheStorage {
                         if (abandoned) {
                             return;
                         }
+                        if (chunkIndex % CHUNKS_PER_SPACE_CHECK == 0 && !roomFor()) {
+                            abandoned = true;
+                            deleteObject(objectId, intentWritten);
+                            return;
+                        }
                         byte[] key = Keys.chunk(objectId, chunkIndex);
                         long started = System.nanoTime();
                         if (!intentWritten) {
@@ -664,6 +699,7 @@ public final class DiskStorage implements CacheStorage {
                 return false;
             }
             index.asMap().compute(url, (k, s) -> s == null ? new Slots(new Slot[] {slot}) : s.with(slot));
+            writesRecovered();
             return true;
         }
 
@@ -1304,7 +1340,7 @@ public final class DiskStorage implements CacheStorage {
     @Override
     public long byteSize() {
         index.cleanUp(); // Caffeine applies pending writes to the weight lazily; settle them first
-        return index.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
+        return weigher.bytes(index.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L));
     }
 
     public long maxObjectSize() {
@@ -1436,10 +1472,59 @@ public final class DiskStorage implements CacheStorage {
         }
     }
 
+    /**
+     * Write thread: whether the volume still has {@code min-free} bytes free (see {@link FreeSpaceGuard}).
+     * On entering a shortage the bound shrinks by the missing bytes, once, so eviction makes room while
+     * RocksDB compacts; when space is back the configured bound returns.
+     */
+    private boolean roomFor() {
+        switch (freeSpace.check()) {
+            case BECAME_SHORT -> {
+                long missing = freeSpace.minFree() - freeSpace.lastUsable();
+                long bound = Math.max(0, byteSize() - missing);
+                index.policy().eviction().ifPresent(e -> e.setMaximum(weigher.maximumWeight(bound)));
+                LOG.warn("disk store at {}: free space on the volume is {} bytes, below min-free ({}); new objects "
+                        + "are not stored on disk and the store shrinks to {} bytes until space is back",
+                        settings.dir(), freeSpace.lastUsable(), freeSpace.minFree(), bound);
+            }
+            case RECOVERED -> {
+                index.policy().eviction().ifPresent(e -> e.setMaximum(weigher.maximumWeight(settings.maxSize())));
+                LOG.info("disk store at {}: free space is back above min-free ({} bytes free); storing objects "
+                        + "again, bound {} bytes", settings.dir(), freeSpace.lastUsable(), settings.maxSize());
+            }
+            case NONE -> {
+            }
+        }
+        if (freeSpace.isShort()) {
+            spaceRefusals.increment();
+            return false;
+        }
+        return true;
+    }
+
+    /** Objects not stored because the volume was below {@code min-free}. */
+    public long spaceRefusals() {
+        return spaceRefusals.sum();
+    }
+
     private void writeFailed(Exception e) {
+        writesFailing = true;
         writeFailures.increment();
         logOnce("write:" + code(e), "disk write failed, objects are not stored on disk while it lasts: "
                 + e.getMessage(), e);
+    }
+
+    /**
+     * Write thread, after a commit: when writes had been failing (a full disk that RocksDB's
+     * SstFileManager has since seen freed, a transient I/O error), says they work again and lets the
+     * next failure be logged once more.
+     */
+    private void writesRecovered() {
+        if (writesFailing) {
+            writesFailing = false;
+            loggedConditions.removeIf(c -> c.startsWith("write:"));
+            LOG.info("disk store at {}: writes succeed again; objects are stored on disk", settings.dir());
+        }
     }
 
     private void logOnce(String condition, String message, Throwable e) {
@@ -1575,7 +1660,11 @@ public final class DiskStorage implements CacheStorage {
                     .setCompressionType(CompressionType.LZ4_COMPRESSION)
                     .setTableFormatConfig(metaTable);
 
+            // With an SstFileManager, RocksDB recovers by itself from a full disk once space is freed
+            // (it polls the free space); without one the DB stays read-only until reopened.
+            SstFileManager files = own(new SstFileManager(Env.getDefault()));
             DBOptions dbOptions = own(new DBOptions())
+                    .setSstFileManager(files)
                     .setCreateIfMissing(true)
                     .setCreateMissingColumnFamilies(true)
                     .setMaxOpenFiles(1024)

@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.CacheKey;
 import dev.outpost.edge.cache.Purge;
+import dev.outpost.edge.storage.ByteWeigher;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.ObjectWriter;
 import dev.outpost.edge.storage.UsefulLifeExpiry;
@@ -39,17 +40,19 @@ public final class MemoryStorage implements CacheStorage {
 
     private final Cache<CacheKey, VariantSet> cache;
     private final long maxObjectSize;
+    private final ByteWeigher weigher;
     private final Clock clock;
     private final long revalidationGraceSeconds;
 
     public MemoryStorage(long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace, Executor executor) {
         this.maxObjectSize = maxObjectSize;
+        this.weigher = ByteWeigher.forMaxObjectSize(maxObjectSize);
         this.clock = clock;
         this.revalidationGraceSeconds = revalidationGrace.toSeconds();
         Ticker ticker = () -> clock.millis() * 1_000_000L;
         this.cache = Caffeine.newBuilder()
-                .maximumWeight(maxSize)
-                .weigher((CacheKey k, VariantSet v) -> (int) Math.min(Integer.MAX_VALUE, v.bytes()))
+                .maximumWeight(weigher.maximumWeight(maxSize))
+                .weigher((CacheKey k, VariantSet v) -> weigher.weigh(v.bytes()))
                 .expireAfter(new UsefulLifeExpiry<CacheKey, VariantSet>(clock,
                         set -> set.usefulUntil(revalidationGraceSeconds).toEpochMilli()))
                 .ticker(ticker)
@@ -179,7 +182,7 @@ public final class MemoryStorage implements CacheStorage {
 
     @Override
     public long byteSize() {
-        return cache.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
+        return weigher.bytes(cache.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L));
     }
 
     public long maxObjectSize() {
