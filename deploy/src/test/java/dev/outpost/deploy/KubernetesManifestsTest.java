@@ -114,8 +114,9 @@ class KubernetesManifestsTest {
                 assertDataVolume(set, c, what);
                 Deploy.assertInside(dataDir, config.cache().disk().orElseThrow().path(), what + " cache.disk.path");
                 long pvc = bytes(claim(set).getSpec().getResources().getRequests().get("storage"));
-                assertTrue(config.cache().disk().get().maxSize() <= pvc * 85 / 100,
-                        what + ": cache.disk.max-size leaves RocksDB room on its " + pvc + "-byte volume");
+                var disk = config.cache().disk().get();
+                assertTrue(disk.maxSize() + disk.minFreeOn(pvc) <= pvc,
+                        what + ": cache.disk.max-size + min-free fit its " + pvc + "-byte volume");
                 assertMemoryFits(c, config.cache().memory().maxSize(), what);
 
                 long preStop = c.getLifecycle().getPreStop().getExec().getCommand().stream()
