@@ -16,6 +16,7 @@ import dev.outpost.edge.http.HttpDate;
 import dev.outpost.edge.http.NoCacheReason;
 import dev.outpost.edge.http.Reuse;
 import dev.outpost.edge.http.Vary;
+import dev.outpost.edge.http.Via;
 import dev.outpost.edge.metrics.EdgeMetrics;
 import dev.outpost.edge.metrics.EdgeMetrics.Outcome;
 import dev.outpost.edge.metrics.EdgeMetrics.TierLabel;
@@ -60,6 +61,11 @@ import org.slf4j.LoggerFactory;
  * Decisions are the pure rules of {@code http/} and {@link StoragePolicy}; this class only sequences
  * them with I/O. RFC 9111 §4 (reuse, validation §4.3, invalidation §4.4), RFC 5861 (stale-*), RFC
  * 9211 (Cache-Status on every response).
+ *
+ * <p>Two tiers: the origin of an edge may be another Outpost node (a regional shield). Upstream
+ * Cache-Status entries are kept and ours appended (RFC 9211 §2), CDN-only fields pass through a node
+ * that is not {@code outermost}, and a request whose Via already names this node is refused with 508
+ * before its lookup (RFC 9110 §7.6.3), so a misrouted tier fails at once instead of recursing.
  */
 public final class ProxyPipeline {
 
@@ -248,6 +254,16 @@ public final class ProxyPipeline {
                 return;
             }
             request = new MultiMapFields(req.headers());
+            if (Via.passedThrough(request, settings.nodeId())) {
+                // Refused before the lookup: a looping request must never wait on the fetch it is part of.
+                // Debug only: any client can send such a Via; the access log shows detail=loop-detected.
+                LOG.debug("refused a forwarding loop for {}: Via {} already names {}", key, request.combined("Via"),
+                        settings.nodeId());
+                reject(508, "forwarding loop: this request already passed through " + settings.nodeId()
+                        + " (Via: " + printable(request.combined("Via")) + "); check the origins of the nodes it names",
+                        "loop-detected");
+                return;
+            }
             directives = CacheControl.ofRequest(request);
             String method = req.method().name();
             if (!method.equals("GET") && !method.equals("HEAD")) {
@@ -345,12 +361,16 @@ public final class ProxyPipeline {
         }
 
         private void reject(int status, String message) {
+            reject(status, message, "rejected");
+        }
+
+        private void reject(int status, String message, String detail) {
             metrics.rejected();
             outcome = Outcome.ERROR;
             req.resume();
             move(CachePhase.RESPOND);
             respondPlain(status, message, entry(false, null, CacheStatus.NO_STATUS, false,
-                    CacheStatus.NO_TTL, "rejected"), true);
+                    CacheStatus.NO_TTL, detail), true);
         }
 
         // ---------------------------------------------------------------- lookup
@@ -1040,6 +1060,11 @@ public final class ProxyPipeline {
                 upstream.resume();
             }
         }
+    }
+
+    /** {@code text} safe to echo in a plain-text error: anything outside visible ASCII becomes '?'. */
+    private static String printable(String text) {
+        return text.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     private static long contentLength(Fields fields) {
