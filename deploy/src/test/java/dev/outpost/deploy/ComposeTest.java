@@ -113,6 +113,8 @@ class ComposeTest {
             URI purgeApi = config.purge().apiUrl().orElseThrow();
             assertEquals("purge-api", purgeApi.getHost(), name);
             assertEquals(purgeApiConfig().server().port(), purgeApi.getPort(), name);
+            assertTrue(purgeApiConfig().auth().find(config.purge().apiToken()).isPresent(),
+                    name + ": purge.api-token is one of purge-api's auth.tokens (the catch-up feed)");
             assertShareANetwork(name, "purge-api");
         }
         assertEquals(REGIONS, rolesByRegion.keySet());

@@ -87,7 +87,8 @@ class DockerfileLintTest {
     void theEdgeImageAgreesWithItsConfig() {
         EdgeConfig config = ConfigLoader.parseEdge(Deploy.read(configOf(EDGE)), imageEnv(EDGE, Map.of(
                 "OUTPOST_NODE_ID", "edge-1", "OUTPOST_ORIGIN_URL", "http://shield:8080",
-                "OUTPOST_ADMIN_TOKEN", "t", "OUTPOST_PURGE_API_URL", "http://purge-api:7070")));
+                "OUTPOST_ADMIN_TOKEN", "t", "OUTPOST_PURGE_API_URL", "http://purge-api:7070",
+                "OUTPOST_PURGE_API_TOKEN", "f")));
         assertEquals(Set.of(config.server().port(), config.admin().port()), Set.copyOf(dockerfile.exposed(EDGE)));
         assertEquals("0.0.0.0", config.server().host());
         assertEquals("0.0.0.0", config.admin().host(), "probes and purge-api reach the admin port from outside");
@@ -100,7 +101,7 @@ class DockerfileLintTest {
     @Test
     void thePurgeApiImageAgreesWithItsConfig() {
         PurgeApiConfig config = ConfigLoader.parsePurgeApi(Deploy.read(configOf(PURGE_API)), imageEnv(PURGE_API,
-                Map.of("OUTPOST_PURGE_TOKEN", "p", "OUTPOST_ADMIN_TOKEN", "a",
+                Map.of("OUTPOST_PURGE_TOKEN", "p", "OUTPOST_ADMIN_TOKEN", "a", "OUTPOST_PURGE_API_TOKEN", "f",
                         "OUTPOST_EDGE_ADMIN_URL", "http://edge:9080")));
         assertEquals(List.of(config.server().port()), dockerfile.exposed(PURGE_API));
         assertEquals("0.0.0.0", config.server().host());

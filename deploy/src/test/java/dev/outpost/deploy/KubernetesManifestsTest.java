@@ -153,6 +153,8 @@ class KubernetesManifestsTest {
                 StatefulSet purgeApi = control.named(StatefulSet.class, "purge-api");
                 assertEquals(purgeApiConfig().server().port(),
                         portBehind(control.named(Service.class, "purge-api"), api.getPort(), purgeApi));
+                assertTrue(purgeApiConfig().auth().find(node.purge().apiToken()).isPresent(),
+                        region + ": purge.api-token is one of purge-api's auth.tokens (the catch-up feed)");
             }
         });
     }
