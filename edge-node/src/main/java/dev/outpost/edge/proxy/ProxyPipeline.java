@@ -25,6 +25,7 @@ import dev.outpost.edge.storage.ObjectWriter;
 import dev.outpost.edge.storage.StoredObject;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -72,6 +73,7 @@ public final class ProxyPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyPipeline.class);
     private static final Logger ACCESS = LoggerFactory.getLogger("outpost.access");
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
+    private static final Handler<Buffer> DISCARD = b -> { };
 
     /** Settings of the pipeline itself. */
     /**
@@ -247,7 +249,15 @@ public final class ProxyPipeline {
         }
 
         void start() {
-            req.pause();
+            HttpMethod httpMethod = req.method();
+            boolean bodyless = httpMethod == HttpMethod.GET || httpMethod == HttpMethod.HEAD;
+            if (bodyless) {
+                // GET and HEAD bodies are never forwarded; drop whatever the client sent (no pause/resume
+                // round trip on the hit path).
+                req.handler(DISCARD);
+            } else {
+                req.pause(); // the origin request pipes the body with back-pressure
+            }
             resp.closeHandler(v -> clientGone = true);
             resp.endHandler(v -> finished());
             if (!parseTarget()) {
@@ -265,15 +275,12 @@ public final class ProxyPipeline {
                 return;
             }
             directives = CacheControl.ofRequest(request);
-            String method = req.method().name();
-            if (!method.equals("GET") && !method.equals("HEAD")) {
+            String method = httpMethod.name();
+            if (!bodyless) {
                 // The body stays paused: the origin request pipes it with back-pressure.
                 bypass(CacheStatus.Fwd.METHOD, FetchMode.PASS);
                 return;
             }
-            // GET and HEAD bodies are never forwarded; drop whatever the client sent.
-            req.handler(b -> { });
-            req.resume();
             NoCacheReason reason = Cacheability.checkRequest(method, request, directives);
             if (reason != null || request.has("Authorization")) {
                 if (directives.onlyIfCached()) {

@@ -42,6 +42,10 @@ public final class EdgeServer {
                 .setCompressionSupported(false)
                 .setDecompressionSupported(false)
                 .setHandle100ContinueAutomatically(false)
+                // no WebSocket endpoint (Upgrade is hop-by-hop and dropped): keep Netty's WebSocket
+                // extension handler, which inspects every request and response, out of the pipeline
+                .setPerMessageWebSocketCompressionSupported(false)
+                .setPerFrameWebSocketCompressionSupported(false)
                 .setHttp2ClearTextEnabled(false);
         server = vertx.createHttpServer(options);
         new RequestHardening(nodeId, metrics::rejected).install(server, options,

@@ -63,7 +63,8 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
     private ChannelHandlerContext ctx;
     private boolean discarding;
     private boolean inHead = true;                  // next consumed bytes belong to a request head
-    private ScheduledFuture<?> headTimer;
+    private ScheduledFuture<?> headTimer;           // at most one per connection, see armHeadTimer
+    private long headStartedNanos = -1;             // System.nanoTime() when the head in progress began; -1: none
     private long requestsDispatched;               // heads handed to Vert.x (successful ones)
     private long responseHeads, responseEnds;       // maintained by ResponseTracker (outbound, same event loop)
     private boolean pending400;
@@ -151,13 +152,44 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
         }
     }
 
+    /**
+     * Starts the deadline of the head now arriving, unless one is running. One timer per connection is
+     * kept rather than one scheduled and cancelled per request: when it fires it either times the head
+     * out or re-arms itself for what is left of the current head's deadline (like Netty's IdleStateHandler),
+     * so a keep-alive connection costs a clock read per request, not a timer-queue insertion and removal.
+     */
     private void armHeadTimer() {
-        if (headDeadlineMs > 0 && headTimer == null && ctx != null && !discarding) {
-            headTimer = ctx.executor().schedule(this::onHeadTimeout, headDeadlineMs, TimeUnit.MILLISECONDS);
+        if (headDeadlineMs <= 0 || ctx == null || discarding || headStartedNanos >= 0) {
+            return;
+        }
+        headStartedNanos = System.nanoTime();
+        if (headTimer == null) {
+            headTimer = ctx.executor().schedule(this::checkHeadDeadline, headDeadlineMs, TimeUnit.MILLISECONDS);
         }
     }
 
-    private void cancelHeadTimer() {
+    /** The head is complete: its deadline no longer applies (the pending timer finds nothing to time out). */
+    private void headReceived() {
+        headStartedNanos = -1;
+    }
+
+    private void checkHeadDeadline() {
+        headTimer = null;
+        if (headStartedNanos < 0 || discarding || !ctx.channel().isActive()) {
+            return;
+        }
+        long left = TimeUnit.MILLISECONDS.toNanos(headDeadlineMs) - (System.nanoTime() - headStartedNanos);
+        if (left > 0) {
+            headTimer = ctx.executor().schedule(this::checkHeadDeadline, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        onHeadTimeout();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        super.channelInactive(ctx); // may decode what is left, which must not re-arm the timer after this
+        discarding = true;
         if (headTimer != null) {
             headTimer.cancel(false);
             headTimer = null;
@@ -165,7 +197,6 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
     }
 
     private void onHeadTimeout() {
-        headTimer = null;
         if (discarding || !inHead || !ctx.channel().isActive()) {
             return;
         }
@@ -211,7 +242,7 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
             Object o = out.get(i);
             if (o instanceof HttpRequest) {
                 HttpRequest req = (HttpRequest) o;
-                cancelHeadTimer();
+                headReceived();
                 inHead = false;
                 if (req.decoderResult().isSuccess() && violation == null) {
                     checkHeadSemantics();

@@ -139,35 +139,63 @@ class BadInputIT extends EdgeTestBase {
     void slowClientIsCutOffByTheRequestHeadDeadline() throws IOException {
         try (Socket s = new Socket("127.0.0.1", port())) {
             s.setSoTimeout(10_000);
-            OutputStream out = s.getOutputStream();
-            InputStream in = s.getInputStream();
-            long start = System.nanoTime();
-            byte[] head = "GET / HTTP/1.1\r\nHost: site.example\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
-            int i = 0;
-            boolean closed = false;
-            // Never idle for long (a byte every 100 ms), but never finishing the head either.
-            while (System.nanoTime() - start < 5_000_000_000L) {
-                try {
-                    out.write(head[i++ % head.length]);
-                    out.flush();
-                    if (in.available() > 0) {
-                        break;
-                    }
-                    Thread.sleep(100);
-                } catch (IOException e) {
-                    closed = true;
-                    break;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-            long elapsedMs = (System.nanoTime() - start) / 1_000_000;
-            if (!closed) {
-                RawHttp.Response r = RawHttp.read(in, false);
-                assertEquals(408, r.status());
-            }
+            long elapsedMs = dripHeadUntilCutOff(s);
             assertTrue(elapsedMs < 4_000, "cut off after the 1 s deadline, took " + elapsedMs + " ms");
         }
+    }
+
+    @Test
+    void everyHeadOnAKeepAliveConnectionHasItsOwnDeadline() throws IOException, InterruptedException {
+        try (Socket s = new Socket("127.0.0.1", port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            // Prompt heads on one connection for longer than the deadline: none of them is cut off.
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < 2_500_000_000L) {
+                out.write("GET /k HTTP/1.1\r\nHost: site.example\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                RawHttp.Response r = RawHttp.read(in, false);
+                assertEquals(200, r.status());
+                Thread.sleep(300);
+            }
+            // Then a head that never ends, started well after the connection's first deadline: cut off
+            // one deadline after its own first byte, not earlier and not never.
+            long elapsedMs = dripHeadUntilCutOff(s);
+            assertTrue(elapsedMs >= 900 && elapsedMs < 4_000, "cut off 1 s after its first byte, took " + elapsedMs + " ms");
+        }
+    }
+
+    /** Sends a head a byte every 100 ms, never finishing it; returns the ms until the edge answered 408 or closed. */
+    private static long dripHeadUntilCutOff(Socket s) throws IOException {
+        OutputStream out = s.getOutputStream();
+        InputStream in = s.getInputStream();
+        long start = System.nanoTime();
+        byte[] head = "GET / HTTP/1.1\r\nHost: site.example\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
+        int i = 0;
+        boolean closed = false;
+        // Never idle for long (a byte every 100 ms), but never finishing the head either.
+        while (System.nanoTime() - start < 5_000_000_000L) {
+            try {
+                out.write(head[i++ % head.length]);
+                out.flush();
+                if (in.available() > 0) {
+                    break;
+                }
+                Thread.sleep(100);
+            } catch (IOException e) {
+                closed = true;
+                break;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+        if (!closed) {
+            RawHttp.Response r = RawHttp.read(in, false);
+            assertEquals(408, r.status());
+        }
+        return elapsedMs;
     }
 }
