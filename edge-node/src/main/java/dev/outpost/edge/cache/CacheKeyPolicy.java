@@ -33,7 +33,7 @@ public final class CacheKeyPolicy {
     }
 
     public static String normaliseHost(String scheme, String host) {
-        if (isPlainLowerCaseHost(host)) {
+        if (isAlreadyNormal(scheme, host)) {
             return host; // the common case: nothing to normalise, no allocation
         }
         String h = host.toLowerCase(Locale.ROOT).trim();
@@ -57,18 +57,43 @@ public final class CacheKeyPolicy {
         return h + ":" + port;
     }
 
-    private static boolean isPlainLowerCaseHost(String host) {
+    /**
+     * A lower-case name without a trailing dot, optionally followed by a port that is not the scheme's
+     * default: what the normalisation below would return unchanged (shields and edges on ports like
+     * 8080 take this path too).
+     */
+    private static boolean isAlreadyNormal(String scheme, String host) {
         int n = host.length();
-        if (n == 0 || host.charAt(n - 1) == '.') {
+        int colon = host.indexOf(':');
+        int nameEnd = colon < 0 ? n : colon;
+        if (nameEnd == 0 || host.charAt(nameEnd - 1) == '.') {
             return false;
         }
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < nameEnd; i++) {
             char c = host.charAt(i);
             if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
                 return false;
             }
         }
-        return true;
+        if (colon < 0) {
+            return true;
+        }
+        if (colon == n - 1) {
+            return false; // an empty port is dropped
+        }
+        for (int i = colon + 1; i < n; i++) {
+            char c = host.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        String defaultPort = "https".equals(scheme) ? "443" : "http".equals(scheme) ? "80" : null;
+        if (defaultPort == null) {
+            return false; // an unusual spelling of the scheme: the general path decides
+        }
+        boolean isDefault = n - colon - 1 == defaultPort.length()
+                && host.regionMatches(colon + 1, defaultPort, 0, defaultPort.length());
+        return !isDefault;
     }
 
     static String normaliseTarget(String pathAndQuery) {

@@ -23,6 +23,7 @@ import dev.outpost.edge.metrics.EdgeMetrics.TierLabel;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.ObjectWriter;
 import dev.outpost.edge.storage.StoredObject;
+import io.netty.util.AsciiString;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -74,6 +75,7 @@ public final class ProxyPipeline {
     private static final Logger ACCESS = LoggerFactory.getLogger("outpost.access");
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
     private static final Handler<Buffer> DISCARD = b -> { };
+    private static final AsciiString HOST = AsciiString.cached("Host");
 
     /** Settings of the pipeline itself. */
     /**
@@ -309,6 +311,7 @@ public final class ProxyPipeline {
         /** Effective host and target; answers 400/421 itself and returns false when it cannot route. */
         private boolean parseTarget() {
             String uri = req.uri();
+            List<String> hosts = req.headers().getAll(HOST);
             String host;
             if (uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8)) {
                 URI parsed;
@@ -328,7 +331,7 @@ public final class ProxyPipeline {
                 pathAndQuery = parsed.getRawQuery() == null ? p : p + "?" + parsed.getRawQuery();
             } else if (uri.startsWith("/")) {
                 scheme = req.isSSL() ? "https" : "http";
-                host = req.headers().get("Host");
+                host = hosts.isEmpty() ? null : hosts.get(0);
                 pathAndQuery = uri;
             } else {
                 reject(400, "request target must be origin-form or absolute-form");
@@ -342,7 +345,6 @@ public final class ProxyPipeline {
                 reject(400, "malformed Host: " + host.replaceAll("[^\\x21-\\x7e]", "?"));
                 return false;
             }
-            List<String> hosts = req.headers().getAll("Host");
             if (hosts.size() > 1) {
                 reject(400, "more than one Host header");
                 return false;

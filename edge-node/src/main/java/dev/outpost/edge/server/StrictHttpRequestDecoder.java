@@ -70,6 +70,7 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
     private boolean pending400;
 
     // ---- head scanner state (reset per head)
+    private final byte[] scanWindow = new byte[512];
     private final byte[] line = new byte[256];      // only the first 256 bytes of a line are kept (enough for names + TE/CL values)
     private int lineLen;                            // bytes kept
     private int lineTotal;                          // full length of current line
@@ -321,9 +322,18 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
         violation = null; teCount = 0; clCount = 0; teValue = null; clValue = null; valueHasCtl = false;
     }
 
+    /** Copies the head bytes Netty consumed into a small array window by window (no per-byte bounds and liveness checks). */
     private void scanHead(ByteBuf in, int from, int to) {
-        for (int i = from; i < to && violation == null; i++) {
-            byte b = in.getByte(i);
+        for (int i = from; i < to && violation == null; i += scanWindow.length) {
+            int n = Math.min(scanWindow.length, to - i);
+            in.getBytes(i, scanWindow, 0, n);
+            scanHeadBytes(scanWindow, n);
+        }
+    }
+
+    private void scanHeadBytes(byte[] bytes, int n) {
+        for (int i = 0; i < n && violation == null; i++) {
+            byte b = bytes[i];
             if (lineNo == 0 && !lineStarted) {
                 if (b == '\r' || b == '\n' || b == ' ' || b == '\t' || (b >= 0 && b < 0x20)) {
                     continue;                               // Netty skips leading CRLF/controls before the request line

@@ -20,6 +20,21 @@ class CacheKeyPolicyTest {
     }
 
     @Test
+    void rfc9110_4_2_3_hostsWithPortsNormaliseLikeHostsWithout() {
+        assertEquals("site.example:8080", CacheKeyPolicy.normaliseHost("http", "site.example:8080"));
+        assertEquals("127.0.0.1:18080", CacheKeyPolicy.normaliseHost("http", "127.0.0.1:18080"));
+        assertEquals("site.example", CacheKeyPolicy.normaliseHost("http", "site.example:80"));
+        assertEquals("site.example:80", CacheKeyPolicy.normaliseHost("https", "site.example:80"));
+        assertEquals("site.example", CacheKeyPolicy.normaliseHost("https", "site.example:443"));
+        assertEquals("site.example:443", CacheKeyPolicy.normaliseHost("http", "site.example:443"));
+        assertEquals("site.example", CacheKeyPolicy.normaliseHost("http", "site.example:"));
+        assertEquals("site.example:8080", CacheKeyPolicy.normaliseHost("http", "Site.Example.:8080"));
+        assertEquals("site.example", CacheKeyPolicy.normaliseHost("HTTP", "site.example:80"));
+        assertEquals("[::1]:8080", CacheKeyPolicy.normaliseHost("http", "[::1]:8080"));
+        assertEquals("[::1]", CacheKeyPolicy.normaliseHost("http", "[::1]:80"));
+    }
+
+    @Test
     void hostIsAlwaysPartOfTheKey() {
         assertNotEquals(policy.keyFor("http", "a.example", "/x"), policy.keyFor("http", "b.example", "/x"));
         assertThrows(IllegalArgumentException.class, () -> new CacheKey("", "/x"));
