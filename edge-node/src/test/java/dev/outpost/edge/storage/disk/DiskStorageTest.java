@@ -593,4 +593,34 @@ class DiskStorageTest extends CacheStorageContract {
         assertEquals(entries, storage.entryCount());
         assertEquals(bytes, storage.byteSize());
     }
+
+    /**
+     * Issue 4: all (per host or global, hard or soft) is O(1) on disk too: over 100k stored records a
+     * purge of everything looks at none of them (counted by the purge code itself), takes effect at once,
+     * and holds after a reopen.
+     */
+    @Test
+    void purgesOfEverythingVisitNoStoredRecord() {
+        int n = 100_000;
+        storage.close();
+        storage = open(tmp.resolve("big"), 1L << 30, 1L << 20); // room for all of them
+        for (int i = 0; i < n; i++) {
+            assertTrue(store(tagged(i % 2 == 0 ? "site.example" : "other.example", "/o" + i, "", null, null, null),
+                    new byte[] {1}));
+        }
+        assertEquals(n, disk().entryCount());
+        disk().purge(new dev.outpost.edge.cache.Purge.All("site.example", true)).join();
+        disk().purge(new dev.outpost.edge.cache.Purge.All("other.example", false)).join();
+        disk().purge(new dev.outpost.edge.cache.Purge.All(null, true)).join();
+        assertEquals(0, disk().purgeVisits(), "no stored record was looked at");
+        assertTrue(storage.lookup(new CacheKey("other.example", "/o1")).join().isEmpty());
+        assertTrue(storage.lookup(new CacheKey("site.example", "/o0")).join().get(0).entry().invalidated());
+        disk().purge(new dev.outpost.edge.cache.Purge.Url(new CacheKey("site.example", "/o2"), false)).join();
+        assertEquals(1, disk().purgeVisits(), "the counter does count: a url purge looks at its record");
+        storage.close();
+        DiskStorage again = open(tmp.resolve("big"), 1L << 30, 1L << 20);
+        storage = again;
+        assertTrue(again.lookup(new CacheKey("other.example", "/o3")).join().isEmpty());
+        assertTrue(again.lookup(new CacheKey("site.example", "/o4")).join().get(0).entry().invalidated());
+    }
 }
