@@ -177,6 +177,24 @@ class PurgeEndpointIT extends EdgeTestBase {
         assertRevalidated("/plain", "p"); // without stale-while-revalidate: validated before it is served
     }
 
+    @Test
+    void softPrefixTagAndAllPurgesReachEveryVaryVariant() throws Exception {
+        cacheable("/v", "en", "Vary", "Accept-Language", "Surrogate-Key", "vt");
+        for (String verb : new String[] {
+            "{\"type\":\"prefix\",\"values\":[\"http://site.example/v\"],\"soft\":true}",
+            "{\"type\":\"tag\",\"values\":[\"vt\"],\"soft\":true}",
+            "{\"type\":\"all\",\"host\":\"site.example\",\"soft\":true}",
+            "{\"type\":\"all\",\"soft\":true}"}) {
+            warm("/v", "Accept-Language: en");
+            warm("/v", "Accept-Language: de");
+            purge(verb);
+            assertRevalidated("/v", "en", "Accept-Language: en");
+            assertRevalidated("/v", "en", "Accept-Language: de");
+            assertHit("/v", "Accept-Language: en");
+            assertHit("/v", "Accept-Language: de");
+        }
+    }
+
     // ---------------------------------------------------------------- prefix
 
     @Test
