@@ -255,7 +255,7 @@ public final class DiskStorage implements CacheStorage {
      */
     private final AtomicLong nextObjectId = new AtomicLong(1);
     /** Purges of everything but the global hard one (a generation bump); persisted under {@code purge-markers}. */
-    private PurgeMarkers markers = new PurgeMarkers();
+    private final PurgeMarkers markers;
     /** Stored records purges have looked at (tests: purges of everything look at none). */
     private final LongAdder purgeVisits = new LongAdder();
     private final AtomicInteger queuedChunks = new AtomicInteger();
@@ -348,19 +348,7 @@ public final class DiskStorage implements CacheStorage {
         } else {
             generation.set(Keys.getLong(gen, 0));
         }
-        byte[] marks = rocks.db.get(rocks.defaultCf, Keys.PURGE_MARKERS);
-        if (marks != null) {
-            try {
-                markers = PurgeMarkers.decode(marks);
-            } catch (IOException | RuntimeException e) {
-                // what was purged is unknown: a new generation drops everything (the rebuild deletes it)
-                LOG.warn("disk store at {}: its purge markers cannot be read ({}): dropping every stored object",
-                        settings.dir(), e.getMessage());
-                long next = generation.incrementAndGet();
-                rocks.db.put(rocks.defaultCf, rocks.syncWrite, Keys.GENERATION, Keys.longValue(next));
-                rocks.db.delete(rocks.defaultCf, rocks.syncWrite, Keys.PURGE_MARKERS);
-            }
-        }
+        this.markers = loadMarkers(rocks, settings.dir());
         Ticker ticker = () -> clock.millis() * 1_000_000L;
         Executor maintenance = r -> {
             try {
@@ -377,6 +365,26 @@ public final class DiskStorage implements CacheStorage {
                 .executor(maintenance)
                 .removalListener(this::onRemoval)
                 .build();
+    }
+
+    /**
+     * The persisted purge markers; when they cannot be read, what was purged is unknown: a new generation
+     * drops everything stored (the rebuild deletes it) and the markers start empty.
+     */
+    private PurgeMarkers loadMarkers(Native rocks, Path dir) throws RocksDBException {
+        byte[] marks = rocks.db.get(rocks.defaultCf, Keys.PURGE_MARKERS);
+        if (marks != null) {
+            try {
+                return PurgeMarkers.decode(marks);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("disk store at {}: its purge markers cannot be read ({}): dropping every stored object",
+                        dir, e.getMessage());
+                long next = generation.incrementAndGet();
+                rocks.db.put(rocks.defaultCf, rocks.syncWrite, Keys.GENERATION, Keys.longValue(next));
+                rocks.db.delete(rocks.defaultCf, rocks.syncWrite, Keys.PURGE_MARKERS);
+            }
+        }
+        return new PurgeMarkers();
     }
 
     // ---------------------------------------------------------------- lookup and read

@@ -623,4 +623,30 @@ class DiskStorageTest extends CacheStorageContract {
         assertTrue(again.lookup(new CacheKey("other.example", "/o3")).join().isEmpty());
         assertTrue(again.lookup(new CacheKey("site.example", "/o4")).join().get(0).entry().invalidated());
     }
+
+    /** Purge markers that cannot be read: what was purged is unknown, so everything stored is dropped. */
+    @Test
+    void unreadablePurgeMarkersDropEveryStoredObject() throws Exception {
+        assertTrue(store(entry("/a", "", -1), bytes("a")));
+        disk().purge(new dev.outpost.edge.cache.Purge.All("other.example", true)).join();
+        storage.close();
+        Path dir = tmp.resolve("store");
+        try (DBOptions options = new DBOptions()) {
+            List<ColumnFamilyDescriptor> cfs = List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
+                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_META)),
+                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_CHUNKS)),
+                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_TAGS)));
+            List<ColumnFamilyHandle> handles = new ArrayList<>();
+            try (RocksDB db = RocksDB.open(options, dir.toString(), cfs, handles)) {
+                db.put(handles.get(0), Keys.PURGE_MARKERS, new byte[] {9, 9, 9});
+                handles.forEach(ColumnFamilyHandle::close);
+            }
+        }
+        storage = open(dir, 8L << 20, 1L << 20);
+        assertTrue(storage.lookup(new CacheKey("site.example", "/a")).join().isEmpty());
+        assertEquals(0, disk().metaRecordCount());
+        assertTrue(store(entry("/b", "", -1), bytes("new")));
+        DiskStorage again = reopen();
+        assertEquals(1, again.rebuiltEntries(), "the store works on, with empty markers");
+    }
 }
