@@ -66,6 +66,21 @@ class DiskStorageTest extends CacheStorageContract {
         return (DiskStorage) storage;
     }
 
+    /** Writes one key of the default family of the closed store at {@code dir} straight through RocksDB. */
+    private static void putRaw(Path dir, byte[] key, byte[] value) throws Exception {
+        try (DBOptions options = new DBOptions()) {
+            List<ColumnFamilyDescriptor> cfs = List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
+                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_META)),
+                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_CHUNKS)),
+                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_TAGS)));
+            List<ColumnFamilyHandle> handles = new ArrayList<>();
+            try (RocksDB db = RocksDB.open(options, dir.toString(), cfs, handles)) {
+                db.put(handles.get(0), key, value);
+                handles.forEach(ColumnFamilyHandle::close);
+            }
+        }
+    }
+
     /** Closes the current store and opens the same directory again. */
     private DiskStorage reopen() {
         storage.close();
@@ -214,17 +229,7 @@ class DiskStorageTest extends CacheStorageContract {
         store(entry("/a", "", -1), pattern(100_000, 8));
         storage.close();
         Path dir = tmp.resolve("store");
-        try (DBOptions options = new DBOptions()) {
-            List<ColumnFamilyDescriptor> cfs = List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
-                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_META)),
-                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_CHUNKS)),
-                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_TAGS)));
-            List<ColumnFamilyHandle> handles = new ArrayList<>();
-            try (RocksDB db = RocksDB.open(options, dir.toString(), cfs, handles)) {
-                db.put(handles.get(0), Keys.FORMAT, ByteBuffer.allocate(4).putInt(DiskStorage.STORE_FORMAT + 1).array());
-                handles.forEach(ColumnFamilyHandle::close);
-            }
-        }
+        putRaw(dir, Keys.FORMAT, ByteBuffer.allocate(4).putInt(DiskStorage.STORE_FORMAT + 1).array());
         storage = open(dir, 8L << 20, 1L << 20);
         assertTrue(lookup("/a").isEmpty());
         assertEquals(0, disk().rebuiltEntries());
@@ -631,17 +636,7 @@ class DiskStorageTest extends CacheStorageContract {
         disk().purge(new dev.outpost.edge.cache.Purge.All("other.example", true)).join();
         storage.close();
         Path dir = tmp.resolve("store");
-        try (DBOptions options = new DBOptions()) {
-            List<ColumnFamilyDescriptor> cfs = List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
-                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_META)),
-                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_CHUNKS)),
-                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_TAGS)));
-            List<ColumnFamilyHandle> handles = new ArrayList<>();
-            try (RocksDB db = RocksDB.open(options, dir.toString(), cfs, handles)) {
-                db.put(handles.get(0), Keys.PURGE_MARKERS, new byte[] {9, 9, 9});
-                handles.forEach(ColumnFamilyHandle::close);
-            }
-        }
+        putRaw(dir, Keys.PURGE_MARKERS, new byte[] {9, 9, 9});
         storage = open(dir, 8L << 20, 1L << 20);
         assertTrue(storage.lookup(new CacheKey("site.example", "/a")).join().isEmpty());
         assertEquals(0, disk().metaRecordCount());
