@@ -6,8 +6,10 @@ import java.util.Objects;
 /**
  * One purge as storage applies it (ARCHITECTURE §4): pure data plus the matching rules. Hard
  * ({@code soft == false}) removes every matching variant; soft marks each one invalidated
- * ({@link CacheEntry#asInvalidated()}), so the next request revalidates while stale-if-error still
- * applies.
+ * ({@link CacheEntry#asInvalidated()}). An invalidated entry is stale however young it is
+ * ({@code Reuse.invalidatedAge}): the next request revalidates it (with {@code Cache-Control: no-cache},
+ * so a shield validates too), unless stale-while-revalidate lets it be served at once while it is
+ * revalidated in the background; stale-if-error still applies.
  */
 public sealed interface Purge {
 

@@ -131,6 +131,17 @@ public final class Reuse {
         return staleness < window;
     }
 
+    /**
+     * The age reuse is decided with for an entry marked invalidated (a soft purge, ARCHITECTURE §4): such
+     * an entry is already stale (RFC 9111 §4.2: not fresh) however young it is, so its age counts as at
+     * least its lifetime. Staleness starts at 0, so RFC 5861 §3 stale-while-revalidate and §4
+     * stale-if-error windows, and RFC 9111 §5.2.1.2 max-stale, apply to it as to any stale response,
+     * while must-revalidate (§4.2.4) and no-cache still force a validation.
+     */
+    public static long invalidatedAge(Policy policy, long currentAge) {
+        return Math.max(currentAge, policy.lifetimeSeconds());
+    }
+
     /** Seconds of freshness left, never negative: the {@code ttl} parameter of Cache-Status. */
     public static long ttl(Policy policy, long currentAge) {
         return Math.max(0, policy.lifetimeSeconds() - currentAge);

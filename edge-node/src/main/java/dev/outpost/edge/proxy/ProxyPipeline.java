@@ -418,8 +418,10 @@ public final class ProxyPipeline {
         private void decideReuse(StoredObject stored, int round) {
             CacheEntry entry = stored.entry();
             long age = entry.currentAge(clock.instant());
-            Reuse.Verdict verdict = entry.invalidated() ? Reuse.Verdict.MUST_VALIDATE
-                    : Reuse.decide(entry.policy(), directives, age);
+            // a soft-purged entry is decided as already stale (never FRESH): stale-while-revalidate serves it
+            // and revalidates in the background, anything else validates first
+            long decisionAge = entry.invalidated() ? Reuse.invalidatedAge(entry.policy(), age) : age;
+            Reuse.Verdict verdict = Reuse.decide(entry.policy(), directives, decisionAge);
             tier = stored.tier() == StoredObject.Tier.MEMORY ? TierLabel.MEMORY : TierLabel.DISK;
             switch (verdict) {
                 case FRESH -> {
@@ -438,14 +440,14 @@ public final class ProxyPipeline {
                     outcome = Outcome.STALE;
                     metrics.staleServed();
                     serveStored(stored, age, entry(true, null, CacheStatus.NO_STATUS, false,
-                            remaining(entry, age), stored.tier().label()));
+                            remaining(entry, decisionAge), stored.tier().label()));
                 }
                 case STALE_WHILE_REVALIDATE -> {
                     move(CachePhase.HIT);
                     outcome = Outcome.STALE;
                     metrics.staleServed();
                     serveStored(stored, age, entry(true, CacheStatus.Fwd.STALE, CacheStatus.NO_STATUS, false,
-                            remaining(entry, age), stored.tier().label()));
+                            remaining(entry, decisionAge), stored.tier().label()));
                     revalidateInBackground(stored, forwarded(), clientIp(), forwardedProto(), hostHeader, origin,
                             pathAndQuery);
                 }
@@ -623,7 +625,7 @@ public final class ProxyPipeline {
          */
         private boolean staleIfErrorAllows(StoredObject stale, long age) {
             CacheEntry e = stale.entry();
-            long effectiveAge = e.invalidated() ? Math.max(age, e.policy().lifetimeSeconds()) : age;
+            long effectiveAge = e.invalidated() ? Reuse.invalidatedAge(e.policy(), age) : age;
             return Reuse.staleIfErrorAllows(e.policy(), directives, effectiveAge);
         }
 
@@ -963,6 +965,9 @@ public final class ProxyPipeline {
         HeaderFields snapshot = HeaderFields.copyOf(request);
         MultiMap headers = ForwardHeaders.upstreamRequest(snapshot, clientIp, scheme, hostHeader, via, true);
         Conditional.validatorsFor(entry.headers()).forEach(headers::set);
+        if (entry.invalidated()) {
+            headers.set("Cache-Control", "no-cache"); // a purged object: as in the foreground, see fetch()
+        }
         Instant requestTime = clock.instant();
         CacheStorage.EntryUpdate update = storage.startEntryUpdate();
         origins.send(origin, HttpMethod.GET, pathAndQuery, headers, null).onComplete(ar -> {

@@ -50,6 +50,15 @@ import org.slf4j.LoggerFactory;
  * written) and the edge unready until the first catch-up succeeds; with {@code startup-grace} the edge
  * becomes ready after that long, serving from memory with the disk still fenced. Without a feed there is
  * nothing to catch up from: ready at once.
+ *
+ * <p><b>Gaps while running.</b> A sequence above {@code lastApplied + 1} (pushed, or the feed's
+ * {@code last}) opens a gap, which stays open until {@code lastApplied} reaches it. While it is open the
+ * disk tier is fenced again and an edge with a disk tier reports not ready, naming the missing sequences.
+ * When the catch-up cannot fill it at once, the memory tier is soft-purged of everything (O(1), once per
+ * gap): its objects may have been purged by the missing purges, so each is revalidated with the origin
+ * before it is served again (stale-while-revalidate and stale-if-error still apply, as to any soft-purged
+ * object); objects fetched during the gap are not affected. The purge that revealed the gap was applied
+ * to both tiers already.
  */
 public final class PurgeSequencer implements AutoCloseable {
 
@@ -102,6 +111,12 @@ public final class PurgeSequencer implements AutoCloseable {
     private final ScheduledThreadPoolExecutor thread;
     private final Backoff backoff;
     private final AtomicBoolean diskUsable = new AtomicBoolean();
+    /** Soft-purges everything in the memory tier (see "Gaps while running"). */
+    private final Runnable distrustMemory;
+    /** The highest sequence seen above {@code lastApplied + 1}; the gap is open while lastApplied is below it. */
+    private volatile long gapTo;
+    /** Sequencer thread only: the memory tier was soft-purged for the gap open now. */
+    private boolean memoryDistrusted;
 
     private volatile long lastApplied;
     /** The highest sequence this edge has heard of (pushes, the feed's last). */
@@ -128,10 +143,13 @@ public final class PurgeSequencer implements AutoCloseable {
      * @param store         where lastApplied is kept; loaded here (blocking)
      * @param diskTier      the cache has a disk tier whose objects survive restarts (fenced until caught up)
      * @param cacheIsEmpty  the cache holds nothing at start
+     * @param distrustMemory soft-purges everything in the memory tier only, called when a gap cannot be
+     *                       filled at once
      */
     public PurgeSequencer(CacheStorage storage, PurgeFeed feed, SequenceStore store, boolean diskTier,
-            boolean cacheIsEmpty, Settings settings, MeterRegistry registry) {
+            boolean cacheIsEmpty, Settings settings, MeterRegistry registry, Runnable distrustMemory) {
         this.storage = storage;
+        this.distrustMemory = distrustMemory;
         this.feed = feed;
         this.store = store;
         this.settings = settings;
@@ -226,9 +244,51 @@ public final class PurgeSequencer implements AutoCloseable {
 
     // ---------------------------------------------------------------- state
 
-    /** True once the disk tier may be read and written (the first catch-up succeeded, or nothing to catch up from). */
+    /**
+     * True while the disk tier may be read and written: the first catch-up succeeded (or there is nothing
+     * to catch up from) and no gap in the sequences is open.
+     */
     public boolean diskUsable() {
-        return diskUsable.get();
+        return diskUsable.get() && !(fencesDisk && gapOpen());
+    }
+
+    /** A sequence above {@code lastApplied} is known (a push beyond the next one, or the feed's last) and not applied. */
+    private boolean gapOpen() {
+        return gapTo > lastApplied;
+    }
+
+    /** Sequencer thread: {@code seen} is known and above {@code lastApplied + 1} (or, from the feed, above lastApplied). */
+    private void gapSeen(long seen) {
+        if (seen > gapTo) {
+            if (!gapOpen()) {
+                LOG.warn("purge sequence gap: #{} seen while the last applied is #{}{}", seen, lastApplied,
+                        fencesDisk ? "; the disk tier is fenced until the missing purges are applied" : "");
+            }
+            gapTo = seen;
+        }
+    }
+
+    /** Sequencer thread, after {@code lastApplied} moved or a catch-up succeeded: closes a filled gap. */
+    private void gapFilled() {
+        if (gapTo != 0 && gapTo <= lastApplied) {
+            LOG.info("purge sequence gap up to #{} filled: last applied #{}{}", gapTo, lastApplied,
+                    fencesDisk && diskUsable.get() ? "; the disk tier is in use again" : "");
+            gapTo = 0;
+            memoryDistrusted = false;
+        }
+    }
+
+    /**
+     * Sequencer thread: the gap could not be filled now. Once per gap, every memory object stored before
+     * is soft-purged: the missing purges may have covered any of them.
+     */
+    private void gapStaysOpen() {
+        if (gapOpen() && !memoryDistrusted) {
+            memoryDistrusted = true;
+            distrustMemory.run();
+            LOG.warn("purges #{}..#{} are not known yet: every object in the memory tier is revalidated before it"
+                    + " is served again", lastApplied + 1, gapTo - 1);
+        }
     }
 
     public long lastApplied() {
@@ -242,7 +302,18 @@ public final class PurgeSequencer implements AutoCloseable {
 
     /** Null when the edge may report ready; otherwise why not. */
     public String notReadyReason() {
-        if (!fencesDisk || synced || graceOver) {
+        if (!fencesDisk) {
+            return null;
+        }
+        long to = gapTo;
+        long last = lastApplied;
+        if (synced && to > last) {
+            String p = problem;
+            return "purge sequence gap: #" + to + " was seen but purges #" + (last + 1) + "..#" + (to - 1)
+                    + " are not applied; catching up from " + feed.uri() + " before the disk tier is used again"
+                    + (p == null ? "" : ": " + p);
+        }
+        if (synced || graceOver) {
             return null;
         }
         return "catching up on purges from " + feed.uri() + " after sequence " + lastApplied
@@ -287,6 +358,7 @@ public final class PurgeSequencer implements AutoCloseable {
             advance(s);
             return new Applied(n, s, lastApplied);
         }
+        gapSeen(s);
         if (feed != null) {
             LOG.info("purge #{} pushed while the last applied is #{}: catching up from {}", s, lastApplied,
                     feed.uri());
@@ -302,6 +374,7 @@ public final class PurgeSequencer implements AutoCloseable {
             }
         }
         int n = apply(command); // the gap stays open: lastApplied does not move
+        gapStaysOpen();
         LOG.warn("purge #{} applied out of order: purges #{}..#{} are not known yet{}", s, lastApplied + 1, s - 1,
                 feed == null ? " (no purge.api-url to catch up from)" : "; the catch-up is retried in the background");
         return new Applied(n, s, lastApplied);
@@ -328,6 +401,7 @@ public final class PurgeSequencer implements AutoCloseable {
         lastApplied = sequence;
         highestSeen = Math.max(highestSeen, sequence);
         store.save(sequence);
+        gapFilled();
     }
 
     // ---------------------------------------------------------------- catch-up
@@ -372,6 +446,9 @@ public final class PurgeSequencer implements AutoCloseable {
         while (true) {
             PurgeFeed.Page page = feed.read(lastApplied, settings.pageSize());
             highestSeen = Math.max(highestSeen, page.last());
+            if (synced && page.last() > lastApplied) {
+                gapSeen(page.last()); // known purges not applied here: fenced until they are
+            }
             if (page.last() < lastApplied) {
                 dropCache("the purge log's last sequence is " + page.last() + " but this edge applied up to "
                         + lastApplied + " (the purge-api's log was replaced)", page.last());
@@ -407,6 +484,10 @@ public final class PurgeSequencer implements AutoCloseable {
         }
         catchUpSuccesses.increment();
         backoff.reset();
+        if (gapTo > lastApplied) { // the log was replaced: what was seen before is not coming
+            gapTo = lastApplied;
+        }
+        gapFilled();
         if (applied > 0) {
             LOG.info("caught up on {} purges from {}: last applied #{}", applied, feed.uri(), lastApplied);
         }
@@ -438,6 +519,7 @@ public final class PurgeSequencer implements AutoCloseable {
     private void failed(Exception e) {
         catchUpFailures.increment();
         problem = e.getMessage() == null ? e.toString() : e.getMessage();
+        gapStaysOpen();
         if (retryScheduled || closed) {
             return;
         }

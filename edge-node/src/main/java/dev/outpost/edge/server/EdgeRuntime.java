@@ -2,6 +2,7 @@ package dev.outpost.edge.server;
 
 import dev.outpost.config.EdgeConfig;
 import dev.outpost.config.OriginConfig;
+import dev.outpost.edge.cache.Purge;
 import dev.outpost.edge.cache.CacheKeyPolicy;
 import dev.outpost.edge.cache.CacheLock;
 import dev.outpost.edge.cache.StoragePolicy;
@@ -111,7 +112,7 @@ public final class EdgeRuntime {
                         cache.stripSurrogateHeaders(), config.accessLog().enabled(), cache.targetedFields()),
                 new OriginRouter(routes), new CacheKeyPolicy(), storagePolicy, storage, lock, origins, metrics);
         this.traffic = new EdgeServer(vertx, config.node().id(), config.server(), pipeline, metrics);
-        this.sequencer = purgeSequencer(config, storage, disk, registry);
+        this.sequencer = purgeSequencer(config, storage, disk, registry, memory);
         this.admin = new AdminServer(vertx, registry, this::notReadyReason);
         new PurgeEndpoint(sequencer, new CacheKeyPolicy(), config.node().id(), config.admin().token(), registry)
                 .mount(admin.router());
@@ -123,7 +124,7 @@ public final class EdgeRuntime {
 
     /** The sequencer over every tier; with a disk tier, lastApplied lives in the disk store. */
     private static PurgeSequencer purgeSequencer(EdgeConfig config, CacheStorage storage, DiskStorage disk,
-            PrometheusMeterRegistry registry) {
+            PrometheusMeterRegistry registry, MemoryStorage memory) {
         var purge = config.purge();
         PurgeFeed feed = purge.apiUrl().map(url -> new PurgeFeed(url, purge.apiToken(), new CacheKeyPolicy(),
                 FEED_CONNECT_TIMEOUT, FEED_REQUEST_TIMEOUT)).orElse(null);
@@ -145,7 +146,7 @@ public final class EdgeRuntime {
         boolean empty = disk == null || disk.entryCount() == 0;
         return new PurgeSequencer(storage, feed, store, disk != null, empty,
                 new PurgeSequencer.Settings(purge.pollInterval(), purge.startupGrace(), Duration.ofMillis(250), 1000),
-                registry);
+                registry, () -> memory.purge(new Purge.All(null, true)).join());
     }
 
     private boolean diskUsable() {

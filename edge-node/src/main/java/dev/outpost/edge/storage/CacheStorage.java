@@ -59,7 +59,9 @@ public interface CacheStorage extends AutoCloseable {
     /**
      * Applies a purge (ARCHITECTURE §4): hard removes every matching variant, soft marks each one
      * {@link CacheEntry#invalidated() invalidated}. Idempotent. Completes with how many variants were
-     * affected (a soft purge counts variants it found, invalidated already or not).
+     * affected (a soft purge counts variants it found, invalidated already or not); a purge of everything
+     * ({@link Purge.All}, O(1): a marker, see {@link PurgeMarkers}) does not visit variants and reports
+     * those the storage holds, an upper bound when it is narrowed to one host.
      */
     CompletableFuture<Integer> purge(Purge purge);
 

@@ -202,7 +202,8 @@ public final class TieredStorage implements CacheStorage {
 
     /**
      * Applies to both tiers; the count is the larger of the two (the lower tier holds what memory holds
-     * and more, so a sum would count most variants twice).
+     * and more, so a sum would count most variants twice). A purge of everything is a marker in each tier
+     * ({@link PurgeMarkers}), so the two memory passes cost O(1) for it.
      */
     @Override
     public CompletableFuture<Integer> purge(Purge purge) {

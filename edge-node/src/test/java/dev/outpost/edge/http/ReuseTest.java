@@ -213,4 +213,32 @@ class ReuseTest {
         assertEquals(50, Reuse.ttl(p, 10));
         assertEquals(0, Reuse.ttl(p, 100));
     }
+
+    /** ARCHITECTURE §4 soft purge: an invalidated entry is stale (RFC 9111 §4.2) however young it is. */
+    @Test
+    void rfc5861_3_invalidatedEntryIsStaleSoStaleWhileRevalidateApplies() {
+        Policy swr = policy("max-age=600, stale-while-revalidate=60", 600);
+        assertEquals(Verdict.FRESH, Reuse.decide(swr, NONE, 5));
+        assertEquals(Verdict.STALE_WHILE_REVALIDATE, Reuse.decide(swr, NONE, Reuse.invalidatedAge(swr, 5)));
+        assertEquals(Verdict.STALE_WHILE_REVALIDATE, Reuse.decide(swr, NONE, Reuse.invalidatedAge(swr, 659)));
+        assertEquals(Verdict.MUST_VALIDATE, Reuse.decide(swr, NONE, Reuse.invalidatedAge(swr, 660)));
+        assertEquals(Verdict.MUST_VALIDATE, Reuse.decide(policy("max-age=600", 600), NONE,
+                Reuse.invalidatedAge(policy("max-age=600", 600), 5)), "without swr: validated first");
+    }
+
+    @Test
+    void rfc9111_4_2_4_invalidatedEntryWithMustRevalidateOrRequestNoCacheIsValidated() {
+        Policy p = policy("max-age=600, must-revalidate, stale-while-revalidate=60", 600);
+        assertEquals(Verdict.MUST_VALIDATE, Reuse.decide(p, NONE, Reuse.invalidatedAge(p, 5)));
+        Policy swr = policy("max-age=600, stale-while-revalidate=60", 600);
+        assertEquals(Verdict.MUST_VALIDATE, Reuse.decide(swr, req("no-cache"), Reuse.invalidatedAge(swr, 5)));
+    }
+
+    @Test
+    void rfc5861_4_invalidatedEntryIsWithinStaleIfErrorFromItsPurge() {
+        Policy p = policy("max-age=600, stale-if-error=30", 600);
+        assertTrue(Reuse.staleIfErrorAllows(p, NONE, Reuse.invalidatedAge(p, 5)));
+        assertEquals(600, Reuse.invalidatedAge(p, 5));
+        assertEquals(700, Reuse.invalidatedAge(p, 700));
+    }
 }

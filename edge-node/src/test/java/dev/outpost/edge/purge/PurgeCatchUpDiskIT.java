@@ -245,4 +245,43 @@ class PurgeCatchUpDiskIT extends EdgeTestBase {
         assertFalse(onDisk("/a"), "the dropped generation stays dropped after a restart");
         assertTrue(feed.afters().contains("12"), "the next start catches up after 12: " + feed.afters());
     }
+
+    /**
+     * Issue 4: "whenever it sees a gap in sequences, the edge pulls the missed purges ... and applies them
+     * before /readyz turns 200 and before it serves anything from its disk tier" — also while running.
+     */
+    @Test
+    void aGapSeenWhileRunningFencesTheDiskTierAndReadinessUntilTheCatchUpFillsIt() throws Exception {
+        awaitReady();
+        originServes("old", "/d");
+        origin.stubFor(WireMock.get("/m").willReturn(aResponse().withHeader("Cache-Control", "max-age=600")
+                .withBody("small, in memory")));
+        warmOnDisk("/d");
+        get("/m");
+        assertTrue(status(get("/m")).hit());
+        push(1, "/unrelated");
+        assertEquals(1, state().getLong("lastApplied"));
+
+        feed.down(503); // purge #2 is logged but its push is lost, and the feed cannot be read
+        RawHttp.Response pushed = PurgeEndpointIT.post(edge.adminPort(), "application/json",
+                "{\"type\":\"url\",\"values\":[\"http://site.example/other\"],\"sequence\":3}",
+                "Authorization: Bearer " + PurgeEndpointIT.TOKEN);
+        assertEquals(200, pushed.status(), pushed.text());
+        assertEquals(1, new JsonObject(pushed.text()).getLong("lastApplied"), "the gap stays open");
+
+        String reason = notReadyReason("gap");
+        assertTrue(reason.contains("#3") && reason.contains("#2..#2") && reason.contains("503"), reason);
+        RawHttp.Response d = get("/d");
+        assertFalse(status(d).hit(), "no disk hit while the gap is open: " + status(d));
+        assertTrue(onDisk("/d"), "fenced, not dropped");
+        assertFalse(status(get("/m")).hit(), "memory objects from before the gap are revalidated first");
+
+        feed.log(1, 3, List.of(ScriptedFeed.urlEntry(2, "/x", false), ScriptedFeed.urlEntry(3, "/other", false)),
+                1000);
+        awaitReady();
+        assertEquals(3, state().getLong("lastApplied"));
+        assertTrue(state().getBoolean("caughtUp"));
+        RawHttp.Response again = get("/d");
+        assertTrue(status(again).hit() && "disk".equals(status(again).detail()), "disk hits again: " + status(again));
+    }
 }

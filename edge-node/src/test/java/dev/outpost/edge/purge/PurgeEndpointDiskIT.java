@@ -120,4 +120,61 @@ class PurgeEndpointDiskIT extends EdgeTestBase {
         assertEquals("stale", status(soft).fwd(), "still invalidated after the restart");
         assertDiskHit("/keep");
     }
+
+    /** A revalidated soft-purged object: served from the disk copy after a 304 with no-cache, body intact. */
+    private void assertSoftPurged(String path, byte[] body, String... headerLines) throws Exception {
+        RawHttp.Response r = get(path, headerLines);
+        assertEquals("stale", status(r).fwd(), path + " " + String.join(",", headerLines) + ": " + status(r));
+        assertEquals("304", status(r).fwdStatus());
+        assertArrayEquals(body, r.body());
+    }
+
+    @Test
+    void softPrefixAndSoftAllReachEveryVaryVariantOnTheDiskTierAndHoldAcrossARestart() throws Exception {
+        stub("/img/a", big('a'), "Vary", "Accept-Language");
+        stub("/img/b", big('b'));
+        stub("/css/c", big('c'), "Vary", "Accept-Language");
+        warm("/img/a", "Accept-Language: en");
+        warm("/img/a", "Accept-Language: de");
+        warm("/img/b");
+        warm("/css/c", "Accept-Language: en");
+        warm("/css/c", "Accept-Language: de");
+
+        assertEquals(3, purge("{\"type\":\"prefix\",\"values\":[\"http://site.example/img/\"],\"soft\":true}"));
+        assertSoftPurged("/img/a", big('a'), "Accept-Language: en");
+        assertSoftPurged("/img/a", big('a'), "Accept-Language: de");
+        assertSoftPurged("/img/b", big('b'));
+        assertDiskHit("/img/a", "Accept-Language: en"); // the 304 made the disk copy fresh again
+        assertDiskHit("/css/c", "Accept-Language: de");
+        var noCache = getRequestedFor(urlEqualTo("/img/b")).withHeader("Cache-Control", equalTo("no-cache"));
+        assertEquals(1, origin.countRequestsMatching(noCache.build()).getCount());
+
+        purge("{\"type\":\"all\",\"host\":\"site.example\",\"soft\":true}");
+        edge.stop(Duration.ofSeconds(1));
+        edge = startEdge(edgeYaml());
+        assertSoftPurged("/css/c", big('c'), "Accept-Language: en");
+        assertSoftPurged("/css/c", big('c'), "Accept-Language: de");
+        assertSoftPurged("/img/b", big('b'));
+        assertDiskHit("/img/b");
+
+        purge("{\"type\":\"all\",\"soft\":true}");
+        assertSoftPurged("/img/a", big('a'), "Accept-Language: en");
+        assertSoftPurged("/img/a", big('a'), "Accept-Language: de");
+        assertSoftPurged("/img/b", big('b'));
+    }
+
+    @Test
+    void hardPurgeOfOneHostReachesTheDiskTierAndHoldsAcrossARestart() throws Exception {
+        stub("/h", big('h'), "Vary", "Accept-Language");
+        warm("/h", "Accept-Language: en");
+        warm("/h", "Accept-Language: de");
+        purge("{\"type\":\"all\",\"host\":\"other.example\"}");
+        assertDiskHit("/h", "Accept-Language: en");
+        purge("{\"type\":\"all\",\"host\":\"site.example\"}");
+        edge.stop(Duration.ofSeconds(1));
+        edge = startEdge(edgeYaml());
+        assertMiss("/h", "Accept-Language: en");
+        assertMiss("/h", "Accept-Language: de");
+        warm("/h", "Accept-Language: en"); // stored after the purge: not affected by it
+    }
 }

@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import dev.outpost.edge.testing.CacheStatusEntry;
 import dev.outpost.edge.testing.EdgeTestBase;
@@ -19,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sequenced purges on a memory-only edge against a scripted catch-up feed (docs/purge-protocol.md):
@@ -190,7 +195,7 @@ class PurgeSequenceIT extends EdgeTestBase {
         assertEquals(0, r.getLong("lastApplied"), "the gap stays open");
         assertFalse(state().getBoolean("caughtUp"));
         assertPurged("/b");
-        assertTrue(status("/a").hit());
+        assertFalse(status("/a").hit(), "memory objects from before the open gap are revalidated first");
 
         feed.log(1, 2, List.of(ScriptedFeed.urlEntry(1, "/a", false), ScriptedFeed.urlEntry(2, "/b", false)), 1000);
         awaitLastApplied(2);
@@ -215,6 +220,18 @@ class PurgeSequenceIT extends EdgeTestBase {
 
     @Test
     void aLogThatNoLongerReachesBackDropsTheWholeCache() throws Exception {
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        Logger log = (Logger) LoggerFactory.getLogger(PurgeSequencer.class);
+        lines.start();
+        log.addAppender(lines);
+        try {
+            aLogThatNoLongerReachesBack(lines);
+        } finally {
+            log.detachAppender(lines);
+        }
+    }
+
+    private void aLogThatNoLongerReachesBack(ListAppender<ILoggingEvent> lines) throws Exception {
         warm("/a", "/b");
         feed.log(5, 6, List.of(ScriptedFeed.urlEntry(5, "/x", false), ScriptedFeed.urlEntry(6, "/y", false)), 1000);
         JsonObject r = pushScripted("/y", 6);
@@ -222,6 +239,11 @@ class PurgeSequenceIT extends EdgeTestBase {
         assertPurged("/a");
         assertPurged("/b");
         assertTrue(metrics().matches("(?s).*outpost_purge_cache_drops_total\\{[^}]*} 1\\.0.*"));
+        List<ILoggingEvent> drops = lines.list.stream().filter(e -> e.getLevel() == Level.WARN
+                && e.getFormattedMessage().startsWith("dropping the whole cache")).toList();
+        assertEquals(1, drops.size(), "one WARN line says the cache was dropped: " + lines.list);
+        assertTrue(drops.get(0).getFormattedMessage().contains("the purge log starts at 5 but this edge applied only"
+                + " up to 0: purges 1..4 are no longer retained"), drops.get(0).getFormattedMessage());
 
         pollInterval = "300ms";
         restartEdge(); // a memory-only edge starts at the log's last: 6
@@ -232,6 +254,10 @@ class PurgeSequenceIT extends EdgeTestBase {
         assertPurged("/a");
         assertTrue(metrics().matches("(?s).*outpost_purge_cache_drops_total\\{[^}]*} 1\\.0.*"));
         assertTrue(state().getBoolean("caughtUp"));
+        assertTrue(List.copyOf(lines.list).stream().anyMatch(e -> e.getLevel() == Level.WARN
+                && e.getFormattedMessage().startsWith("dropping the whole cache")
+                && e.getFormattedMessage().contains("the purge log's last sequence is 2 but this edge applied up to 6"
+                        + " (the purge-api's log was replaced)")), "the second drop is logged too: " + lines.list);
     }
 
     @Test

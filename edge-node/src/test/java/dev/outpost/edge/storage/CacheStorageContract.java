@@ -375,7 +375,7 @@ public abstract class CacheStorageContract {
         storeVariants();
         store(tagged("other.example", "/x", "", null, null, null), bytes("o"));
         store(tagged("site.example:8080", "/x", "", null, null, null), bytes("p"));
-        assertEquals(3, purge(new Purge.All("site.example", false)));
+        assertTrue(purge(new Purge.All("site.example", false)) >= 3, "an upper bound: all is not counted per host");
         assertTrue(lookup("/a").isEmpty());
         assertTrue(lookup("/b").isEmpty());
         assertEquals(1, lookupAt("other.example", "/x").size());
@@ -396,7 +396,7 @@ public abstract class CacheStorageContract {
     void softPurgeOfOneHostLeavesOtherHosts() {
         storeVariants();
         store(tagged("other.example", "/x", "", null, null, null), bytes("o"));
-        assertEquals(3, purge(new Purge.All("site.example", true)));
+        assertTrue(purge(new Purge.All("site.example", true)) >= 3, "an upper bound: all is not counted per host");
         assertTrue(allInvalidated(lookup("/a")));
         assertTrue(allInvalidated(lookup("/b")));
         assertFalse(lookupAt("other.example", "/x").get(0).entry().invalidated());
@@ -450,5 +450,102 @@ public abstract class CacheStorageContract {
                 stored.policy());
         assertTrue(storage.updateEntry(refreshed).join());
         assertFalse(lookup("/a").get(0).entry().invalidated());
+    }
+
+    // ---------------------------------------------------------------- purges of everything: markers
+
+    /** Issue 4: all (per host or global) is O(1) through a marker; later writes are not affected. */
+    @Test
+    void objectsStoredAfterAPurgeOfEverythingAreNotAffected() {
+        storeVariants();
+        purge(new Purge.All("site.example", false));
+        purge(new Purge.All(null, true));
+        assertTrue(lookup("/a").isEmpty());
+        assertTrue(store(entry("/a", "en", -1), bytes("new")));
+        assertTrue(store(entry("/c", "", -1), bytes("c")));
+        assertEquals(1, lookup("/a").size());
+        assertFalse(lookup("/a").get(0).entry().invalidated());
+        assertFalse(lookup("/c").get(0).entry().invalidated());
+    }
+
+    /** A fill whose writer was created before a purge of everything and committed after it is fenced. */
+    @Test
+    void aFillInFlightDuringAPurgeOfEverythingIsFenced() {
+        ObjectWriter hard = storage.writer(entry("/in-flight-hard", "", -1));
+        ObjectWriter soft = storage.writer(tagged("other.example", "/in-flight-soft", "", null, null, null));
+        purge(new Purge.All("site.example", false));
+        purge(new Purge.All("other.example", true));
+        hard.write(ByteBuffer.wrap(bytes("old")));
+        soft.write(ByteBuffer.wrap(bytes("old")));
+        hard.commit().join();
+        soft.commit().join();
+        assertTrue(lookup("/in-flight-hard").isEmpty(), "hard: the fill predates the purge");
+        assertTrue(allInvalidated(lookupAt("other.example", "/in-flight-soft")), "soft: stored invalidated");
+    }
+
+    @Test
+    void softPurgeOfEverythingIsUndonePerObjectByARevalidation() {
+        store(entry("/a", "", -1), bytes("a"));
+        store(entry("/b", "", -1), bytes("b"));
+        purge(new Purge.All(null, true));
+        CacheEntry stored = lookup("/a").get(0).entry();
+        assertTrue(stored.invalidated());
+        assertTrue(storage.updateEntry(stored.withHeadersAndPolicy(stored.headers(), clock.instant(),
+                clock.instant(), 0, stored.policy())).join());
+        assertFalse(lookup("/a").get(0).entry().invalidated(), "revalidated after the purge");
+        assertTrue(allInvalidated(lookup("/b")));
+    }
+
+    @Test
+    void anUpdateDoesNotBringBackAnObjectRemovedByAPurgeOfEverything() {
+        store(entry("/a", "", -1), bytes("a"));
+        CacheEntry stored = lookup("/a").get(0).entry();
+        purge(new Purge.All("site.example", false));
+        assertFalse(storage.updateEntry(stored.withHeadersAndPolicy(stored.headers(), clock.instant(),
+                clock.instant(), 0, stored.policy())).join());
+        assertTrue(lookup("/a").isEmpty());
+    }
+
+    @Test
+    void otherPurgesStillWorkOnObjectsCoveredByAMarker() {
+        storeVariants();
+        purge(new Purge.All("site.example", true));
+        assertEquals(2, purge(new Purge.Url(new CacheKey("site.example", "/a"), true)), "found, invalidated already");
+        assertEquals(2, purge(new Purge.Prefix("site.example", "/a", false)));
+        assertTrue(lookup("/a").isEmpty());
+        assertTrue(allInvalidated(lookup("/b")));
+        purge(new Purge.All("site.example", false));
+        assertEquals(0, purge(new Purge.Prefix("site.example", "/", false)), "gone already: not counted");
+    }
+
+    /** ARCHITECTURE §4: markers are kept with the objects, so they hold after a restart. */
+    @Test
+    void purgesOfEverythingHoldAfterARestart() {
+        storeVariants();
+        store(tagged("other.example", "/x", "", null, null, null), bytes("o"));
+        store(tagged("third.example", "/y", "", null, null, null), bytes("t"));
+        store(tagged("fourth.example", "/z", "", null, null, null), bytes("f"));
+        purge(new Purge.All("site.example", false));
+        purge(new Purge.All("other.example", true));
+        purge(new Purge.All(null, true));
+        CacheStorage again = restarted();
+        org.junit.jupiter.api.Assumptions.assumeTrue(again != null, "this storage does not persist");
+        storage = again;
+        assertTrue(lookup("/a").isEmpty());
+        assertTrue(lookup("/b").isEmpty());
+        assertTrue(allInvalidated(lookupAt("other.example", "/x")));
+        assertTrue(allInvalidated(lookupAt("third.example", "/y")));
+        CacheEntry y = lookupAt("third.example", "/y").get(0).entry();
+        assertTrue(storage.updateEntry(y.withHeadersAndPolicy(y.headers(), clock.instant(), clock.instant(), 0,
+                y.policy())).join());
+        assertTrue(store(entry("/a", "", -1), bytes("new")), "stored after the restart: newer than every marker");
+        purge(new Purge.All("fourth.example", false));
+        CacheStorage third = restarted();
+        storage = third;
+        assertFalse(lookup("/a").get(0).entry().invalidated());
+        assertArrayEquals(bytes("new"), read(lookup("/a").get(0), 0, 2));
+        assertFalse(lookupAt("third.example", "/y").get(0).entry().invalidated(), "its revalidation holds too");
+        assertTrue(allInvalidated(lookupAt("other.example", "/x")));
+        assertTrue(lookupAt("fourth.example", "/z").isEmpty());
     }
 }

@@ -11,6 +11,7 @@ import dev.outpost.edge.storage.ByteWeigher;
 import dev.outpost.edge.http.SurrogateKeys;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.ObjectWriter;
+import dev.outpost.edge.storage.PurgeMarkers;
 import dev.outpost.edge.storage.UsefulLifeExpiry;
 import dev.outpost.edge.storage.StoredBody;
 import dev.outpost.edge.storage.StoredObject;
@@ -71,7 +72,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>{@code default}: {@code format} (int, {@link #STORE_FORMAT}), {@code generation} (long),
  *     {@code purge-sequence} (long: the last purge sequence applied to this store, see
- *     {@link #recordPurgeSequence}), {@code tag-index}, and
+ *     {@link #recordPurgeSequence}), {@code purge-markers} ({@link PurgeMarkers}: the soft and per-host
+ *     purges of everything, compared with each record's stamp), {@code tag-index}, and
  *     {@code pending/<objectId>} intents of objects whose chunks are being written.</li>
  * <li>{@code meta}: one record per stored variant, key {@code url 0x00 variantKey}, value
  *     {@link EntryCodec} (entry, objectId, length, CRC32C per chunk, generation).</li>
@@ -246,7 +248,16 @@ public final class DiskStorage implements CacheStorage {
     private final ThreadPoolExecutor readExecutor;
     private volatile Thread writeThread;
     private final AtomicLong generation = new AtomicLong();
+    /**
+     * Object ids, and the stamps of records ({@link PurgeMarkers}): a record's stamp is its objectId
+     * (taken when its writer was created) until a metadata update gives it a fresh number from here.
+     * Monotonic across restarts: the rebuild starts it above every id and stamp stored and every marker.
+     */
     private final AtomicLong nextObjectId = new AtomicLong(1);
+    /** Purges of everything but the global hard one (a generation bump); persisted under {@code purge-markers}. */
+    private final PurgeMarkers markers;
+    /** Stored records purges have looked at (tests: purges of everything look at none). */
+    private final LongAdder purgeVisits = new LongAdder();
     private final AtomicInteger queuedChunks = new AtomicInteger();
     /** Writers report full from this many queued chunks on... */
     private final int highWater;
@@ -337,6 +348,7 @@ public final class DiskStorage implements CacheStorage {
         } else {
             generation.set(Keys.getLong(gen, 0));
         }
+        this.markers = loadMarkers(rocks, settings.dir());
         Ticker ticker = () -> clock.millis() * 1_000_000L;
         Executor maintenance = r -> {
             try {
@@ -355,6 +367,26 @@ public final class DiskStorage implements CacheStorage {
                 .build();
     }
 
+    /**
+     * The persisted purge markers; when they cannot be read, what was purged is unknown: a new generation
+     * drops everything stored (the rebuild deletes it) and the markers start empty.
+     */
+    private PurgeMarkers loadMarkers(Native rocks, Path dir) throws RocksDBException {
+        byte[] marks = rocks.db.get(rocks.defaultCf, Keys.PURGE_MARKERS);
+        if (marks != null) {
+            try {
+                return PurgeMarkers.decode(marks);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("disk store at {}: its purge markers cannot be read ({}): dropping every stored object",
+                        dir, e.getMessage());
+                long next = generation.incrementAndGet();
+                rocks.db.put(rocks.defaultCf, rocks.syncWrite, Keys.GENERATION, Keys.longValue(next));
+                rocks.db.delete(rocks.defaultCf, rocks.syncWrite, Keys.PURGE_MARKERS);
+            }
+        }
+        return new PurgeMarkers();
+    }
+
     // ---------------------------------------------------------------- lookup and read
 
     @Override
@@ -365,7 +397,7 @@ public final class DiskStorage implements CacheStorage {
         String url = key.asString();
         Slots slots = index.getIfPresent(url);
         long gen = generation.get();
-        if (slots == null || !slots.hasGeneration(gen)) {
+        if (slots == null || !slots.hasVisible(gen, markers, key.host())) {
             return CompletableFuture.completedFuture(List.of());
         }
         try {
@@ -386,7 +418,11 @@ public final class DiskStorage implements CacheStorage {
                 }
                 EntryCodec.Record r = EntryCodec.decode(rocks.db.get(rocks.metaCf, Keys.meta(url, s.variantKey)));
                 if (r != null && r.generation() == gen && r.entry().key().asString().equals(url)) {
-                    found.add(r);
+                    switch (markers.effect(r.entry().key().host(), r.stamp())) {
+                        case LIVE -> found.add(r);
+                        case INVALIDATED -> found.add(invalidated(r));
+                        case GONE -> dropIfCurrent(url, r.entry().variantKey(), r.objectId()); // lazily
+                    }
                 }
             }
         } catch (RocksDBException e) {
@@ -664,7 +700,8 @@ public final class DiskStorage implements CacheStorage {
 
         private boolean commitOnWriteThread(byte[] last) {
             long gen = generation.get();
-            if (abandoned || generationAtStart != gen) {
+            if (abandoned || generationAtStart != gen
+                    || markers.effect(entry.key().host(), objectId) == PurgeMarkers.Effect.GONE) {
                 abandoned = true;
                 deleteObject(objectId, intentWritten);
                 return false;
@@ -680,7 +717,7 @@ public final class DiskStorage implements CacheStorage {
             String url = entry.key().asString();
             byte[] metaKey = Keys.meta(url, entry.variantKey());
             byte[] value = EntryCodec.encode(new EntryCodec.Record(gen, objectId, size, chunkCrcs, complete));
-            Slot slot = newSlot(complete, objectId, gen, metaKey.length + value.length, size, chunkCount);
+            Slot slot = newSlot(complete, objectId, objectId, gen, metaKey.length + value.length, size, chunkCount);
             try (WriteBatch b = new WriteBatch()) {
                 if (last != null) {
                     b.put(rocks.chunksCf, Keys.chunk(objectId, chunksSubmitted), last);
@@ -842,10 +879,11 @@ public final class DiskStorage implements CacheStorage {
         }
     }
 
-    private Slot newSlot(CacheEntry e, long objectId, long gen, long metaBytes, long bodyLength, int chunkCount) {
+    private Slot newSlot(CacheEntry e, long objectId, long stamp, long gen, long metaBytes, long bodyLength,
+            int chunkCount) {
         long weight = metaBytes + bodyLength + chunkCount * CHUNK_OVERHEAD;
         long useful = e.usefulUntil(graceSeconds).toEpochMilli();
-        return new Slot(e.variantKey(), objectId, gen, weight, useful);
+        return new Slot(e.variantKey(), objectId, stamp, gen, weight, useful);
     }
 
     // ---------------------------------------------------------------- update and remove
@@ -863,22 +901,24 @@ public final class DiskStorage implements CacheStorage {
             byte[] metaKey = Keys.meta(url, updated.variantKey());
             EntryCodec.Record r = EntryCodec.decode(rocks.db.get(rocks.metaCf, metaKey));
             if (r == null || r.generation() != gen || r.objectId() != old.objectId
-                    || !r.entry().sameRepresentationAs(updated)) {
+                    || !r.entry().sameRepresentationAs(updated)
+                    || markers.effect(updated.key().host(), r.stamp()) == PurgeMarkers.Effect.GONE) {
                 return false;
             }
+            long stamp = nextObjectId.getAndIncrement(); // newer than the purges of everything so far
             CacheEntry e = new CacheEntry(updated.key(), updated.variantKey(), updated.varyNames(), updated.status(),
                     updated.headers(), updated.requestTime(), updated.responseTime(), updated.initialAge(),
                     updated.policy(), r.bodyLength(), updated.invalidated());
             byte[] value = EntryCodec.encode(new EntryCodec.Record(r.generation(), r.objectId(), r.bodyLength(),
-                    r.crcs(), e));
+                    r.crcs(), e, stamp));
             try (WriteBatch b = new WriteBatch()) {
                 b.put(rocks.metaCf, metaKey, value);
                 deleteTags(b, r.generation(), metaKey, r.entry()); // a 304 may change the tags
                 putTags(b, r.generation(), metaKey, e);
                 rocks.db.write(rocks.write, b);
             }
-            Slot slot = newSlot(e, r.objectId(), r.generation(), metaKey.length + value.length, r.bodyLength(),
-                    r.chunkCount());
+            Slot slot = newSlot(e, r.objectId(), stamp, r.generation(), metaKey.length + value.length,
+                    r.bodyLength(), r.chunkCount());
             index.asMap().computeIfPresent(url, (k, s) -> s.replace(slot));
             return true;
         }, false);
@@ -932,7 +972,18 @@ public final class DiskStorage implements CacheStorage {
         }, false);
     }
 
-    /** Removes a variant found damaged, unless it has been replaced since. */
+    /** The record with its entry invalidated (a soft purge of everything covers it). */
+    private static EntryCodec.Record invalidated(EntryCodec.Record r) {
+        return r.entry().invalidated() ? r : new EntryCodec.Record(r.generation(), r.objectId(), r.bodyLength(),
+                r.crcs(), r.entry().asInvalidated(), r.stamp());
+    }
+
+    /** Stored records purges have looked at so far. */
+    long purgeVisits() {
+        return purgeVisits.sum();
+    }
+
+    /** Removes a variant found damaged (or gone by a purge marker), unless it has been replaced since. */
     private void dropIfCurrent(String url, String variantKey, long objectId) {
         onWriteThread(() -> {
             index.asMap().computeIfPresent(url, (k, s) -> {
@@ -940,7 +991,7 @@ public final class DiskStorage implements CacheStorage {
                 return slot != null && slot.objectId == objectId ? s.without(variantKey) : s;
             });
             try (WriteBatch b = new WriteBatch()) {
-                deleteIfCurrent(b, url, new Slot(variantKey, objectId, 0, 0, 0));
+                deleteIfCurrent(b, url, new Slot(variantKey, objectId, 0, 0, 0, 0));
                 rocks.db.write(rocks.write, b);
             }
             return true;
@@ -950,21 +1001,30 @@ public final class DiskStorage implements CacheStorage {
     // ---------------------------------------------------------------- purge
 
     /**
-     * Applies a purge on the write thread. A hard purge of everything is a generation bump (O(1)). A
-     * tag purge reads the {@code tags} index (proportional to the variants carrying the tag). Every
-     * other purge scans the {@code meta} records under the narrowest key prefix it has: the URL (url),
-     * {@code host + pathPrefix} (prefix), {@code host/} (all of one host), or the whole family (soft
-     * purge of everything), decoding each record to match it. Matching variants are deleted (meta, tags
-     * and chunks, one batch) or rewritten invalidated; the index follows once the batch is written.
+     * Applies a purge on the write thread. A hard purge of everything is a generation bump (O(1)); the
+     * other purges of everything (soft, or of one host) are {@link PurgeMarkers} (O(1)), effective for
+     * lookups at once and persisted (synced) under {@code purge-markers} before the purge completes.
+     * Both report the variants the store holds (an upper bound for one host: they are not visited to be
+     * counted). A tag purge reads the {@code tags} index (proportional to the variants carrying the tag).
+     * Url and prefix purges scan the {@code meta} records under {@code url 0x00} or
+     * {@code host + pathPrefix}, decoding each record to match it. Matching variants are deleted (meta,
+     * tags and chunks, one batch) or rewritten invalidated; the index follows once the batch is written.
      */
     @Override
     public CompletableFuture<Integer> purge(Purge purge) {
         if (closed.get()) {
             return CompletableFuture.completedFuture(0);
         }
-        if (purge instanceof Purge.All all && all.hostOrNull() == null && !all.soft()) {
+        if (purge instanceof Purge.All all) {
             int count = (int) Math.min(Integer.MAX_VALUE, entryCount());
-            return bumpGeneration().thenApply(g -> g < 0 ? 0 : count);
+            if (all.hostOrNull() == null && !all.soft()) {
+                return bumpGeneration().thenApply(g -> g < 0 ? 0 : count);
+            }
+            markers.mark(all.hostOrNull(), all.soft(), nextObjectId.get() - 1); // every id and stamp so far
+            return onWriteThread(() -> {
+                rocks.db.put(rocks.defaultCf, rocks.syncWrite, Keys.PURGE_MARKERS, markers.encode());
+                return count;
+            }, 0);
         }
         if (purge instanceof Purge.Tag tag) {
             return onWriteThread(() -> purgeTagOnWriteThread(tag), 0);
@@ -974,10 +1034,8 @@ public final class DiskStorage implements CacheStorage {
             prefix = Keys.urlPrefix(u.key());
         } else if (purge instanceof Purge.Prefix p) {
             prefix = (p.host() + p.pathPrefix()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        } else if (purge instanceof Purge.All a && a.hostOrNull() != null) {
-            prefix = (a.hostOrNull() + "/").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         } else {
-            prefix = new byte[0];
+            throw new IllegalArgumentException("unknown purge " + purge);
         }
         return onWriteThread(() -> purgeOnWriteThread(purge, prefix), 0);
     }
@@ -993,8 +1051,8 @@ public final class DiskStorage implements CacheStorage {
                     continue;
                 }
                 EntryCodec.Record r = EntryCodec.decode(value);
-                if (r != null && purge.matches(r.entry())) {
-                    batch.apply(it.key(), r);
+                if (r != null) {
+                    batch.visit(it.key(), r);
                 }
             }
             it.status();
@@ -1022,7 +1080,7 @@ public final class DiskStorage implements CacheStorage {
                     batch.writes.delete(rocks.tagsCf, it.key());
                     continue;
                 }
-                batch.apply(metaKey, r);
+                batch.visit(metaKey, r);
             }
             it.status();
             return batch.finish();
@@ -1042,32 +1100,61 @@ public final class DiskStorage implements CacheStorage {
             this.purge = purge;
         }
 
-        /** Removes or invalidates one matching variant. */
-        void apply(byte[] metaKey, EntryCodec.Record r) throws RocksDBException {
-            affected++;
+        /**
+         * One stored record under the purge's prefix: removed when a purge of everything already did (not
+         * counted), else matched (as invalidated when a soft purge of everything covers it) and applied.
+         */
+        void visit(byte[] metaKey, EntryCodec.Record stored) throws RocksDBException {
+            purgeVisits.increment();
+            PurgeMarkers.Effect effect = markers.effect(stored.entry().key().host(), stored.stamp());
+            if (effect == PurgeMarkers.Effect.GONE) {
+                remove(metaKey, stored);
+                return;
+            }
+            EntryCodec.Record r = effect == PurgeMarkers.Effect.INVALIDATED ? invalidated(stored) : stored;
+            if (purge.matches(r.entry())) {
+                affected++;
+                if (purge.soft()) {
+                    invalidate(metaKey, r);
+                } else {
+                    remove(metaKey, r);
+                }
+            }
+        }
+
+        /** Rewrites one variant invalidated (no-op when it is already). */
+        private void invalidate(byte[] metaKey, EntryCodec.Record r) throws RocksDBException {
+            if (r.entry().invalidated()) {
+                return; // invalidated already, by its record or by a soft purge of everything
+            }
+            String url = r.entry().key().asString();
+            long objectId = r.objectId();
+            CacheEntry e = r.entry().asInvalidated();
+            byte[] next = EntryCodec.encode(new EntryCodec.Record(r.generation(), objectId, r.bodyLength(),
+                    r.crcs(), e, r.stamp()));
+            writes.put(rocks.metaCf, metaKey, next);
+            Slot slot = newSlot(e, objectId, r.stamp(), r.generation(), metaKey.length + next.length,
+                    r.bodyLength(), r.chunkCount());
+            indexUpdates.add(() -> index.asMap().computeIfPresent(url, (k, s) -> s.replace(slot)));
+            flushWhenFull();
+        }
+
+        /** Deletes one variant (meta, tags, chunks). */
+        private void remove(byte[] metaKey, EntryCodec.Record r) throws RocksDBException {
             String url = r.entry().key().asString();
             String variantKey = r.entry().variantKey();
             long objectId = r.objectId();
-            if (purge.soft()) {
-                if (r.entry().invalidated()) {
-                    return;
-                }
-                CacheEntry e = r.entry().asInvalidated();
-                byte[] next = EntryCodec.encode(new EntryCodec.Record(r.generation(), objectId, r.bodyLength(),
-                        r.crcs(), e));
-                writes.put(rocks.metaCf, metaKey, next);
-                Slot slot = newSlot(e, objectId, r.generation(), metaKey.length + next.length, r.bodyLength(),
-                        r.chunkCount());
-                indexUpdates.add(() -> index.asMap().computeIfPresent(url, (k, s) -> s.replace(slot)));
-            } else {
-                writes.delete(rocks.metaCf, metaKey);
-                deleteTags(writes, r.generation(), metaKey, r.entry());
-                deleteChunks(writes, objectId);
-                indexUpdates.add(() -> index.asMap().computeIfPresent(url, (k, s) -> {
-                    Slot slot = s.find(variantKey);
-                    return slot != null && slot.objectId == objectId ? s.without(variantKey) : s;
-                }));
-            }
+            writes.delete(rocks.metaCf, metaKey);
+            deleteTags(writes, r.generation(), metaKey, r.entry());
+            deleteChunks(writes, objectId);
+            indexUpdates.add(() -> index.asMap().computeIfPresent(url, (k, s) -> {
+                Slot slot = s.find(variantKey);
+                return slot != null && slot.objectId == objectId ? s.without(variantKey) : s;
+            }));
+            flushWhenFull();
+        }
+
+        private void flushWhenFull() throws RocksDBException {
             if (writes.count() >= SWEEP_BATCH) {
                 flush();
             }
@@ -1223,7 +1310,7 @@ public final class DiskStorage implements CacheStorage {
     /** Keeps each URL while any of its variants can still serve something. */
 
     /** One stored variant in the index. */
-    record Slot(String variantKey, long objectId, long generation, long weight, long usefulUntil) {
+    record Slot(String variantKey, long objectId, long stamp, long generation, long weight, long usefulUntil) {
     }
 
     /** The variants of one URL, newest first; immutable. */
@@ -1244,9 +1331,10 @@ public final class DiskStorage implements CacheStorage {
             this.usefulUntil = u;
         }
 
-        boolean hasGeneration(long gen) {
+        /** Some variant is of generation {@code gen} and not removed by a purge marker. */
+        boolean hasVisible(long gen, PurgeMarkers markers, String host) {
             for (Slot s : slots) {
-                if (s.generation == gen) {
+                if (s.generation == gen && markers.effect(host, s.stamp) != PurgeMarkers.Effect.GONE) {
                     return true;
                 }
             }
@@ -1382,9 +1470,16 @@ public final class DiskStorage implements CacheStorage {
                 byte[] key = it.key();
                 byte[] value = it.value();
                 EntryCodec.Record r = EntryCodec.decode(value);
-                if (r == null || r.generation() != gen) {
+                if (r != null) {
+                    maxId = Math.max(maxId, r.stamp());
+                }
+                if (r == null || r.generation() != gen
+                        || markers.effect(r.entry().key().host(), r.stamp()) == PurgeMarkers.Effect.GONE) {
                     long[] ids = EntryCodec.peekIds(value);
                     deletes.delete(rocks.metaCf, key);
+                    if (r != null && r.generation() == gen) {
+                        deleteTags(deletes, gen, key, r.entry()); // gone by a purge marker
+                    }
                     if (ids != null) {
                         deleteChunks(deletes, ids[1]);
                         maxId = Math.max(maxId, ids[1]);
@@ -1399,7 +1494,7 @@ public final class DiskStorage implements CacheStorage {
                     groupUrl = url;
                     group.clear();
                 }
-                group.add(newSlot(r.entry(), r.objectId(), r.generation(), key.length + value.length,
+                group.add(newSlot(r.entry(), r.objectId(), r.stamp(), r.generation(), key.length + value.length,
                         r.bodyLength(), r.chunkCount()));
                 entries++;
                 if (deletes.count() >= SWEEP_BATCH) {
@@ -1434,7 +1529,7 @@ public final class DiskStorage implements CacheStorage {
             deletes.close();
         }
         rebuildTagIndex(gen);
-        nextObjectId.set(maxId + 1);
+        nextObjectId.set(Math.max(maxId, markers.highest()) + 1);
         index.cleanUp(); // apply the weights now, so that byteSize() is exact when open() returns
         rebuildMillis = (System.nanoTime() - start) / 1_000_000;
         rebuiltEntries = entries;

@@ -18,7 +18,8 @@ import java.util.List;
  * disk tier needs to find and verify its body.
  *
  * <pre>
- * u8      codec version (= {@link #VERSION}); any other value decodes as absent
+ * u8      codec version (= {@link #VERSION}, or 1: written before stamps, whose stamp is the objectId);
+ *         any other value decodes as absent
  * i64     generation the object was written in (see DiskStorage#bumpGeneration)
  * i64     objectId: the prefix of its chunk keys; fresh for every stored version of an object
  * i64     body length in bytes (also the entry's bodyLength)
@@ -32,6 +33,7 @@ import java.util.List;
  * i64     initialAge
  * i64 * 3 lifetime, stale-while-revalidate, stale-if-error (negative values kept as they are)
  * u8      flags: 1 mustRevalidate, 2 noCache, 4 immutable, 8 invalidated
+ * i64     stamp (version 2): what purges of everything are compared with (storage.PurgeMarkers)
  * </pre>
  * {@code var} is an unsigned LEB128 varint. {@code str} is a varint {@code (byteLength << 1) | utf8}
  * then the bytes: ISO-8859-1 (one byte per char, what header bytes off the wire are) whenever every
@@ -43,7 +45,9 @@ import java.util.List;
  */
 final class EntryCodec {
 
-    static final byte VERSION = 1;
+    static final byte VERSION = 2;
+    /** Records written before stamps: read, their stamp is their objectId (also taken at the writer's start). */
+    private static final byte VERSION_1 = 1;
 
     private static final int MUST_REVALIDATE = 1;
     private static final int NO_CACHE = 2;
@@ -54,7 +58,12 @@ final class EntryCodec {
     }
 
     /** One decoded meta record. */
-    record Record(long generation, long objectId, long bodyLength, int[] crcs, CacheEntry entry) {
+    record Record(long generation, long objectId, long bodyLength, int[] crcs, CacheEntry entry, long stamp) {
+
+        /** Stamped with its objectId, as a fresh object is. */
+        Record(long generation, long objectId, long bodyLength, int[] crcs, CacheEntry entry) {
+            this(generation, objectId, bodyLength, crcs, entry, objectId);
+        }
 
         int chunkCount() {
             return crcs.length;
@@ -63,7 +72,7 @@ final class EntryCodec {
         @Override
         public boolean equals(Object o) {
             return o instanceof Record r && generation == r.generation && objectId == r.objectId
-                    && bodyLength == r.bodyLength && Arrays.equals(crcs, r.crcs) && entry.equals(r.entry);
+                    && stamp == r.stamp && bodyLength == r.bodyLength && Arrays.equals(crcs, r.crcs) && entry.equals(r.entry);
         }
 
         @Override
@@ -73,7 +82,7 @@ final class EntryCodec {
 
         @Override
         public String toString() {
-            return "Record[gen=" + generation + ", id=" + objectId + ", length=" + bodyLength + ", chunks="
+            return "Record[gen=" + generation + ", id=" + objectId + ", stamp=" + stamp + ", length=" + bodyLength + ", chunks="
                     + crcs.length + ", " + entry + "]";
         }
     }
@@ -114,12 +123,13 @@ final class EntryCodec {
         out.i64(p.staleIfErrorSeconds());
         out.u8((p.mustRevalidate() ? MUST_REVALIDATE : 0) | (p.noCache() ? NO_CACHE : 0)
                 | (p.immutable() ? IMMUTABLE : 0) | (e.invalidated() ? INVALIDATED : 0));
+        out.i64(r.stamp());
         return out.toByteArray();
     }
 
     /** The record, or null when it was written by another codec version or is damaged. */
     static Record decode(byte[] bytes) {
-        if (bytes == null || bytes.length == 0 || bytes[0] != VERSION) {
+        if (bytes == null || bytes.length == 0 || bytes[0] != VERSION && bytes[0] != VERSION_1) {
             return null;
         }
         try {
@@ -156,6 +166,7 @@ final class EntryCodec {
             long swr = in.getLong();
             long sie = in.getLong();
             int flags = in.get() & 0xff;
+            long stamp = bytes[0] == VERSION_1 ? objectId : in.getLong();
             if (in.hasRemaining()) {
                 return null;
             }
@@ -164,7 +175,7 @@ final class EntryCodec {
             CacheEntry entry = new CacheEntry(new CacheKey(host, path), variantKey, vary, status,
                     HeaderFields.of(nv), requestTime, responseTime, initialAge, policy, bodyLength,
                     (flags & INVALIDATED) != 0);
-            return new Record(generation, objectId, bodyLength, crcs, entry);
+            return new Record(generation, objectId, bodyLength, crcs, entry, stamp);
         } catch (BufferUnderflowException | IllegalArgumentException | IndexOutOfBoundsException
                 | DateTimeException | ArithmeticException | NegativeArraySizeException e) {
             return null;
@@ -173,7 +184,7 @@ final class EntryCodec {
 
     /** The generation and objectId of an encoded record without decoding the rest; null if not ours. */
     static long[] peekIds(byte[] bytes) {
-        if (bytes == null || bytes.length < 17 || bytes[0] != VERSION) {
+        if (bytes == null || bytes.length < 17 || bytes[0] != VERSION && bytes[0] != VERSION_1) {
             return null;
         }
         ByteBuffer in = ByteBuffer.wrap(bytes);

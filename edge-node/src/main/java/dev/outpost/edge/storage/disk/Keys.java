@@ -30,6 +30,8 @@ final class Keys {
     static final byte[] TAG_INDEX_BUILT = ascii("tag-index");
     /** The highest purge sequence applied to this store (docs/purge-protocol.md), a long. */
     static final byte[] PURGE_SEQUENCE = ascii("purge-sequence");
+    /** The purge markers of this store ({@code storage.PurgeMarkers#encode}): purges of everything but the global hard one. */
+    static final byte[] PURGE_MARKERS = ascii("purge-markers");
 
     private Keys() {
     }

@@ -27,6 +27,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import dev.outpost.edge.storage.PurgeMarkers;
 
 /**
  * The memory tier: Caffeine (W-TinyLFU admission and eviction) over primary keys, each holding the
@@ -45,6 +48,12 @@ import java.util.concurrent.Executor;
  * expiry) removes an evicted set's entries in its removal. Every removal is conditional on the set
  * instance, so an eviction reported after the key was stored again never unindexes the newer set.
  * Tag purges still match each variant's headers, so the index only has to never miss a tagged key.
+ *
+ * <p><b>Purges of everything</b> (global or per host, hard or soft) are {@link PurgeMarkers}: O(1), no
+ * key is visited. Each variant carries a stamp from {@link #stamps}, taken when its writer is created
+ * (or it is put) and again when its metadata is updated; lookups hide variants at or below a hard
+ * marker (and drop them from their set on the way) and return those at or below a soft marker
+ * invalidated. Variants hidden so are otherwise left to expiry and eviction.
  */
 public final class MemoryStorage implements CacheStorage {
 
@@ -58,6 +67,13 @@ public final class MemoryStorage implements CacheStorage {
     private final ByteWeigher weigher;
     private final Clock clock;
     private final long revalidationGraceSeconds;
+    private final PurgeMarkers markers = new PurgeMarkers();
+    /** Stamps of variants; see {@link PurgeMarkers}. */
+    private final AtomicLong stamps = new AtomicLong();
+    /** Variants stored (kept by {@link #reindex}, which sees every change of a key). */
+    private final LongAdder variantCount = new LongAdder();
+    /** Stored variants a purge looked at (tests: purges of everything look at none). */
+    private final LongAdder purgeVisits = new LongAdder();
 
     public MemoryStorage(long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace, Executor executor) {
         this.maxObjectSize = maxObjectSize;
@@ -93,8 +109,17 @@ public final class MemoryStorage implements CacheStorage {
             return List.of();
         }
         List<StoredObject> found = new ArrayList<>(set.variants.size());
+        boolean gone = false;
         for (Variant v : set.variants) {
-            found.add(new StoredObject(v.entry, v.body, StoredObject.Tier.MEMORY));
+            switch (markers.effect(key.host(), v.stamp)) {
+                case LIVE -> found.add(new StoredObject(v.entry, v.body, StoredObject.Tier.MEMORY));
+                case INVALIDATED -> found.add(new StoredObject(v.entry.invalidated() ? v.entry
+                        : v.entry.asInvalidated(), v.body, StoredObject.Tier.MEMORY));
+                case GONE -> gone = true;
+            }
+        }
+        if (gone) {
+            cache.asMap().computeIfPresent(key, (k, s) -> reindex(k, s, s.withoutGone(markers, k.host())));
         }
         return found;
     }
@@ -112,15 +137,14 @@ public final class MemoryStorage implements CacheStorage {
         if (body.length > maxObjectSize) {
             return false;
         }
-        insert(entry, new MemoryBody(new byte[][] {body}));
-        return true;
+        return insert(entry, new MemoryBody(new byte[][] {body}), stamps.incrementAndGet());
     }
 
     @Override
     public CompletableFuture<Boolean> updateEntry(CacheEntry updated) {
         boolean[] done = {false};
         cache.asMap().computeIfPresent(updated.key(), (k, set) -> {
-            VariantSet next = set.replaceEntry(updated);
+            VariantSet next = set.replaceEntry(updated, stamps.incrementAndGet(), markers);
             done[0] = next != set;
             return reindex(k, set, next);
         });
@@ -149,11 +173,17 @@ public final class MemoryStorage implements CacheStorage {
     }
 
     /**
-     * A url purge is one map operation and a tag purge visits the keys of the tag index; prefix and all
-     * iterate every key (O(entries) in memory).
+     * A url purge is one map operation and a tag purge visits the keys of the tag index; a prefix purge
+     * iterates every key (O(entries) in memory); a purge of everything (global or one host) is a marker,
+     * O(1) (see {@link PurgeMarkers}), and reports the variants the tier holds, an upper bound for a
+     * purge of one host, as it does not visit them to count.
      */
     @Override
     public CompletableFuture<Integer> purge(Purge purge) {
+        if (purge instanceof Purge.All all) {
+            markers.mark(all.hostOrNull(), all.soft(), stamps.get());
+            return CompletableFuture.completedFuture((int) Math.min(Integer.MAX_VALUE, entryCount()));
+        }
         int[] affected = {0};
         Iterable<CacheKey> candidates;
         if (purge instanceof Purge.Url url) {
@@ -166,7 +196,8 @@ public final class MemoryStorage implements CacheStorage {
         }
         for (CacheKey key : candidates) {
             if (purge.mayMatch(key)) {
-                cache.asMap().computeIfPresent(key, (k, set) -> reindex(k, set, applyTo(set, purge, affected)));
+                cache.asMap().computeIfPresent(key, (k, set) -> reindex(k, set, applyTo(set, purge, affected,
+                        markers)));
             }
         }
         return CompletableFuture.completedFuture(affected[0]);
@@ -180,6 +211,7 @@ public final class MemoryStorage implements CacheStorage {
         if (before == after) {
             return after;
         }
+        variantCount.add((after == null ? 0 : after.variants.size()) - (before == null ? 0 : before.variants.size()));
         if (after != null) {
             for (String tag : after.tags) {
                 tagIndex.compute(tag, (t, keys) -> {
@@ -211,18 +243,32 @@ public final class MemoryStorage implements CacheStorage {
         return n;
     }
 
-    /** The set after {@code purge}; null when nothing is left. */
-    private static VariantSet applyTo(VariantSet set, Purge purge, int[] affected) {
+    /** Stored variants purges have looked at so far. */
+    long purgeVisits() {
+        return purgeVisits.sum();
+    }
+
+    /** The set after {@code purge}; null when nothing is left. Variants gone by a marker are dropped. */
+    private VariantSet applyTo(VariantSet set, Purge purge, int[] affected, PurgeMarkers markers) {
         List<Variant> next = new ArrayList<>(set.variants.size());
         boolean changed = false;
-        for (Variant v : set.variants) {
+        for (Variant stored : set.variants) {
+            purgeVisits.increment();
+            PurgeMarkers.Effect effect = markers.effect(stored.entry.key().host(), stored.stamp);
+            if (effect == PurgeMarkers.Effect.GONE) {
+                changed = true;
+                continue;
+            }
+            Variant v = effect == PurgeMarkers.Effect.INVALIDATED && !stored.entry.invalidated()
+                    ? stored.invalidated() : stored;
+            changed |= v != stored;
             if (!purge.matches(v.entry)) {
                 next.add(v);
                 continue;
             }
             affected[0]++;
             if (purge.soft()) {
-                next.add(v.entry.invalidated() ? v : new Variant(v.entry.asInvalidated(), v.body, v.tags));
+                next.add(v.entry.invalidated() ? v : v.invalidated());
                 changed |= !v.entry.invalidated();
             } else {
                 changed = true;
@@ -234,13 +280,10 @@ public final class MemoryStorage implements CacheStorage {
         return next.isEmpty() ? null : new VariantSet(next);
     }
 
+    /** Variants stored, including those a purge of everything hides until they are dropped. */
     @Override
     public long entryCount() {
-        long n = 0;
-        for (VariantSet s : cache.asMap().values()) {
-            n += s.variants.size();
-        }
-        return n;
+        return variantCount.sum();
     }
 
     @Override
@@ -267,14 +310,21 @@ public final class MemoryStorage implements CacheStorage {
         tagIndex.clear();
     }
 
-    private void insert(CacheEntry entry, MemoryBody body) {
-        Variant variant = new Variant(entry, body);
+    /** Stores a variant stamped {@code stamp}; false when a purge of everything since covers it. */
+    private boolean insert(CacheEntry entry, MemoryBody body, long stamp) {
+        if (markers.effect(entry.key().host(), stamp) == PurgeMarkers.Effect.GONE) {
+            return false;
+        }
+        Variant variant = new Variant(entry, body, stamp);
         cache.asMap().compute(entry.key(), (k, set) -> reindex(k, set,
                 set == null ? new VariantSet(List.of(variant)) : set.with(variant)));
+        return true;
     }
 
     private final class Writer implements ObjectWriter {
         private final CacheEntry entry;
+        /** Taken now: a purge of everything while this fill is in flight covers it. */
+        private final long stamp = stamps.incrementAndGet();
         private final List<byte[]> chunks = new ArrayList<>();
         private ByteArrayOutputStream current = new ByteArrayOutputStream();
         private long size;
@@ -322,8 +372,8 @@ public final class MemoryStorage implements CacheStorage {
             CacheEntry complete = new CacheEntry(entry.key(), entry.variantKey(), entry.varyNames(), entry.status(),
                     entry.headers(), entry.requestTime(), entry.responseTime(), entry.initialAge(), entry.policy(),
                     size, entry.invalidated());
-            insert(complete, new MemoryBody(chunks.toArray(new byte[0][])));
-            return CompletableFuture.completedFuture(true);
+            return CompletableFuture.completedFuture(insert(complete, new MemoryBody(chunks.toArray(new byte[0][])),
+                    stamp));
         }
 
         @Override
@@ -339,9 +389,13 @@ public final class MemoryStorage implements CacheStorage {
         }
     }
 
-    private record Variant(CacheEntry entry, MemoryBody body, Set<String> tags) {
-        Variant(CacheEntry entry, MemoryBody body) {
-            this(entry, body, Set.copyOf(SurrogateKeys.of(entry.headers())));
+    private record Variant(CacheEntry entry, MemoryBody body, Set<String> tags, long stamp) {
+        Variant(CacheEntry entry, MemoryBody body, long stamp) {
+            this(entry, body, Set.copyOf(SurrogateKeys.of(entry.headers())), stamp);
+        }
+
+        Variant invalidated() {
+            return new Variant(entry.asInvalidated(), body, tags, stamp);
         }
 
         long bytes() {
@@ -385,19 +439,32 @@ public final class MemoryStorage implements CacheStorage {
             return new VariantSet(next);
         }
 
-        VariantSet replaceEntry(CacheEntry updated) {
+        /** With {@code updated} replacing its variant, restamped; unchanged when that variant is gone. */
+        VariantSet replaceEntry(CacheEntry updated, long stamp, PurgeMarkers markers) {
             List<Variant> next = new ArrayList<>(variants.size());
             boolean found = false;
             for (Variant old : variants) {
                 if (!found && old.entry.variantKey().equals(updated.variantKey())
-                        && old.entry.sameRepresentationAs(updated)) {
-                    next.add(new Variant(updated, old.body));
+                        && old.entry.sameRepresentationAs(updated)
+                        && markers.effect(updated.key().host(), old.stamp) != PurgeMarkers.Effect.GONE) {
+                    next.add(new Variant(updated, old.body, stamp));
                     found = true;
                 } else {
                     next.add(old);
                 }
             }
             return found ? new VariantSet(next) : this;
+        }
+
+        /** Without the variants a purge of everything removed; null when nothing is left. */
+        VariantSet withoutGone(PurgeMarkers markers, String host) {
+            List<Variant> next = new ArrayList<>(variants.size());
+            for (Variant v : variants) {
+                if (markers.effect(host, v.stamp) != PurgeMarkers.Effect.GONE) {
+                    next.add(v);
+                }
+            }
+            return next.isEmpty() ? null : next.size() == variants.size() ? this : new VariantSet(next);
         }
 
         VariantSet without(String variantKey) {

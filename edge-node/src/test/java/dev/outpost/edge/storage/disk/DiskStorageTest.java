@@ -66,6 +66,21 @@ class DiskStorageTest extends CacheStorageContract {
         return (DiskStorage) storage;
     }
 
+    /** Writes one key of the default family of the closed store at {@code dir} straight through RocksDB. */
+    private static void putRaw(Path dir, byte[] key, byte[] value) throws Exception {
+        try (DBOptions options = new DBOptions()) {
+            List<ColumnFamilyDescriptor> cfs = List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
+                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_META)),
+                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_CHUNKS)),
+                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_TAGS)));
+            List<ColumnFamilyHandle> handles = new ArrayList<>();
+            try (RocksDB db = RocksDB.open(options, dir.toString(), cfs, handles)) {
+                db.put(handles.get(0), key, value);
+                handles.forEach(ColumnFamilyHandle::close);
+            }
+        }
+    }
+
     /** Closes the current store and opens the same directory again. */
     private DiskStorage reopen() {
         storage.close();
@@ -214,17 +229,7 @@ class DiskStorageTest extends CacheStorageContract {
         store(entry("/a", "", -1), pattern(100_000, 8));
         storage.close();
         Path dir = tmp.resolve("store");
-        try (DBOptions options = new DBOptions()) {
-            List<ColumnFamilyDescriptor> cfs = List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
-                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_META)),
-                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_CHUNKS)),
-                    new ColumnFamilyDescriptor(Keys.ascii(DiskStorage.CF_TAGS)));
-            List<ColumnFamilyHandle> handles = new ArrayList<>();
-            try (RocksDB db = RocksDB.open(options, dir.toString(), cfs, handles)) {
-                db.put(handles.get(0), Keys.FORMAT, ByteBuffer.allocate(4).putInt(DiskStorage.STORE_FORMAT + 1).array());
-                handles.forEach(ColumnFamilyHandle::close);
-            }
-        }
+        putRaw(dir, Keys.FORMAT, ByteBuffer.allocate(4).putInt(DiskStorage.STORE_FORMAT + 1).array());
         storage = open(dir, 8L << 20, 1L << 20);
         assertTrue(lookup("/a").isEmpty());
         assertEquals(0, disk().rebuiltEntries());
@@ -592,5 +597,51 @@ class DiskStorageTest extends CacheStorageContract {
         storage = open(tmp.resolve("busy"), 2L << 20, 512 * 1024);
         assertEquals(entries, storage.entryCount());
         assertEquals(bytes, storage.byteSize());
+    }
+
+    /**
+     * Issue 4: all (per host or global, hard or soft) is O(1) on disk too: over 100k stored records a
+     * purge of everything looks at none of them (counted by the purge code itself), takes effect at once,
+     * and holds after a reopen.
+     */
+    @Test
+    void purgesOfEverythingVisitNoStoredRecord() {
+        int n = 100_000;
+        storage.close();
+        storage = open(tmp.resolve("big"), 1L << 30, 1L << 20); // room for all of them
+        for (int i = 0; i < n; i++) {
+            assertTrue(store(tagged(i % 2 == 0 ? "site.example" : "other.example", "/o" + i, "", null, null, null),
+                    new byte[] {1}));
+        }
+        assertEquals(n, disk().entryCount());
+        disk().purge(new dev.outpost.edge.cache.Purge.All("site.example", true)).join();
+        disk().purge(new dev.outpost.edge.cache.Purge.All("other.example", false)).join();
+        disk().purge(new dev.outpost.edge.cache.Purge.All(null, true)).join();
+        assertEquals(0, disk().purgeVisits(), "no stored record was looked at");
+        assertTrue(storage.lookup(new CacheKey("other.example", "/o1")).join().isEmpty());
+        assertTrue(storage.lookup(new CacheKey("site.example", "/o0")).join().get(0).entry().invalidated());
+        disk().purge(new dev.outpost.edge.cache.Purge.Url(new CacheKey("site.example", "/o2"), false)).join();
+        assertEquals(1, disk().purgeVisits(), "the counter does count: a url purge looks at its record");
+        storage.close();
+        DiskStorage again = open(tmp.resolve("big"), 1L << 30, 1L << 20);
+        storage = again;
+        assertTrue(again.lookup(new CacheKey("other.example", "/o3")).join().isEmpty());
+        assertTrue(again.lookup(new CacheKey("site.example", "/o4")).join().get(0).entry().invalidated());
+    }
+
+    /** Purge markers that cannot be read: what was purged is unknown, so everything stored is dropped. */
+    @Test
+    void unreadablePurgeMarkersDropEveryStoredObject() throws Exception {
+        assertTrue(store(entry("/a", "", -1), bytes("a")));
+        disk().purge(new dev.outpost.edge.cache.Purge.All("other.example", true)).join();
+        storage.close();
+        Path dir = tmp.resolve("store");
+        putRaw(dir, Keys.PURGE_MARKERS, new byte[] {9, 9, 9});
+        storage = open(dir, 8L << 20, 1L << 20);
+        assertTrue(storage.lookup(new CacheKey("site.example", "/a")).join().isEmpty());
+        assertEquals(0, disk().metaRecordCount());
+        assertTrue(store(entry("/b", "", -1), bytes("new")));
+        DiskStorage again = reopen();
+        assertEquals(1, again.rebuiltEntries(), "the store works on, with empty markers");
     }
 }

@@ -153,4 +153,18 @@ class EntryCodecTest {
         assertEquals(300L, Keys.chunkObjectId(Keys.chunk(300, 7)));
         assertEquals(300L, Keys.pendingObjectId(Keys.pending(300)));
     }
+
+    @Test
+    void recordsOfVersionOneDecodeWithTheirObjectIdAsStamp() {
+        CacheEntry e = entry(HeaderFields.of("A", "b"), List.of(), "", 0,
+                new Reuse.Policy(1, 0, 0, false, false, false), 3, false);
+        byte[] v2 = EntryCodec.encode(new EntryCodec.Record(0, 7, 3, new int[] {5}, e, 42));
+        assertEquals(42, EntryCodec.decode(v2).stamp());
+        byte[] v1 = Arrays.copyOf(v2, v2.length - 8); // version 1 had no stamp
+        v1[0] = 1;
+        EntryCodec.Record old = EntryCodec.decode(v1);
+        assertEquals(7, old.stamp());
+        assertEquals(e, old.entry());
+        assertArrayEquals(new long[] {0, 7}, EntryCodec.peekIds(v1));
+    }
 }

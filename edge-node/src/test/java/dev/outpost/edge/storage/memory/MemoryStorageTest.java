@@ -119,4 +119,34 @@ class MemoryStorageTest extends CacheStorageContract {
         }
         assertEquals(MemoryStorage.MAX_VARIANTS, m.lookupNow(new CacheKey("site.example", "/v")).size());
     }
+
+    /**
+     * Issue 4: all (per host or global, hard or soft) is O(1): over 100k stored variants a purge of
+     * everything looks at none of them (counted by the purge code itself), and still takes effect.
+     */
+    @Test
+    void purgesOfEverythingVisitNoStoredObject() {
+        MemoryStorage big = new MemoryStorage(1L << 30, 1L << 20, clock, Duration.ofHours(1), Runnable::run);
+        try {
+            for (int i = 0; i < 100_000; i++) {
+                String host = i % 2 == 0 ? "site.example" : "other.example";
+                CacheEntry e = new CacheEntry(new CacheKey(host, "/o" + i), "", List.of(), 200, HeaderFields.EMPTY,
+                        clock.instant(), clock.instant(), 0, new Reuse.Policy(3600, 0, 0, false, false, false), 1,
+                        false);
+                assertTrue(big.put(e, new byte[] {1}));
+            }
+            assertEquals(100_000, big.entryCount());
+            big.purge(new dev.outpost.edge.cache.Purge.All("site.example", true)).join();
+            big.purge(new dev.outpost.edge.cache.Purge.All("other.example", false)).join();
+            big.purge(new dev.outpost.edge.cache.Purge.All(null, true)).join();
+            big.purge(new dev.outpost.edge.cache.Purge.All(null, false)).join();
+            assertEquals(0, big.purgeVisits(), "no stored variant was looked at");
+            assertTrue(big.lookupNow(new CacheKey("site.example", "/o0")).isEmpty());
+            assertTrue(big.lookupNow(new CacheKey("other.example", "/o1")).isEmpty());
+            big.purge(new dev.outpost.edge.cache.Purge.Url(new CacheKey("site.example", "/o2"), false)).join();
+            assertEquals(1, big.purgeVisits(), "the counter does count: a url purge looks at its variant");
+        } finally {
+            big.close();
+        }
+    }
 }
