@@ -27,6 +27,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The memory tier: Caffeine (W-TinyLFU admission and eviction) over primary keys, each holding the
@@ -48,6 +53,7 @@ import java.util.concurrent.Executor;
  */
 public final class MemoryStorage implements CacheStorage {
 
+    private static final Logger LOG = LoggerFactory.getLogger(MemoryStorage.class);
     static final int MAX_VARIANTS = 16;
     private static final long CHUNK = 64 * 1024;
 
@@ -58,6 +64,12 @@ public final class MemoryStorage implements CacheStorage {
     private final ByteWeigher weigher;
     private final Clock clock;
     private final long revalidationGraceSeconds;
+    /** Objects not stored because direct memory was exhausted. */
+    private final LongAdder writeFailures = new LongAdder();
+    /** Direct memory ran out and that was logged; cleared (and logged) at the next successful copy. */
+    private final AtomicBoolean directMemoryShort = new AtomicBoolean();
+    /** How bodies get their off-heap buffers; replaced by tests to simulate exhausted direct memory. */
+    private volatile IntFunction<ByteBuffer> allocateDirect = ByteBuffer::allocateDirect;
 
     public MemoryStorage(long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace, Executor executor) {
         this.maxObjectSize = maxObjectSize;
@@ -112,8 +124,46 @@ public final class MemoryStorage implements CacheStorage {
         if (body.length > maxObjectSize) {
             return false;
         }
-        insert(entry, new MemoryBody(new byte[][] {body}));
+        MemoryBody copy = offHeap(new byte[][] {body});
+        if (copy == null) {
+            return false;
+        }
+        insert(entry, copy);
         return true;
+    }
+
+    /**
+     * The body copied off-heap, or null when direct memory is exhausted: the object is then not stored
+     * (the response it came from goes on from the origin stream), counted with the write failures, and
+     * the condition logged once until a copy succeeds again.
+     */
+    private MemoryBody offHeap(byte[][] chunks) {
+        MemoryBody body;
+        try {
+            body = new MemoryBody(chunks, allocateDirect);
+        } catch (MemoryBody.DirectMemoryExhausted e) {
+            writeFailures.increment();
+            if (directMemoryShort.compareAndSet(false, true)) {
+                LOG.warn("memory tier: direct memory is exhausted ({}); objects are not stored in memory while it "
+                        + "lasts (logged once; further occurrences are only counted). Raise -XX:MaxDirectMemorySize "
+                        + "or lower cache.memory.max-size", e.getMessage());
+            }
+            return null;
+        }
+        if (directMemoryShort.get() && directMemoryShort.compareAndSet(true, false)) {
+            LOG.info("memory tier: direct memory available again; storing objects in memory");
+        }
+        return body;
+    }
+
+    /** Objects not stored because their off-heap copy could not be allocated. */
+    public long writeFailures() {
+        return writeFailures.sum();
+    }
+
+    /** Test hook: replaces {@link ByteBuffer#allocateDirect} (e.g. with one that throws OutOfMemoryError). */
+    void allocateDirectWith(IntFunction<ByteBuffer> allocator) {
+        this.allocateDirect = allocator;
     }
 
     @Override
@@ -322,7 +372,13 @@ public final class MemoryStorage implements CacheStorage {
             CacheEntry complete = new CacheEntry(entry.key(), entry.variantKey(), entry.varyNames(), entry.status(),
                     entry.headers(), entry.requestTime(), entry.responseTime(), entry.initialAge(), entry.policy(),
                     size, entry.invalidated());
-            insert(complete, new MemoryBody(chunks.toArray(new byte[0][])));
+            MemoryBody body = offHeap(chunks.toArray(new byte[0][]));
+            chunks.clear();
+            if (body == null) {
+                abandoned = true;
+                return CompletableFuture.completedFuture(false);
+            }
+            insert(complete, body);
             return CompletableFuture.completedFuture(true);
         }
 
