@@ -105,6 +105,23 @@ class DiskReadFallbackIT extends EdgeTestBase {
         return 0;
     }
 
+    /** GETs {@code path}: a 200 with exactly {@code body}, fetched from the origin ({@code fwd}). */
+    private void assertServedByTheOrigin(String path, byte[] body, String fwd) throws Exception {
+        RawHttp.Response r = get(path);
+        assertEquals(200, r.status());
+        assertArrayEquals(body, r.body());
+        assertEquals(fwd, CacheStatusEntry.parse(ourCacheStatus(r)).fwd(), r.header("Cache-Status"));
+    }
+
+    /** One read failure counted (in /metrics too) and, once the writes settle, what the store holds. */
+    private void assertOneReadFailureCountedAndTheStoreHolds(long metaRecords, long chunkKeys) throws Exception {
+        assertEquals(1, edge.disk().readFailures());
+        assertEquals(1.0, metric("outpost_cache_read_failures_total", "disk"));
+        edge.disk().awaitWrites();
+        assertEquals(metaRecords, edge.disk().metaRecordCount(), "meta records");
+        assertEquals(chunkKeys, edge.disk().chunkKeyCount(), "chunk keys");
+    }
+
     @Test
     void aDamagedChunkAfterTheFirstStillFallsBackToTheOriginBeforeAnythingIsSent() throws Exception {
         byte[] body = pattern(200_000); // 4 chunks, under VERIFIED_BEFORE_HEAD
@@ -121,11 +138,7 @@ class DiskReadFallbackIT extends EdgeTestBase {
         assertArrayEquals(body, r.body(), "the exact origin bytes, not a cut or damaged body");
         assertEquals("miss", CacheStatusEntry.parse(ourCacheStatus(r)).fwd());
         assertEquals(2, originRequests("/c2"));
-        assertEquals(1, edge.disk().readFailures());
-        assertEquals(1.0, metric("outpost_cache_read_failures_total", "disk"));
-        edge.disk().awaitWrites();
-        assertEquals(4, edge.disk().chunkKeyCount(), "the damaged copy is gone; only the refetched one is stored");
-        assertEquals(1, edge.disk().metaRecordCount());
+        assertOneReadFailureCountedAndTheStoreHolds(1, 4); // the damaged copy is gone; the refetched one is stored
 
         RawHttp.Response next = get("/c2");
         assertArrayEquals(body, next.body());
@@ -155,11 +168,7 @@ class DiskReadFallbackIT extends EdgeTestBase {
             assertTrue(got.length < size, "the response is cut: " + got.length + " of " + size);
             assertArrayEquals(java.util.Arrays.copyOf(body, got.length), got, "what was sent is right");
         }
-        assertEquals(1, edge.disk().readFailures());
-        assertEquals(1.0, metric("outpost_cache_read_failures_total", "disk"));
-        edge.disk().awaitWrites();
-        assertEquals(0, edge.disk().metaRecordCount(), "the damaged object is dropped");
-        assertEquals(0, edge.disk().chunkKeyCount());
+        assertOneReadFailureCountedAndTheStoreHolds(0, 0); // the damaged object is dropped
 
         RawHttp.Response next = get("/large");
         assertEquals(200, next.status());
@@ -175,19 +184,13 @@ class DiskReadFallbackIT extends EdgeTestBase {
         edge.disk().awaitWrites();
         edge.disk().injectFaults(op -> op == DiskStorage.Op.READ);
         for (int i = 0; i < 3; i++) {
-            RawHttp.Response r = get("/r");
-            assertEquals(200, r.status());
-            assertArrayEquals(body, r.body());
-            assertEquals("uri-miss", CacheStatusEntry.parse(ourCacheStatus(r)).fwd(), "a lookup that fails is a miss");
+            assertServedByTheOrigin("/r", body, "uri-miss"); // a lookup that fails is a miss
             edge.disk().awaitWrites();
         }
         // chunk reads fail but the lookup works: the failure comes before the head, the origin answers
         java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
         edge.disk().injectFaults(op -> op == DiskStorage.Op.READ && reads.incrementAndGet() > 1);
-        RawHttp.Response r = get("/r");
-        assertEquals(200, r.status());
-        assertArrayEquals(body, r.body());
-        assertEquals("miss", CacheStatusEntry.parse(ourCacheStatus(r)).fwd());
+        assertServedByTheOrigin("/r", body, "miss");
         assertTrue(edge.disk().readFailures() >= 4, "failures " + edge.disk().readFailures());
         assertEquals(edge.disk().readFailures(), metric("outpost_cache_read_failures_total", "disk"));
         assertEquals(5, originRequests("/r"));
@@ -206,10 +209,7 @@ class DiskReadFallbackIT extends EdgeTestBase {
         stub("/w", body);
         edge.disk().injectFaults(op -> op == DiskStorage.Op.WRITE);
         for (int i = 0; i < 3; i++) {
-            RawHttp.Response r = get("/w");
-            assertEquals(200, r.status());
-            assertArrayEquals(body, r.body());
-            assertEquals("uri-miss", CacheStatusEntry.parse(ourCacheStatus(r)).fwd(), "nothing was stored");
+            assertServedByTheOrigin("/w", body, "uri-miss"); // nothing was stored
             edge.disk().awaitWrites();
         }
         assertEquals(3, edge.disk().writeFailures());

@@ -5,6 +5,8 @@ import dev.outpost.edge.cache.CacheKey;
 import dev.outpost.edge.http.HeaderFields;
 import dev.outpost.edge.http.Reuse;
 import dev.outpost.edge.storage.ObjectWriter;
+import dev.outpost.edge.testing.EdgeProcesses;
+import dev.outpost.edge.testing.RawHttp;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,22 +123,12 @@ public final class DiskRebuildBenchmark {
      */
     private static void timeEdgeReady(Path edgeJar, String heap, Path dir, long maxSize, int round)
             throws Exception {
-        int port = freePort();
-        int admin = freePort();
+        int port = EdgeProcesses.freePort();
+        int admin = EdgeProcesses.freePort();
         Path config = Files.createTempFile("outpost-rebuild-edge", ".yaml");
         Path log = Files.createTempFile("outpost-rebuild-edge", ".log");
-        Files.writeString(config, """
-                node:
-                  id: edge-rebuild-bench
-                server:
-                  host: 127.0.0.1
-                  port: %d
-                admin:
-                  host: 127.0.0.1
-                  port: %d
-                origins:
-                  - host: "*"
-                    url: http://127.0.0.1:9
+        Files.writeString(config, EdgeProcesses.configHead("edge-rebuild-bench", port, admin, "http://127.0.0.1:9")
+                + """
                 cache:
                   memory:
                     max-size: 64MiB
@@ -145,7 +137,7 @@ public final class DiskRebuildBenchmark {
                     path: %s
                     max-size: %d
                     max-object-size: 1GiB
-                """.formatted(port, admin, dir.toAbsolutePath(), maxSize));
+                """.formatted(dir.toAbsolutePath(), maxSize));
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(javaBin, "-Xmx" + heap, "-jar", edgeJar.toString(), "--config",
                 config.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -181,23 +173,9 @@ public final class DiskRebuildBenchmark {
 
     private static int readyz(int port) {
         try {
-            java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(
-                    "http://127.0.0.1:" + port + "/readyz").toURL().openConnection();
-            c.setConnectTimeout(200);
-            c.setReadTimeout(1000);
-            try {
-                return c.getResponseCode();
-            } finally {
-                c.disconnect();
-            }
+            return RawHttp.get(port, "localhost", "/readyz").status();
         } catch (java.io.IOException notYet) {
             return -1;
-        }
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 
