@@ -161,6 +161,7 @@ public final class DiskRebuildBenchmark {
             } else {
                 System.out.printf("edge %d: java -Xmx%s -jar edge-node.jar ready (/readyz 200) %,d ms after start;"
                         + " its log: %s%n", round, heap, millis, rebuilt.substring(rebuilt.indexOf("disk store")));
+                Files.delete(log); // kept only when the edge did not become ready
             }
         } finally {
             edge.destroy();
