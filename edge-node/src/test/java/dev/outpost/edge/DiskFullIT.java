@@ -83,18 +83,8 @@ class DiskFullIT {
         port = EdgeProcesses.freePort();
         adminPort = EdgeProcesses.freePort();
         Path config = dir.resolve("edge.yaml");
-        Files.writeString(config, """
-                node:
-                  id: edge-full
-                server:
-                  host: 127.0.0.1
-                  port: %d
-                admin:
-                  host: 127.0.0.1
-                  port: %d
-                origins:
-                  - host: "*"
-                    url: http://127.0.0.1:%d
+        Files.writeString(config, EdgeProcesses.configHead("edge-full", port, adminPort,
+                "http://127.0.0.1:" + origin.port()) + """
                 cache:
                   memory:
                     max-size: 4MiB
@@ -104,7 +94,7 @@ class DiskFullIT {
                     max-size: 4GiB
                     max-object-size: 8MiB
                     min-free: 160MiB
-                """.formatted(port, adminPort, origin.port(), disk));
+                """.formatted(disk));
         List<String> cmd = new ArrayList<>(unshare);
         cmd.add("sh");
         cmd.add("-c");

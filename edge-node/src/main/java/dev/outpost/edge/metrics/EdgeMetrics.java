@@ -34,6 +34,10 @@ public final class EdgeMetrics {
         }
     }
 
+    /** One description for both tiers' write failures (one Prometheus family). */
+    private static final String WRITE_FAILURES = "Objects not stored because the tier failed (disk: I/O error, write "
+            + "queue overflow, volume below min-free; memory: direct memory exhausted)";
+
     private final MeterRegistry registry;
     private final Map<Outcome, Map<TierLabel, Counter>> requests = new EnumMap<>(Outcome.class);
     private final Map<TierLabel, Counter> bytesServed = new EnumMap<>(TierLabel.class);
@@ -87,6 +91,8 @@ public final class EdgeMetrics {
                 .description("Objects stored").tag("tier", "memory").register(registry);
         FunctionCounter.builder("outpost.cache.evictions", memory, m -> m.stats().evictionCount())
                 .description("Objects evicted").tag("tier", "memory").register(registry);
+        FunctionCounter.builder("outpost.cache.write.failures", memory, MemoryStorage::writeFailures)
+                .description(WRITE_FAILURES).tag("tier", "memory").register(registry);
     }
 
     /** Disk lookups given up as misses because the disk did not answer in time. */
@@ -105,8 +111,7 @@ public final class EdgeMetrics {
                 .description("Objects evicted").tag("tier", "disk").register(registry);
         FunctionCounter.builder("outpost.cache.write.failures", disk,
                         d -> d.writeFailures() + d.writeQueueOverflows() + d.spaceRefusals())
-                .description("Objects not stored because the tier failed, could not keep up or its volume was "
-                        + "below min-free").tag("tier", "disk")
+                .description(WRITE_FAILURES).tag("tier", "disk")
                 .register(registry);
         FunctionCounter.builder("outpost.cache.read.failures", disk, d -> d.readFailures())
                 .description("Reads that failed (I/O error, corrupt chunk); served from the origin instead")

@@ -860,15 +860,22 @@ public final class ProxyPipeline {
             }
             cacheStatus = CacheStatus.append(stored.entry().headers().combined("Cache-Status"), status.toEntry());
             writer.serve(ctx, req, request, stored, age, cacheStatus, via).onFailure(err -> {
+                // A storage read failed (I/O error, corrupt chunk; the tier counted it and logged the
+                // condition once): the stored copy is dropped whatever happens to this response.
+                storage.removeVariant(key, stored.entry().variantKey());
                 if (resp.headWritten() || clientGone) {
-                    return; // the response was cut; the client sees a short body, never a wrong one
+                    // a body above ResponseWriter.VERIFIED_BEFORE_HEAD failed part-way: the response was
+                    // cut; the client sees a short body, never a wrong one
+                    LOG.debug("reading stored {} from {} failed after the head was sent ({}); response cut", key,
+                            stored.tier().label(), err.toString());
+                    return;
                 }
-                // A storage read failed before anything was sent (I/O error, corrupt chunk): the origin
-                // answers instead, and the client never sees an error caused by our disk.
-                LOG.warn("reading stored {} from {} failed ({}); fetching from the origin", key,
+                // Nothing was sent: the origin answers instead, and the client never sees an error
+                // caused by our disk.
+                LOG.debug("reading stored {} from {} failed ({}); fetching from the origin", key,
                         stored.tier().label(), err.toString());
                 resp.headers().clear();
-                storage.removeVariant(key, stored.entry().variantKey());
+                tier = TierLabel.NONE; // served by the origin, not by the tier that failed
                 fetch(FetchMode.MISS, null, CacheStatus.Fwd.MISS, null);
             });
         }

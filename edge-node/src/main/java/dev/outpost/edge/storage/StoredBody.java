@@ -15,7 +15,12 @@ public interface StoredBody {
     Reader open(long first, long last);
 
     interface Reader extends AutoCloseable {
-        /** The next chunk (a read-only buffer the caller must not keep), or {@code null} at the end. */
+        /**
+         * The next chunk (a read-only buffer the caller must not keep), or {@code null} at the end (an
+         * already completed future). A caller may ask for the next chunk before the previous one
+         * arrived (read-ahead): each call moves on by one chunk at once and the futures complete
+         * independently, each with its own chunk or failure.
+         */
         CompletableFuture<ByteBuffer> next();
 
         @Override

@@ -139,4 +139,91 @@ class DiskTierIT extends EdgeTestBase {
         }
         assertTrue(status(get("/x")).hit(), "the fresh disk store works");
     }
+
+    /**
+     * The value of {@code name} on the /metrics line whose labels include every {@code label="value"}
+     * of {@code labels} (0 when there is no such line).
+     */
+    private double metric(String name, String... labels) throws java.io.IOException {
+        for (String line : RawHttp.get(edge.adminPort(), "localhost", "/metrics").text().split("\n")) {
+            if (!line.startsWith(name + "{")) {
+                continue;
+            }
+            String labelPart = line.substring(name.length() + 1, line.lastIndexOf('}'));
+            java.util.List<String> present = Arrays.asList(labelPart.split(","));
+            if (present.containsAll(Arrays.asList(labels))) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
+    }
+
+    @Test
+    void hitsAndBytesServedAreCountedPerTier() throws Exception {
+        byte[] big = body(300_000); // disk only
+        byte[] small = body(1_000); // both tiers; memory answers
+        origin.stubFor(WireMock.get("/dm").willReturn(aResponse().withHeader("Cache-Control", "max-age=60")
+                .withBody(big)));
+        origin.stubFor(WireMock.get("/sm").willReturn(aResponse().withHeader("Cache-Control", "max-age=60")
+                .withBody(small)));
+        get("/dm");
+        get("/sm");
+        edge.disk().cleanUp();
+        for (int i = 0; i < 2; i++) {
+            RawHttp.Response hit = get("/dm");
+            assertArrayEquals(big, hit.body());
+            assertEquals("disk", status(hit).detail());
+        }
+        RawHttp.Response memoryHit = get("/sm");
+        assertEquals("memory", status(memoryHit).detail());
+
+        assertEquals(2.0, metric("outpost_requests_total", "cache=\"hit\"", "tier=\"disk\""));
+        assertEquals(1.0, metric("outpost_requests_total", "cache=\"hit\"", "tier=\"memory\""));
+        assertEquals(2.0, metric("outpost_requests_total", "cache=\"miss\"", "tier=\"none\""));
+        assertEquals(600_000.0, metric("outpost_bytes_served_bytes_total", "tier=\"disk\""));
+        assertEquals(1_000.0, metric("outpost_bytes_served_bytes_total", "tier=\"memory\""));
+        assertEquals(301_000.0, metric("outpost_bytes_served_bytes_total", "tier=\"none\""), "the two misses");
+    }
+
+    @Test
+    void aRangeFromDiskReadsOnlyTheChunksItCovers() throws Exception {
+        byte[] big = body(16 * 65_536 + 500); // 17 chunks, disk only
+        origin.stubFor(WireMock.get("/ranged").willReturn(aResponse().withHeader("Cache-Control", "max-age=60")
+                .withBody(big)));
+        get("/ranged");
+        edge.disk().cleanUp();
+        double before = metric("outpost_cache_disk_read_seconds_count");
+        RawHttp.Response part = get("/ranged", "Range: bytes=100000-150000"); // chunks 1 and 2 of 17
+        assertEquals(206, part.status());
+        assertEquals("disk", status(part).detail());
+        assertArrayEquals(Arrays.copyOfRange(big, 100_000, 150_001), part.body());
+        assertEquals(2.0, metric("outpost_cache_disk_read_seconds_count") - before, "two chunk gets, not 17");
+    }
+
+    @Test
+    void ifRangeFromDiskSendsThePartOnlyWhileTheStrongValidatorMatches() throws Exception {
+        byte[] big = body(300_000);
+        origin.stubFor(WireMock.get("/ir").willReturn(aResponse().withHeader("Cache-Control", "max-age=60")
+                .withHeader("ETag", "\"v1\"").withBody(big)));
+        get("/ir");
+        edge.disk().cleanUp();
+
+        RawHttp.Response match = get("/ir", "Range: bytes=70000-70099", "If-Range: \"v1\"");
+        assertEquals(206, match.status());
+        assertEquals("bytes 70000-70099/300000", match.header("Content-Range"));
+        assertArrayEquals(Arrays.copyOfRange(big, 70_000, 70_100), match.body());
+        assertTrue(status(match).hit());
+        assertEquals("disk", status(match).detail());
+
+        RawHttp.Response mismatch = get("/ir", "Range: bytes=70000-70099", "If-Range: \"v0\"");
+        assertEquals(200, mismatch.status(), "another representation: the whole body");
+        assertEquals(null, mismatch.header("Content-Range"));
+        assertArrayEquals(big, mismatch.body());
+        assertEquals("disk", status(mismatch).detail());
+
+        RawHttp.Response weak = get("/ir", "Range: bytes=70000-70099", "If-Range: W/\"v1\"");
+        assertEquals(200, weak.status(), "a weak validator never matches If-Range");
+        assertArrayEquals(big, weak.body());
+        assertEquals(1, origin.countRequestsMatching(getRequestedFor(urlEqualTo("/ir")).build()).getCount());
+    }
 }

@@ -43,6 +43,26 @@ public final class EdgeProcesses {
         return cmd;
     }
 
+    /**
+     * The start of an edge config listening on 127.0.0.1 ({@code port}, admin {@code adminPort}) with
+     * {@code originUrl} as the origin of every host; append the {@code cache:} section.
+     */
+    public static String configHead(String nodeId, int port, int adminPort, String originUrl) {
+        return """
+                node:
+                  id: %s
+                server:
+                  host: 127.0.0.1
+                  port: %d
+                admin:
+                  host: 127.0.0.1
+                  port: %d
+                origins:
+                  - host: "*"
+                    url: %s
+                """.formatted(nodeId, port, adminPort, originUrl);
+    }
+
     public static String read(Path file) throws IOException {
         return Files.exists(file) ? Files.readString(file) : "";
     }

@@ -416,6 +416,7 @@ public final class DiskStorage implements CacheStorage {
                 if (s.generation != gen) {
                     continue;
                 }
+                maybeFail(Op.READ);
                 EntryCodec.Record r = EntryCodec.decode(rocks.db.get(rocks.metaCf, Keys.meta(url, s.variantKey)));
                 if (r != null && r.generation() == gen && r.entry().key().asString().equals(url)) {
                     switch (markers.effect(r.entry().key().host(), r.stamp())) {
@@ -496,6 +497,7 @@ public final class DiskStorage implements CacheStorage {
         try {
             readExecutor.execute(() -> {
                 try {
+                    maybeFail(Op.READ);
                     long started = System.nanoTime();
                     byte[] value = rocks.db.get(rocks.chunksCf, Keys.chunk(body.objectId, chunk));
                     latency.chunkRead(System.nanoTime() - started);
@@ -644,6 +646,7 @@ public final class DiskStorage implements CacheStorage {
                             return;
                         }
                         byte[] key = Keys.chunk(objectId, chunkIndex);
+                        maybeFail(Op.WRITE);
                         long started = System.nanoTime();
                         if (!intentWritten) {
                             try (WriteBatch b = new WriteBatch()) {
@@ -739,6 +742,7 @@ public final class DiskStorage implements CacheStorage {
                         deleteIfCurrent(b, url, dropped);
                     }
                 }
+                maybeFail(Op.WRITE);
                 rocks.db.write(rocks.write, b);
             } catch (RocksDBException | RuntimeException e) {
                 writeFailed(e);
@@ -1813,6 +1817,37 @@ public final class DiskStorage implements CacheStorage {
     }
 
     // ---------------------------------------------------------------- test hooks
+
+    /** What an injected fault applies to: meta and chunk gets, or chunk puts and commit batches. */
+    enum Op { READ, WRITE }
+
+    /**
+     * Test hook: consulted before each RocksDB get of a lookup or chunk read ({@link Op#READ}) and each
+     * chunk put or commit batch ({@link Op#WRITE}); when it answers true the call fails with an
+     * {@code IOError} {@link RocksDBException}, as a failing device would. Null in production: one
+     * volatile read per call.
+     */
+    private volatile java.util.function.Predicate<Op> faults;
+
+    /** Installs (or, with null, removes) the fault hook; tests only. */
+    void injectFaults(java.util.function.Predicate<Op> hook) {
+        this.faults = hook;
+    }
+
+    /** Makes the next {@code count} operations of kind {@code op} fail (replaces any other hook); tests only. */
+    void failNext(Op op, int count) {
+        AtomicInteger left = new AtomicInteger(count);
+        injectFaults(o -> o == op && left.getAndUpdate(n -> Math.max(0, n - 1)) > 0);
+    }
+
+    private void maybeFail(Op op) throws RocksDBException {
+        java.util.function.Predicate<Op> f = faults;
+        if (f != null && f.test(op)) {
+            throw new RocksDBException("injected " + op.name().toLowerCase(java.util.Locale.ROOT) + " fault",
+                    new org.rocksdb.Status(org.rocksdb.Status.Code.IOError, org.rocksdb.Status.SubCode.None,
+                            "injected"));
+        }
+    }
 
     /** Chunk keys currently in RocksDB (scans the family: tests only). */
     long chunkKeyCount() {

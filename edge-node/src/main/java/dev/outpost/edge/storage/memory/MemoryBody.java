@@ -3,6 +3,7 @@ package dev.outpost.edge.storage.memory;
 import dev.outpost.edge.storage.StoredBody;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntFunction;
 
 /**
  * A body held in memory as immutable chunks; reads are slices, never copies. The chunks live in
@@ -11,18 +12,30 @@ import java.util.concurrent.CompletableFuture;
  */
 final class MemoryBody implements StoredBody {
 
-    static final MemoryBody EMPTY = new MemoryBody(new byte[0][]);
+    static final MemoryBody EMPTY = new MemoryBody(new byte[0][], ByteBuffer::allocateDirect);
 
     private final ByteBuffer[] chunks;
     private final long[] starts;
     private final long length;
 
-    MemoryBody(byte[][] heapChunks) {
+    /**
+     * Copies {@code heapChunks} off-heap with {@code allocateDirect} ({@link ByteBuffer#allocateDirect}
+     * outside tests).
+     *
+     * @throws DirectMemoryExhausted when the JVM's direct memory limit is reached (the buffers already
+     *                               allocated are left to the garbage collector)
+     */
+    MemoryBody(byte[][] heapChunks, IntFunction<ByteBuffer> allocateDirect) {
         this.chunks = new ByteBuffer[heapChunks.length];
         this.starts = new long[heapChunks.length];
         long pos = 0;
         for (int i = 0; i < heapChunks.length; i++) {
-            ByteBuffer direct = ByteBuffer.allocateDirect(heapChunks[i].length);
+            ByteBuffer direct;
+            try {
+                direct = allocateDirect.apply(heapChunks[i].length);
+            } catch (OutOfMemoryError e) {
+                throw new DirectMemoryExhausted(e);
+            }
             direct.put(heapChunks[i]).flip();
             chunks[i] = direct;
             starts[i] = pos;
@@ -77,5 +90,14 @@ final class MemoryBody implements StoredBody {
             }
         }
         return lo;
+    }
+
+    /** {@code allocateDirect} failed: direct memory ({@code -XX:MaxDirectMemorySize}) is used up. */
+    static final class DirectMemoryExhausted extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        DirectMemoryExhausted(OutOfMemoryError cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
     }
 }

@@ -27,9 +27,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
 import dev.outpost.edge.storage.PurgeMarkers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The memory tier: Caffeine (W-TinyLFU admission and eviction) over primary keys, each holding the
@@ -57,6 +61,7 @@ import dev.outpost.edge.storage.PurgeMarkers;
  */
 public final class MemoryStorage implements CacheStorage {
 
+    private static final Logger LOG = LoggerFactory.getLogger(MemoryStorage.class);
     static final int MAX_VARIANTS = 16;
     private static final long CHUNK = 64 * 1024;
 
@@ -74,6 +79,12 @@ public final class MemoryStorage implements CacheStorage {
     private final LongAdder variantCount = new LongAdder();
     /** Stored variants a purge looked at (tests: purges of everything look at none). */
     private final LongAdder purgeVisits = new LongAdder();
+    /** Objects not stored because direct memory was exhausted. */
+    private final LongAdder writeFailures = new LongAdder();
+    /** Direct memory ran out and that was logged; cleared (and logged) at the next successful copy. */
+    private final AtomicBoolean directMemoryShort = new AtomicBoolean();
+    /** How bodies get their off-heap buffers; replaced by tests to simulate exhausted direct memory. */
+    private volatile IntFunction<ByteBuffer> allocateDirect = ByteBuffer::allocateDirect;
 
     public MemoryStorage(long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace, Executor executor) {
         this.maxObjectSize = maxObjectSize;
@@ -137,7 +148,45 @@ public final class MemoryStorage implements CacheStorage {
         if (body.length > maxObjectSize) {
             return false;
         }
-        return insert(entry, new MemoryBody(new byte[][] {body}), stamps.incrementAndGet());
+        MemoryBody copy = offHeap(new byte[][] {body});
+        if (copy == null) {
+            return false;
+        }
+        return insert(entry, copy, stamps.incrementAndGet());
+    }
+
+    /**
+     * The body copied off-heap, or null when direct memory is exhausted: the object is then not stored
+     * (the response it came from goes on from the origin stream), counted with the write failures, and
+     * the condition logged once until a copy succeeds again.
+     */
+    private MemoryBody offHeap(byte[][] chunks) {
+        MemoryBody body;
+        try {
+            body = new MemoryBody(chunks, allocateDirect);
+        } catch (MemoryBody.DirectMemoryExhausted e) {
+            writeFailures.increment();
+            if (directMemoryShort.compareAndSet(false, true)) {
+                LOG.warn("memory tier: direct memory is exhausted ({}); objects are not stored in memory while it "
+                        + "lasts (logged once; further occurrences are only counted). Raise -XX:MaxDirectMemorySize "
+                        + "or lower cache.memory.max-size", e.getMessage());
+            }
+            return null;
+        }
+        if (directMemoryShort.get() && directMemoryShort.compareAndSet(true, false)) {
+            LOG.info("memory tier: direct memory available again; storing objects in memory");
+        }
+        return body;
+    }
+
+    /** Objects not stored because their off-heap copy could not be allocated. */
+    public long writeFailures() {
+        return writeFailures.sum();
+    }
+
+    /** Test hook: replaces {@link ByteBuffer#allocateDirect} (e.g. with one that throws OutOfMemoryError). */
+    void allocateDirectWith(IntFunction<ByteBuffer> allocator) {
+        this.allocateDirect = allocator;
     }
 
     @Override
@@ -372,8 +421,13 @@ public final class MemoryStorage implements CacheStorage {
             CacheEntry complete = new CacheEntry(entry.key(), entry.variantKey(), entry.varyNames(), entry.status(),
                     entry.headers(), entry.requestTime(), entry.responseTime(), entry.initialAge(), entry.policy(),
                     size, entry.invalidated());
-            return CompletableFuture.completedFuture(insert(complete, new MemoryBody(chunks.toArray(new byte[0][])),
-                    stamp));
+            MemoryBody body = offHeap(chunks.toArray(new byte[0][]));
+            chunks.clear();
+            if (body == null) {
+                abandoned = true;
+                return CompletableFuture.completedFuture(false);
+            }
+            return CompletableFuture.completedFuture(insert(complete, body, stamp));
         }
 
         @Override

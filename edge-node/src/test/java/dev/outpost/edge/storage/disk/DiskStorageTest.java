@@ -30,8 +30,14 @@ import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.DBOptions;
@@ -43,6 +49,26 @@ class DiskStorageTest extends CacheStorageContract {
     Path tmp;
 
     private final List<DiskStorage> extra = new ArrayList<>();
+
+    private final Logger diskLog = (Logger) LoggerFactory.getLogger(DiskStorage.class);
+    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+
+    /** Captures what DiskStorage logs from now on. */
+    private void captureLog() {
+        logged.start();
+        diskLog.addAppender(logged);
+    }
+
+    @AfterEach
+    void releaseLog() {
+        diskLog.detachAppender(logged);
+    }
+
+    /** Lines logged at {@code level} that contain {@code text}. */
+    private long loggedLines(Level level, String text) {
+        return logged.list.stream().filter(e -> e.getLevel() == level && e.getFormattedMessage().contains(text))
+                .count();
+    }
 
     @Override
     protected CacheStorage newStorage(MutableClock clock) {
@@ -230,7 +256,10 @@ class DiskStorageTest extends CacheStorageContract {
         storage.close();
         Path dir = tmp.resolve("store");
         putRaw(dir, Keys.FORMAT, ByteBuffer.allocate(4).putInt(DiskStorage.STORE_FORMAT + 1).array());
+        captureLog();
         storage = open(dir, 8L << 20, 1L << 20);
+        assertEquals(1, loggedLines(Level.WARN, "was written by format v" + (DiskStorage.STORE_FORMAT + 1)
+                + ", this build reads v" + DiskStorage.STORE_FORMAT + ": dropping it"), () -> logged.list.toString());
         assertTrue(lookup("/a").isEmpty());
         assertEquals(0, disk().rebuiltEntries());
         assertEquals(0, disk().metaRecordCount());
@@ -643,5 +672,119 @@ class DiskStorageTest extends CacheStorageContract {
         assertTrue(store(entry("/b", "", -1), bytes("new")));
         DiskStorage again = reopen();
         assertEquals(1, again.rebuiltEntries(), "the store works on, with empty markers");
+    }
+
+    // ---------------------------------------------------------------- I/O errors (fault hook)
+
+    @Test
+    void writeFailuresAreCountedLoggedOncePerEpisodeAndTheRecoveryIsLogged() {
+        captureLog();
+        disk().failNext(DiskStorage.Op.WRITE, 3);
+        assertFalse(store(entry("/a", "", -1), pattern(200_000, 1)), "its first chunk put fails");
+        assertFalse(store(entry("/b", "", -1), bytes("b")), "its commit batch fails");
+        assertFalse(store(entry("/c", "", -1), bytes("c")));
+        assertEquals(3, disk().writeFailures());
+        disk().awaitWrites();
+        assertTrue(lookup("/a").isEmpty());
+        assertTrue(lookup("/b").isEmpty());
+        assertEquals(0, disk().metaRecordCount(), "nothing became visible");
+        assertEquals(0, disk().chunkKeyCount(), "the chunks written before the failure were deleted");
+        assertEquals(0, storage.entryCount());
+        assertEquals(1, loggedLines(Level.WARN, "disk write failed"), "once for the episode, not per object");
+        assertEquals(0, loggedLines(Level.INFO, "writes succeed again"));
+
+        assertTrue(store(entry("/d", "", -1), pattern(200_000, 2)), "the next write works");
+        assertArrayEquals(pattern(200_000, 2), read(lookup("/d").get(0), 0, 199_999));
+        assertEquals(1, loggedLines(Level.INFO, "writes succeed again"));
+        assertTrue(store(entry("/e", "", -1), bytes("e")));
+        assertEquals(1, loggedLines(Level.INFO, "writes succeed again"), "said once");
+        assertEquals(3, disk().writeFailures());
+
+        disk().failNext(DiskStorage.Op.WRITE, 1);
+        assertFalse(store(entry("/f", "", -1), bytes("f")));
+        assertEquals(2, loggedLines(Level.WARN, "disk write failed"), "a new episode is logged again");
+        assertEquals(4, disk().writeFailures());
+        assertEquals(2, storage.entryCount(), "what was stored stays");
+    }
+
+    @Test
+    void readFailuresAreMissesCountedAndLoggedOnceAndLeaveTheObjectStored() {
+        byte[] big = pattern(200_000, 3);
+        store(entry("/r", "", big.length), big);
+        captureLog();
+        disk().failNext(DiskStorage.Op.READ, 1);
+        assertTrue(lookup("/r").isEmpty(), "a failed lookup is a miss");
+        assertEquals(1, disk().readFailures());
+
+        StoredObject o = lookup("/r").get(0);
+        disk().failNext(DiskStorage.Op.READ, 2);
+        for (int i = 0; i < 2; i++) {
+            try (StoredBody.Reader r = o.body().open(0, big.length - 1)) {
+                CompletionException e = assertThrows(CompletionException.class, () -> r.next().join());
+                DiskReadException cause = assertInstanceOf(DiskReadException.class, e.getCause());
+                assertFalse(cause.corrupt(), "an I/O error is not a damaged object");
+            }
+        }
+        assertEquals(3, disk().readFailures());
+        assertEquals(1, logged.list.stream().filter(e -> e.getLevel() == Level.WARN).count(),
+                () -> "one line for the read error condition: " + logged.list);
+        disk().awaitWrites();
+        assertArrayEquals(big, read(lookup("/r").get(0), 0, big.length - 1), "still stored, read again once it works");
+        assertEquals(0, disk().writeFailures());
+    }
+
+    // ---------------------------------------------------------------- ranges read only what they need
+
+    @Test
+    void aRangeOverTwoChunksOfALargeObjectCostsTwoChunkGets() {
+        int c = DiskStorage.CHUNK_SIZE;
+        byte[] body = pattern(12 * c, 16);
+        store(entry("/large", "", body.length), body);
+        java.util.concurrent.atomic.AtomicInteger gets = new java.util.concurrent.atomic.AtomicInteger();
+        disk().measureLatency(new DiskStorage.LatencyListener() {
+            @Override
+            public void chunkRead(long nanos) {
+                gets.incrementAndGet();
+            }
+
+            @Override
+            public void chunkWrite(long nanos) {
+            }
+        });
+        StoredObject o = lookup("/large").get(0);
+        assertArrayEquals(Arrays.copyOfRange(body, 7 * c + 100, 8 * c + 100), read(o, 7 * c + 100, 8 * c + 99));
+        assertEquals(2, gets.get(), "chunks 7 and 8 of 12");
+        assertArrayEquals(Arrays.copyOfRange(body, 11 * c, 12 * c), read(o, 11 * c, 12 * c - 1));
+        assertEquals(3, gets.get(), "the last chunk alone");
+    }
+
+    // ---------------------------------------------------------------- eviction policy
+
+    @Test
+    void evictionFollowsFrequencyAHotObjectSurvivesAScanOfOneHitObjects() {
+        storage.close();
+        storage = open(tmp.resolve("scan"), 1L << 20, 256 * 1024);
+        Reuse.Policy hour = new Reuse.Policy(3600, 0, 0, false, false, false);
+        byte[] body = pattern(16 * 1024, 17);
+        // warm the policy up (Caffeine sizes its frequency sketch once the cache is half full)
+        for (int i = 0; i < 40; i++) {
+            assertTrue(store(entryWithPolicy("/warm" + i, HeaderFields.EMPTY, hour), body));
+        }
+        assertTrue(store(entryWithPolicy("/hot", HeaderFields.EMPTY, hour), body));
+        for (int i = 0; i < 20; i++) {
+            assertEquals(1, lookup("/hot").size());
+        }
+        disk().cleanUp();
+        // a scan: 200 objects of 16 KiB (3 MiB through a 1 MiB store), each seen once, all newer than /hot
+        for (int i = 0; i < 200; i++) {
+            assertTrue(store(entryWithPolicy("/scan" + i, HeaderFields.EMPTY, hour), body));
+            lookup("/scan" + i); // its one hit (admission may already have turned it away)
+        }
+        disk().cleanUp();
+        assertTrue(disk().evictions() > 150, "evictions " + disk().evictions());
+        assertEquals(1, lookup("/hot").size(), "the frequently used object survives the scan");
+        assertArrayEquals(body, read(lookup("/hot").get(0), 0, body.length - 1));
+        // recency alone (LRU) would have evicted it: some 60 objects fit and 200 came after its last use
+        assertTrue(storage.entryCount() < 70, "entries " + storage.entryCount());
     }
 }

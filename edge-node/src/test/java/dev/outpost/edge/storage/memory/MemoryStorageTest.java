@@ -149,4 +149,38 @@ class MemoryStorageTest extends CacheStorageContract {
             big.close();
         }
     }
+
+    @Test
+    void exhaustedDirectMemoryDropsTheObjectCountsItLogsOnceAndRecovers() {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                MemoryStorage.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        log.addAppender(lines);
+        try {
+            MemoryStorage memory = (MemoryStorage) storage;
+            memory.allocateDirectWith(n -> {
+                throw new OutOfMemoryError("Cannot reserve " + n + " bytes of direct buffer memory");
+            });
+            assertFalse(store(entry("/a", "", -1), new byte[100_000], new byte[50_000]), "streamed");
+            assertFalse(memory.put(entry("/b", "", -1), new byte[10]), "put (promotion)");
+            assertEquals(2, memory.writeFailures());
+            assertTrue(storage.lookup(new CacheKey("site.example", "/a")).join().isEmpty());
+            assertEquals(0, storage.entryCount());
+            assertEquals(0, storage.byteSize());
+            assertEquals(1, lines.list.stream().filter(e -> e.getFormattedMessage().contains(
+                    "direct memory is exhausted")).count(), "logged once");
+
+            memory.allocateDirectWith(ByteBuffer::allocateDirect);
+            assertTrue(store(entry("/a", "", -1), new byte[100_000]));
+            assertTrue(store(entry("/c", "", -1), new byte[10]));
+            assertEquals(2, storage.entryCount());
+            assertEquals(1, lines.list.stream().filter(e -> e.getFormattedMessage().contains(
+                    "direct memory available again")).count(), "the recovery is logged once");
+            assertEquals(2, memory.writeFailures());
+        } finally {
+            log.detachAppender(lines);
+        }
+    }
 }
