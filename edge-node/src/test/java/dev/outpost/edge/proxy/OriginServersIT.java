@@ -160,27 +160,7 @@ class OriginServersIT {
     }
 
     private EdgeRuntime node(String id, boolean outermost, String... urls) throws Exception {
-        String yaml = """
-                node:
-                  id: %s
-                  region: test
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                  outermost: %s
-                admin:
-                  host: 127.0.0.1
-                  port: 0
-                origins:
-                  - host: "*"
-                    urls: [%s]
-                origin-client:
-                  connect-timeout: 1s
-                  first-byte-timeout: 5s
-                cache:
-                  memory:
-                    max-size: 16MiB
-                """.formatted(id, outermost, String.join(", ", urls));
+        String yaml = ShieldTierIT.nodeYaml(id, outermost, 0, "urls: [" + String.join(", ", urls) + "]");
         EdgeRuntime runtime = new EdgeRuntime(ConfigLoader.parseEdge(yaml, Map.of()), clock);
         nodes.add(runtime);
         return runtime.start().await(10, TimeUnit.SECONDS);

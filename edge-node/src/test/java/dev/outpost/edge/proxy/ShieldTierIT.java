@@ -235,7 +235,18 @@ class ShieldTierIT {
 
     /** Starts a node on 127.0.0.1 ({@code port} 0 = ephemeral) whose origin is 127.0.0.1:originPort. */
     private EdgeRuntime node(String id, boolean outermost, int originPort, int port) throws Exception {
-        String yaml = """
+        EdgeRuntime runtime = new EdgeRuntime(ConfigLoader.parseEdge(
+                nodeYaml(id, outermost, port, "url: http://127.0.0.1:" + originPort), Map.of()), clock);
+        nodes.add(runtime);
+        return runtime.start().await(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A node's config on 127.0.0.1 ({@code port} 0 = ephemeral), with one default origin route whose
+     * servers {@code origin} gives ({@code url: ...} or {@code urls: [...]}).
+     */
+    static String nodeYaml(String id, boolean outermost, int port, String origin) {
+        return """
                 node:
                   id: %s
                   region: test
@@ -249,7 +260,7 @@ class ShieldTierIT {
                   token: %s
                 origins:
                   - host: "*"
-                    url: http://127.0.0.1:%d
+                    %s
                 origin-client:
                   connect-timeout: 1s
                   first-byte-timeout: 20s
@@ -258,10 +269,7 @@ class ShieldTierIT {
                     max-size: 16MiB
                   collapse:
                     wait-timeout: 20s
-                """.formatted(id, port, outermost, TOKEN, originPort);
-        EdgeRuntime runtime = new EdgeRuntime(ConfigLoader.parseEdge(yaml, Map.of()), clock);
-        nodes.add(runtime);
-        return runtime.start().await(10, TimeUnit.SECONDS);
+                """.formatted(id, port, outermost, TOKEN, origin);
     }
 
     private static List<CacheStatusEntry> chain(RawHttp.Response r) {
