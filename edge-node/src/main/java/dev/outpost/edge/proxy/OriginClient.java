@@ -59,7 +59,7 @@ public final class OriginClient implements AutoCloseable {
      */
     public Future<HttpClientResponse> send(Origin origin, CacheKey key, HttpMethod method, String pathAndQuery,
             MultiMap headers, ReadStream<Buffer> body) {
-        List<Origin.Server> servers = origin.servers().size() == 1 ? origin.servers() : origin.serversFor(key);
+        List<Origin.Server> servers = origin.serversFor(key);
         RequestOptions options = new RequestOptions()
                 .setMethod(method)
                 .setURI(origin.basePath() + pathAndQuery)
