@@ -58,6 +58,11 @@ final class ConfigReader {
         return raw(key) != null;
     }
 
+    /** How many problems the whole document has so far (to tell whether a read added any). */
+    int problemCount() {
+        return problems.size();
+    }
+
     void problem(String key, String message) {
         problems.add(new ConfigProblem(path(key), message));
     }

@@ -89,17 +89,77 @@ final class EdgeConfigReader {
         Map<String, String> firstPathOfHost = new HashMap<>();
         for (ConfigReader r : root.sections("origins", true)) {
             String host = r.require("host", null, ORIGIN_HOST);
-            URI url = r.require("url", null, httpUrl());
+            List<URI> urls = originUrls(r);
             if (host != null && firstPathOfHost.putIfAbsent(host, r.path()) != null) {
                 r.problem("host", "duplicate origin host \"" + host + "\" (already used by "
                         + firstPathOfHost.get(host) + ")");
             }
-            if (host != null && url != null) {
-                origins.add(new OriginConfig(host, url));
+            if (host != null && urls != null) {
+                origins.add(new OriginConfig(host, urls));
             }
             r.finish();
         }
         return origins;
+    }
+
+    /**
+     * {@code url} (one server) or {@code urls} (servers chosen per cache key, see {@link OriginConfig}):
+     * exactly one of them; the list non-empty, without duplicates, every URL with the same path. Null
+     * when invalid (reported).
+     */
+    private static List<URI> originUrls(ConfigReader r) {
+        boolean single = r.has("url");
+        boolean several = r.has("urls");
+        if (single && several) {
+            r.problem("urls", "give either url (one server) or urls (several), not both");
+            return null;
+        }
+        if (!several) {
+            if (!single) {
+                r.problem("url", "missing required key (url: an absolute http(s) URL like http://127.0.0.1:8000,"
+                        + " or urls: a list of them)");
+                return null;
+            }
+            URI url = r.require("url", null, httpUrl());
+            return url == null ? null : List.of(url);
+        }
+        int problemsBefore = r.problemCount();
+        List<URI> urls = r.list("urls", List.of(), httpUrl());
+        if (r.problemCount() != problemsBefore) {
+            return null;
+        }
+        if (urls.isEmpty()) {
+            r.problem("urls", "expected at least one URL, got an empty list");
+            return null;
+        }
+        Set<String> seen = new HashSet<>();
+        String path = serverPath(urls.get(0));
+        for (int i = 0; i < urls.size(); i++) {
+            URI url = urls.get(i);
+            if (!seen.add(server(url))) {
+                r.problem("urls[" + i + "]", "duplicate URL " + url);
+                return null;
+            }
+            if (!serverPath(url).equals(path)) {
+                r.problem("urls[" + i + "]", "every URL of an origin must have the same path (\"" + path
+                        + "\" in urls[0], \"" + serverPath(url) + "\" here): they are servers of one origin");
+                return null;
+            }
+        }
+        return urls;
+    }
+
+    /** The server a URL names: scheme, host and port (the scheme's default when absent). */
+    private static String server(URI url) {
+        String scheme = url.getScheme().toLowerCase(Locale.ROOT);
+        int port = url.getPort() > 0 ? url.getPort() : ("https".equals(scheme) ? 443 : 80);
+        return scheme + "://" + url.getHost().toLowerCase(Locale.ROOT) + ":" + port;
+    }
+
+    /** The path a URL prefixes request paths with: "" and "/" alike, a trailing "/" ignored. */
+    private static String serverPath(URI url) {
+        String path = url.getRawPath() == null ? "" : url.getRawPath();
+        return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     }
 
     private static OriginClientConfig originClient(ConfigReader r) {

@@ -252,6 +252,36 @@ class EdgeConfigTest {
         assertOnly(withExtra("purge: {api-url: \"localhost:7070\", api-token: t}"), "purge.api-url", "http or https");
     }
 
+    /** {@code urls}: several servers of one origin (chosen per cache key by the edge). */
+    @Test
+    void originWithSeveralServers() {
+        EdgeConfig c = parse(MINIMAL_EDGE.replace("url: \"http://127.0.0.1:8000\"",
+                "urls: [\"http://shield-0.shield:8080/base\", \"https://shield-1.shield/base/\"]"));
+        OriginConfig o = c.origins().get(0);
+        assertEquals(List.of(URI.create("http://shield-0.shield:8080/base"), URI.create("https://shield-1.shield/base/")),
+                o.urls());
+        assertEquals(URI.create("http://shield-0.shield:8080/base"), o.url());
+        assertEquals(List.of(URI.create("http://127.0.0.1:8000")), parse(MINIMAL_EDGE).origins().get(0).urls());
+    }
+
+    @Test
+    void badOriginServerLists() {
+        String single = "url: \"http://127.0.0.1:8000\"";
+        assertOnly(ofEdge(MINIMAL_EDGE.replace(single, single + ", urls: [\"http://a:1\"]")), "origins[0].urls",
+                "either url (one server) or urls (several), not both");
+        assertOnly(ofEdge(MINIMAL_EDGE.replace(single, "urls: []")), "origins[0].urls", "at least one URL");
+        assertOnly(ofEdge(MINIMAL_EDGE.replace(single, "urls: \"http://a:1\"")), "origins[0].urls", "expected a list");
+        assertOnly(ofEdge(MINIMAL_EDGE.replace(single, "urls: [\"http://a:1\", \"ftp://b\"]")), "origins[0].urls[1]",
+                "the scheme must be http or https");
+        assertOnly(ofEdge(MINIMAL_EDGE.replace(single, "urls: [\"http://a:1\", \"b:2\"]")), "origins[0].urls[1]",
+                "expected an absolute http(s) URL");
+        assertOnly(ofEdge(MINIMAL_EDGE.replace(single, "urls: [\"http://a/x\", \"http://b/y\"]")),
+                "origins[0].urls[1]", "every URL of an origin must have the same path");
+        assertOnly(ofEdge(MINIMAL_EDGE.replace(single, "urls: [\"http://a\", \"http://A:80/\"]")),
+                "origins[0].urls[1]", "duplicate URL");
+        assertOnly(ofEdge(MINIMAL_EDGE.replace(single, "")), "origins[0].url", "missing required key (url: ");
+    }
+
     /** docs/purge-protocol.md "Config keys added": the feed needs a token; the other keys need a feed. */
     @Test
     void purgeSettings() {
@@ -319,7 +349,7 @@ class EdgeConfigTest {
         assertHas(p, "node.regoin", "unknown key (did you mean \"region\"?)");
         assertHas(p, "server.max_header_size", "did you mean \"max-header-size\"?");
         assertHas(p, "server.idleTimeout", "did you mean \"idle-timeout\"?");
-        assertHas(p, "origins[0].weight", "unknown key (known keys: host, url)");
+        assertHas(p, "origins[0].weight", "unknown key (known keys: host, url, urls)");
         assertHas(p, "cache.memroy", "did you mean \"memory\"?");
         assertHas(p, "cache.collapse.zzz", "unknown key");
         assertHas(p, "acces-log", "did you mean \"access-log\"?");

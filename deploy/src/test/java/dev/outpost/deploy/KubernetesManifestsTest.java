@@ -135,11 +135,7 @@ class KubernetesManifestsTest {
             EdgeConfig shield = edgeConfig(rendered, rendered.named(StatefulSet.class, "shield"), 1);
             assertTrue(edge.server().outermost(), region + ": edges answer clients");
             assertFalse(shield.server().outermost(), region + ": the shield passes CDN-only fields on");
-            URI origin = edge.origins().get(0).url();
-            Service service = rendered.named(Service.class, origin.getHost());
-            assertEquals(shield.server().port(), portBehind(service, origin.getPort(), rendered.named(StatefulSet.class, "shield")),
-                    region + ": the edges' origin is the shield's traffic port");
-            assertTrue(selects(service.getSpec().getSelector(), podLabels(rendered.named(StatefulSet.class, "shield"))));
+            assertShieldPodsAreTheEdgesOrigin(region, rendered, edge, shield);
             assertTrue(rendered.all(Service.class).stream().noneMatch(s -> s.getMetadata().getName()
                     .equals(shield.origins().get(0).url().getHost())), region + ": the shield's origin is outside the cluster");
 
@@ -157,6 +153,34 @@ class KubernetesManifestsTest {
                         region + ": purge.api-token is one of purge-api's auth.tokens (the catch-up feed)");
             }
         });
+    }
+
+    /**
+     * The edges' one origin route lists every shield pod, exactly, by its stable DNS name under the
+     * shield StatefulSet's headless Service, at the port that leads to the shield's traffic port: the
+     * edges then split the objects over the pods by key (rendezvous hashing) and fail over between them.
+     */
+    private static void assertShieldPodsAreTheEdgesOrigin(String region, Rendered rendered, EdgeConfig edge,
+            EdgeConfig shield) {
+        StatefulSet shields = rendered.named(StatefulSet.class, "shield");
+        Service headless = rendered.named(Service.class, shields.getSpec().getServiceName());
+        assertEquals("None", headless.getSpec().getClusterIP(), region + ": per-pod DNS names need a headless Service");
+        assertTrue(selects(headless.getSpec().getSelector(), podLabels(shields)), region);
+        assertEquals(1, edge.origins().size(), region);
+        assertTrue(edge.origins().get(0).isDefaultRoute(), region);
+        List<URI> urls = edge.origins().get(0).urls();
+        assertEquals(shields.getSpec().getReplicas(), urls.size(),
+                region + ": the edges list one URL per shield replica (change both together)");
+        for (int i = 0; i < urls.size(); i++) {
+            URI url = urls.get(i);
+            assertEquals("http", url.getScheme(), region);
+            assertEquals(shields.getMetadata().getName() + "-" + i + "." + headless.getMetadata().getName(), url.getHost(),
+                    region + ": shield pod " + i + " by its name in the region's namespace");
+            assertEquals(shield.server().port(), portBehind(headless, url.getPort(), shields),
+                    region + ": the edges' origin is the shields' traffic port");
+        }
+        assertTrue(rendered.all(Service.class).stream().noneMatch(s -> "shield".equals(s.getMetadata().getName())),
+                region + ": no load-balanced shield Service (it would undo the per-key choice)");
     }
 
     @Test

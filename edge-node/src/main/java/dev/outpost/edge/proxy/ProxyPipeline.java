@@ -576,7 +576,7 @@ public final class ProxyPipeline {
             unreadBody = hasBody;
             Instant requestTime = clock.instant();
             long sentAt = System.nanoTime();
-            origins.send(origin, upstreamMethod, pathAndQuery, headers, hasBody ? req : null).onComplete(ar -> {
+            origins.send(origin, key, upstreamMethod, pathAndQuery, headers, hasBody ? req : null).onComplete(ar -> {
                 metrics.originLatency().record(System.nanoTime() - sentAt, TimeUnit.NANOSECONDS);
                 if (ar.failed()) {
                     originFailed(ar.cause(), stale, fwd, fill);
@@ -607,7 +607,7 @@ public final class ProxyPipeline {
                     return;
                 }
             }
-            LOG.debug("origin {}:{} failed for {}: {}", origin.address(), origin.port(), key, cause.toString());
+            LOG.debug("origin {} failed for {}: {}", origin, key, cause.toString());
             move(CachePhase.RESPOND);
             outcome = Outcome.ERROR;
             if (resp.headWritten()) {
@@ -977,7 +977,7 @@ public final class ProxyPipeline {
         }
         Instant requestTime = clock.instant();
         CacheStorage.EntryUpdate update = storage.startEntryUpdate();
-        origins.send(origin, HttpMethod.GET, pathAndQuery, headers, null).onComplete(ar -> {
+        origins.send(origin, entry.key(), HttpMethod.GET, pathAndQuery, headers, null).onComplete(ar -> {
             if (ar.failed()) {
                 revalidating.remove(flight);
                 LOG.debug("background revalidation of {} failed: {}", entry.key(), ar.cause().toString());

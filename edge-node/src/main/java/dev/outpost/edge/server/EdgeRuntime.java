@@ -105,7 +105,7 @@ public final class EdgeRuntime {
                 oc.idleTimeout(), oc.maxConnectionsPerOrigin()));
         List<Origin> routes = new ArrayList<>();
         for (OriginConfig o : config.origins()) {
-            routes.add(Origin.of(o.host(), o.url()));
+            routes.add(Origin.of(o.host(), o.urls()));
         }
         this.pipeline = new ProxyPipeline(vertx, clock,
                 new ProxyPipeline.Settings(config.node().id(), config.server().outermost(),
