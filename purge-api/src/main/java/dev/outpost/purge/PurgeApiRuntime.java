@@ -68,8 +68,10 @@ public final class PurgeApiRuntime {
         return fanOut.start()
                 .compose(v -> api.router())
                 .compose(router -> {
+                    // HTTP/1.1 only: Vert.x 5.0's h2c upgrade intermittently never finishes a response of a
+                    // few KiB to the JDK HttpClient (which asks for h2c by default), e.g. a GET /v1/log page
                     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.server().host())
-                            .setPort(config.server().port()));
+                            .setPort(config.server().port()).setHttp2ClearTextEnabled(false));
                     return server.requestHandler(router).listen();
                 })
                 .map(s -> {

@@ -51,7 +51,11 @@ public final class AdminServer {
     }
 
     public Future<Integer> listen(String host, int port) {
-        server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port));
+        // HTTP/1.1 only: Vert.x 5.0's h2c upgrade intermittently never finishes a response larger than a few
+        // KiB (a /metrics scrape) to the JDK HttpClient, which asks for h2c by default; scrapers and purge-api
+        // speak HTTP/1.1 anyway.
+        server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
+                .setHttp2ClearTextEnabled(false));
         return server.requestHandler(router).listen().map(HttpServer::actualPort);
     }
 

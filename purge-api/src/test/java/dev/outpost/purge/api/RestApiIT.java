@@ -13,6 +13,11 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
 
 /** The REST surface of a real purge-api (ARCHITECTURE §5): auth, limits, the OpenAPI contract, the feed. */
 class RestApiIT extends PurgeApiTestBase {
@@ -157,6 +162,28 @@ class RestApiIT extends PurgeApiTestBase {
         assertEquals(2, page.getJsonArray("entries").getJsonObject(0).getLong("sequence"));
         assertEquals(0, get("/v1/log?limit=0").json().getJsonArray("entries").size());
         assertEquals(3, get("/v1/log?limit=0").json().getLong("last"));
+    }
+
+    /**
+     * HTTP/1.1 only: a JDK client asking for h2c (its default) gets HTTP/1.1 answers. Vert.x 5.0's h2c
+     * upgrade left some larger answers unfinished for ever (the JDK client's timeout does not cover an
+     * upgraded exchange), which hung edges' catch-up reads and tests.
+     */
+    @Test
+    void answersHttp11ToClientsThatAskForAnH2cUpgrade() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            purge("{\"type\":\"tag\",\"values\":[\"" + "t".repeat(90) + i + "\"]}");
+        }
+        for (int i = 0; i < 10; i++) {
+            HttpClient fresh = HttpClient.newHttpClient(); // a new connection, upgrade asked
+            HttpResponse<String> page = fresh.sendAsync(HttpRequest.newBuilder(
+                            URI.create(url("/v1/log?limit=100"))).header("Authorization", "Bearer " + TOKEN)
+                    .build(), HttpResponse.BodyHandlers.ofString())
+                    .get(10, TimeUnit.SECONDS);
+            assertEquals(200, page.statusCode());
+            assertEquals(HttpClient.Version.HTTP_1_1, page.version());
+            assertEquals(20, new JsonObject(page.body()).getJsonArray("entries").size());
+        }
     }
 
     @Test

@@ -9,7 +9,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
 
-/** A real HTTP client for tests (java.net.http), with JSON helpers. */
+/**
+ * A real HTTP client for tests (java.net.http, with its defaults: it asks plain-text servers for an h2c
+ * upgrade, as operators' JDK clients do), with JSON helpers.
+ */
 public final class Http {
 
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -18,7 +21,7 @@ public final class Http {
     }
 
     /** A response: status, body text, headers. */
-    public record Response(int status, String body, java.net.http.HttpHeaders headers) {
+    public record Response(int status, String body, java.net.http.HttpHeaders headers, HttpClient.Version version) {
         public JsonObject json() {
             return new JsonObject(body);
         }
@@ -56,7 +59,7 @@ public final class Http {
 
     private static Response send(HttpRequest request) throws IOException, InterruptedException {
         HttpResponse<String> r = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-        return new Response(r.statusCode(), r.body(), r.headers());
+        return new Response(r.statusCode(), r.body(), r.headers(), r.version());
     }
 
     /** Polls {@code check} every 20 ms for at most {@code limit}; for background work only (never freshness). */
