@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
  * <h2>Health</h2>
  * {@code up} when the last contact (push or probe) got an answer other than a retryable failure, {@code down}
  * after a retryable failure, {@code rejecting} after 401/403, {@code unknown} before the first contact. An edge
- * is <em>live</em> when up or unknown: {@code ?wait} waits only for live edges.
+ * is <em>live</em> when up or unknown. {@code ?wait} waits for live edges and for an edge a push is under way
+ * to ({@link #awaited}): a {@code down} seen before the purge was accepted (a probe while the edge was still
+ * starting, say) is old news, and the answer to that push says whether the edge is live now.
  */
 final class EdgeWorker {
 
@@ -147,7 +149,12 @@ final class EdgeWorker {
         return health == Health.UP || health == Health.UNKNOWN;
     }
 
-    /** Whether {@code sequence} is applied on this edge, as far as the purge-api knows. */
+    /** Whether a {@code ?wait} waits for this edge: it is live, or a push to it is under way. */
+    boolean awaited() {
+        return live() || inFlight;
+    }
+
+        /** Whether {@code sequence} is applied on this edge, as far as the purge-api knows. */
     boolean hasApplied(long sequence) {
         return sequence <= watermark || resolved.contains(sequence) && !failedAbove.contains(sequence);
     }
@@ -306,6 +313,7 @@ final class EdgeWorker {
                 firstAttemptAt, now, null));
         metrics.retry(id());
         scheduleRetry();
+        progress.livenessChanged(); // no push under way any more: waits that waited for this one may end
     }
 
     private void giveUp(long sequence, String error, Instant now, String reason) {

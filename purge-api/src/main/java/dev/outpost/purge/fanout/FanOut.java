@@ -195,7 +195,7 @@ public final class FanOut implements EdgeWorker.Progress {
     private boolean waitIsOver(Tracker t) {
         for (String edge : t.notApplied) {
             EdgeWorker w = workers.get(edge);
-            if (w.live() && !w.hasFailed(t.sequence)) {
+            if (w.awaited() && !w.hasFailed(t.sequence)) {
                 return false;
             }
         }

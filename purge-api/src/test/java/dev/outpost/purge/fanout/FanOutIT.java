@@ -169,6 +169,24 @@ class FanOutIT extends PurgeApiTestBase {
         assertEquals(0, edgeStatus(next.getString("id"), "edge-dead").getInteger("attempts"));
     }
 
+    /**
+     * An edge seen down before the purge (its first probe failed while it was still starting) is pushed the
+     * purge at once, and {@code ?wait} waits for that push's answer instead of the old news.
+     */
+    @Test
+    void waitWaitsForThePushToAnEdgeThatWasDownBeforeThePurge() throws Exception {
+        ScriptedEdge starting = scriptedEdge("edge-starting");
+        starting.answerState(503);
+        startApi(yaml("", "").replace("probe-interval: 200ms", "probe-interval: 1h"));
+        Http.eventually(LIMIT, "the first probe saw the edge down", () -> edgeView("edge-starting")
+                .getString("health").equals("down"));
+        starting.state(0); // up now; the next probe is an hour away
+        JsonObject answer = purge("?wait=20s", tag(1));
+        assertEquals("applied", answer.getString("status"), answer.encode());
+        assertEquals(new JsonArray(), answer.getJsonArray("lagging"));
+        assertEquals("up", edgeView("edge-starting").getString("health"));
+    }
+
     @Test
     void whatWasGivenUpIsPushedAgainOnceTheEdgeAnswers() throws Exception {
         ScriptedEdge outage = scriptedEdge("edge-outage");
