@@ -33,6 +33,7 @@ final class Traffic implements AutoCloseable {
 
     private final Vertx vertx = Vertx.vertx();
     private final HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+    private final io.vertx.core.Context context = vertx.getOrCreateContext();
 
     Response get(int port, String host, String path, String... headerPairs) throws Exception {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
@@ -40,10 +41,14 @@ final class Traffic implements AutoCloseable {
         for (int i = 0; i < headerPairs.length; i += 2) {
             options.putHeader(headerPairs[i], headerPairs[i + 1]);
         }
-        return http.request(options)
+        // called on one Vert.x context, never from the test thread: a Vert.x 5.0 client called from a plain
+        // thread now and then never completed a request whose answer had arrived (nor timed it out)
+        io.vertx.core.Promise<Response> done = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> http.request(options)
                 .compose(r -> r.send())
                 .compose(r -> r.body().map(b -> new Response(r.statusCode(), r.headers(), b.toString())))
-                .await(15, TimeUnit.SECONDS);
+                .onComplete(done));
+        return done.future().await(15, TimeUnit.SECONDS);
     }
 
     @Override
