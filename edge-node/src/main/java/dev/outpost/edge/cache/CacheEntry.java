@@ -50,10 +50,18 @@ public record CacheEntry(
      * window, and (when it has no validator) not worth keeping for revalidation.
      */
     public Instant usefulUntil(long revalidationGraceSeconds) {
-        long freshLeft = policy.lifetimeSeconds() - initialAge;
-        long staleWindow = Math.max(policy.staleWhileRevalidateSeconds(), policy.staleIfErrorSeconds());
-        boolean validator = headers.has("ETag") || headers.has("Last-Modified");
-        long keep = Math.max(0, freshLeft) + staleWindow + (validator ? revalidationGraceSeconds : 0);
+        return usefulUntil(responseTime, policy.lifetimeSeconds(), initialAge, policy.staleWhileRevalidateSeconds(),
+                policy.staleIfErrorSeconds(), headers.has("ETag") || headers.has("Last-Modified"),
+                revalidationGraceSeconds);
+    }
+
+    /** {@link #usefulUntil(long)} from the stored values alone (the disk tier's rebuild has no entry). */
+    public static Instant usefulUntil(Instant responseTime, long lifetimeSeconds, long initialAge,
+            long staleWhileRevalidateSeconds, long staleIfErrorSeconds, boolean hasValidator,
+            long revalidationGraceSeconds) {
+        long freshLeft = lifetimeSeconds - initialAge;
+        long staleWindow = Math.max(staleWhileRevalidateSeconds, staleIfErrorSeconds);
+        long keep = Math.max(0, freshLeft) + staleWindow + (hasValidator ? revalidationGraceSeconds : 0);
         return responseTime.plusSeconds(Math.min(keep, 10L * 365 * 24 * 3600));
     }
 

@@ -143,7 +143,7 @@ public final class EdgeRuntime {
                         }
                     }
                 };
-        boolean empty = disk == null || disk.entryCount() == 0;
+        boolean empty = disk == null || disk.rebuiltEntries() == 0; // nothing written yet: the edge is not serving
         return new PurgeSequencer(storage, feed, store, disk != null, empty,
                 new PurgeSequencer.Settings(purge.pollInterval(), purge.startupGrace(), Duration.ofMillis(250), 1000),
                 registry, () -> memory.purge(new Purge.All(null, true)).join());
@@ -282,7 +282,7 @@ public final class EdgeRuntime {
     }
 
     private static DiskStorage opened(DiskTierConfig d, DiskStorage store) {
-        LOG.info("disk tier at {}: {} objects, {} bytes, index rebuilt in {} ms", d.path(), store.entryCount(),
+        LOG.info("disk tier at {}: {} objects, {} bytes, index rebuilt in {} ms", d.path(), store.rebuiltEntries(),
                 store.byteSize(), store.rebuildMillis());
         return store;
     }

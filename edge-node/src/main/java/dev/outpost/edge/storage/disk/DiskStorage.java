@@ -885,9 +885,13 @@ public final class DiskStorage implements CacheStorage {
 
     private Slot newSlot(CacheEntry e, long objectId, long stamp, long gen, long metaBytes, long bodyLength,
             int chunkCount) {
-        long weight = metaBytes + bodyLength + chunkCount * CHUNK_OVERHEAD;
         long useful = e.usefulUntil(graceSeconds).toEpochMilli();
-        return new Slot(e.variantKey(), objectId, stamp, gen, weight, useful);
+        return new Slot(e.variantKey(), objectId, stamp, gen, weight(metaBytes, bodyLength, chunkCount), useful);
+    }
+
+    /** What one stored variant weighs against {@code max-size}: its record, its body and its chunks' overhead. */
+    private static long weight(long metaBytes, long bodyLength, int chunkCount) {
+        return metaBytes + bodyLength + chunkCount * CHUNK_OVERHEAD;
     }
 
     // ---------------------------------------------------------------- update and remove
@@ -1473,16 +1477,17 @@ public final class DiskStorage implements CacheStorage {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 byte[] key = it.key();
                 byte[] value = it.value();
-                EntryCodec.Record r = EntryCodec.decode(value);
+                EntryCodec.IndexFields r = EntryCodec.indexFields(value, graceSeconds); // headers not decoded
                 if (r != null) {
                     maxId = Math.max(maxId, r.stamp());
                 }
                 if (r == null || r.generation() != gen
-                        || markers.effect(r.entry().key().host(), r.stamp()) == PurgeMarkers.Effect.GONE) {
+                        || markers.effect(r.host(), r.stamp()) == PurgeMarkers.Effect.GONE) {
                     long[] ids = EntryCodec.peekIds(value);
                     deletes.delete(rocks.metaCf, key);
-                    if (r != null && r.generation() == gen) {
-                        deleteTags(deletes, gen, key, r.entry()); // gone by a purge marker
+                    EntryCodec.Record purged = r != null && r.generation() == gen ? EntryCodec.decode(value) : null;
+                    if (purged != null) {
+                        deleteTags(deletes, gen, key, purged.entry()); // gone by a purge marker
                     }
                     if (ids != null) {
                         deleteChunks(deletes, ids[1]);
@@ -1492,14 +1497,14 @@ public final class DiskStorage implements CacheStorage {
                     continue;
                 }
                 maxId = Math.max(maxId, r.objectId());
-                String url = r.entry().key().asString();
+                String url = r.url();
                 if (!url.equals(groupUrl)) {
                     maxId = Math.max(maxId, putGroup(groupUrl, group, deletes));
                     groupUrl = url;
                     group.clear();
                 }
-                group.add(newSlot(r.entry(), r.objectId(), r.stamp(), r.generation(), key.length + value.length,
-                        r.bodyLength(), r.chunkCount()));
+                group.add(new Slot(r.variantKey(), r.objectId(), r.stamp(), r.generation(),
+                        weight(key.length + value.length, r.bodyLength(), r.chunkCount()), r.usefulUntilMillis()));
                 entries++;
                 if (deletes.count() >= SWEEP_BATCH) {
                     rocks.db.write(rocks.write, deletes);

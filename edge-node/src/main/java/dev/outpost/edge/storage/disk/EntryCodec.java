@@ -182,6 +182,108 @@ final class EntryCodec {
         }
     }
 
+    /**
+     * What the disk tier's index needs from one record ({@link DiskStorage}'s start-up rebuild reads a million of
+     * them): read without building the entry, its header strings or its vary list.
+     *
+     * @param usefulUntilMillis {@link CacheEntry#usefulUntil} in epoch milliseconds
+     */
+    record IndexFields(long generation, long objectId, long bodyLength, int chunkCount, String host, String url,
+            String variantKey, long usefulUntilMillis, long stamp) {
+    }
+
+    /**
+     * The index fields of an encoded record, or null when {@link #decode} answers null (the same structural
+     * checks, without creating the strings and objects the index does not keep) or when its useful life ends
+     * beyond what epoch milliseconds hold (a damaged time).
+     */
+    static IndexFields indexFields(byte[] bytes, long revalidationGraceSeconds) {
+        if (bytes == null || bytes.length == 0 || bytes[0] != VERSION && bytes[0] != VERSION_1) {
+            return null;
+        }
+        try {
+            ByteBuffer in = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
+            long generation = in.getLong();
+            long objectId = in.getLong();
+            long bodyLength = in.getLong();
+            int chunkCount = in.getInt();
+            if (chunkCount < 0 || chunkCount > in.remaining() / 4 || bodyLength < 0) {
+                return null;
+            }
+            in.position(in.position() + 4 * chunkCount);
+            CacheKey key = new CacheKey(str(in), str(in)); // validated as decode does
+            String variantKey = str(in);
+            int varyCount = var(in);
+            for (int i = 0; i < varyCount; i++) {
+                skipStr(in);
+            }
+            in.getInt(); // status
+            int fieldCount = Math.multiplyExact(var(in), 2);
+            boolean validator = false;
+            for (int i = 0; i < fieldCount; i += 2) {
+                validator |= isValidatorName(in);
+                skipStr(in); // the value
+            }
+            Instant.ofEpochSecond(in.getLong(), in.getInt()); // requestTime: checked as decode does
+            Instant responseTime = Instant.ofEpochSecond(in.getLong(), in.getInt());
+            long initialAge = in.getLong();
+            long lifetime = in.getLong();
+            long swr = in.getLong();
+            long sie = in.getLong();
+            in.get(); // flags
+            long stamp = bytes[0] == VERSION_1 ? objectId : in.getLong();
+            if (in.hasRemaining()) {
+                return null;
+            }
+            long usefulUntil = CacheEntry.usefulUntil(responseTime, lifetime, initialAge, swr, sie, validator,
+                    revalidationGraceSeconds).toEpochMilli();
+            return new IndexFields(generation, objectId, bodyLength, chunkCount, key.host(), key.asString(), variantKey,
+                    usefulUntil, stamp);
+        } catch (BufferUnderflowException | IllegalArgumentException | IndexOutOfBoundsException
+                | DateTimeException | ArithmeticException e) {
+            return null;
+        }
+    }
+
+    /** Reads one field name: whether it is ETag or Last-Modified (any case), the validators of §4.3.1. */
+    private static boolean isValidatorName(ByteBuffer in) {
+        int tag = var(in);
+        int len = tag >>> 1;
+        if (len > in.remaining()) {
+            throw new BufferUnderflowException();
+        }
+        int at = in.arrayOffset() + in.position();
+        // the same bytes whether stored as ISO-8859-1 or UTF-8: both names are ASCII
+        boolean validator = asciiEqualsIgnoreCase(in.array(), at, len, "etag")
+                || asciiEqualsIgnoreCase(in.array(), at, len, "last-modified");
+        in.position(in.position() + len);
+        return validator;
+    }
+
+    private static boolean asciiEqualsIgnoreCase(byte[] b, int at, int len, String lower) {
+        if (len != lower.length()) {
+            return false;
+        }
+        for (int i = 0; i < len; i++) {
+            int c = b[at + i];
+            if (c >= 'A' && c <= 'Z') {
+                c += 'a' - 'A';
+            }
+            if (c != lower.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void skipStr(ByteBuffer in) {
+        int len = var(in) >>> 1;
+        if (len > in.remaining()) {
+            throw new BufferUnderflowException();
+        }
+        in.position(in.position() + len);
+    }
+
     /** The generation and objectId of an encoded record without decoding the rest; null if not ours. */
     static long[] peekIds(byte[] bytes) {
         if (bytes == null || bytes.length < 17 || bytes[0] != VERSION && bytes[0] != VERSION_1) {

@@ -167,4 +167,72 @@ class EntryCodecTest {
         assertEquals(e, old.entry());
         assertArrayEquals(new long[] {0, 7}, EntryCodec.peekIds(v1));
     }
+
+    /** The fields the rebuild reads without decoding the headers agree with a full decode. */
+    private static void assertIndexFieldsAgree(byte[] bytes, long grace) {
+        assertIndexFieldsAgree(bytes, grace, "");
+    }
+
+    private static void assertIndexFieldsAgree(byte[] bytes, long grace, String what) {
+        EntryCodec.Record full = EntryCodec.decode(bytes);
+        EntryCodec.IndexFields light = EntryCodec.indexFields(bytes, grace);
+        if (full == null || !usefulUntilFitsInMillis(full, grace)) {
+            assertNull(light, what); // a damaged time the index could not hold is dropped like a damaged record
+            return;
+        }
+        assertNotNull(light, what);
+        assertEquals(new EntryCodec.IndexFields(full.generation(), full.objectId(), full.bodyLength(),
+                full.chunkCount(), full.entry().key().host(), full.entry().key().asString(), full.entry().variantKey(),
+                full.entry().usefulUntil(grace).toEpochMilli(), full.stamp()), light, what);
+    }
+
+    private static boolean usefulUntilFitsInMillis(EntryCodec.Record r, long grace) {
+        try {
+            r.entry().usefulUntil(grace).toEpochMilli();
+            return true;
+        } catch (ArithmeticException | java.time.DateTimeException e) {
+            return false;
+        }
+    }
+
+    /** RFC 9111 §4.3.1 validators (ETag, Last-Modified, any case) extend how long an entry is worth keeping. */
+    @Test
+    void indexFieldsAgreeWithAFullDecodeWithAndWithoutValidators() {
+        Reuse.Policy policy = new Reuse.Policy(60, 30, 90, false, false, false);
+        for (HeaderFields h : List.of(HeaderFields.EMPTY, HeaderFields.of("etag", "\"x\""),
+                HeaderFields.of("Content-Type", "text/plain", "LAST-MODIFIED", "Tue, 01 Jul 2025 10:00:00 GMT"),
+                HeaderFields.of("ETags", "no", "Last-Modified-By", "no", "X-Wide", "\u20ac"),
+                HeaderFields.of("X-ETag", "no", "Et\u00e4g", "no"))) {
+            CacheEntry e = entry(h, List.of("accept-encoding"), "gzip", 5, policy, 200_000, false);
+            byte[] bytes = EntryCodec.encode(new EntryCodec.Record(3, 77, 200_000, new int[] {1, 2, 3, 4}, e, 99));
+            assertIndexFieldsAgree(bytes, 0);
+            assertIndexFieldsAgree(bytes, 3600);
+        }
+        CacheEntry plain = entry(HeaderFields.of("ETag", "\"a\""), List.of(), "", 0, policy, 3, false);
+        byte[] v2 = EntryCodec.encode(new EntryCodec.Record(0, 7, 3, new int[] {5}, plain, 42));
+        assertEquals(42, EntryCodec.indexFields(v2, 0).stamp());
+        byte[] v1 = Arrays.copyOf(v2, v2.length - 8);
+        v1[0] = 1;
+        assertEquals(7, EntryCodec.indexFields(v1, 0).stamp(), "version 1: the stamp is the objectId");
+    }
+
+    @Test
+    void indexFieldsOfDamagedRecordsAreAbsentExactlyWhenTheirDecodeIs() {
+        CacheEntry e = entry(HeaderFields.of("ETag", "\"abc\"", "Cache-Control", "max-age=60"), List.of("accept"),
+                "text/html", 0, new Reuse.Policy(60, 0, 0, false, false, false), 70_000, false);
+        byte[] good = EntryCodec.encode(new EntryCodec.Record(1, 2, 70_000, new int[] {9, 8}, e));
+        assertIndexFieldsAgree(good, 10);
+        for (int cut = 0; cut < good.length; cut++) {
+            assertIndexFieldsAgree(Arrays.copyOf(good, cut), 10);
+        }
+        assertIndexFieldsAgree(Arrays.copyOf(good, good.length + 1), 10);
+        for (int i = 0; i < good.length; i++) {
+            for (int bit : new int[] {0x01, 0x40, 0x80}) {
+                byte[] flipped = good.clone();
+                flipped[i] ^= (byte) bit;
+                assertIndexFieldsAgree(flipped, 10, "byte " + i + " ^ " + bit);
+            }
+        }
+        assertNull(EntryCodec.indexFields(null, 0));
+    }
 }
