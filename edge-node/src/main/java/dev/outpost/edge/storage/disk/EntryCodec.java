@@ -127,20 +127,31 @@ final class EntryCodec {
         return out.toByteArray();
     }
 
+    /** The fixed fields that open every record, and the rest of it to read. */
+    private record Head(long generation, long objectId, long bodyLength, int chunkCount, ByteBuffer rest) {
+        /** Null when the record is of a version this codec does not read, or its head cannot be right. */
+        static Head read(byte[] bytes) {
+            if (bytes == null || bytes.length < 29 || bytes[0] != VERSION && bytes[0] != VERSION_1) {
+                return null;
+            }
+            ByteBuffer in = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
+            Head h = new Head(in.getLong(), in.getLong(), in.getLong(), in.getInt(), in);
+            return h.chunkCount < 0 || h.chunkCount > in.remaining() / 4 || h.bodyLength < 0 ? null : h;
+        }
+    }
+
     /** The record, or null when it was written by another codec version or is damaged. */
     static Record decode(byte[] bytes) {
-        if (bytes == null || bytes.length == 0 || bytes[0] != VERSION && bytes[0] != VERSION_1) {
+        Head head = Head.read(bytes);
+        if (head == null) {
             return null;
         }
         try {
-            ByteBuffer in = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
-            long generation = in.getLong();
-            long objectId = in.getLong();
-            long bodyLength = in.getLong();
-            int chunkCount = in.getInt();
-            if (chunkCount < 0 || chunkCount > in.remaining() / 4 || bodyLength < 0) {
-                return null;
-            }
+            ByteBuffer in = head.rest();
+            long generation = head.generation();
+            long objectId = head.objectId();
+            long bodyLength = head.bodyLength();
+            int chunkCount = head.chunkCount();
             int[] crcs = new int[chunkCount];
             for (int i = 0; i < chunkCount; i++) {
                 crcs[i] = in.getInt();
@@ -198,18 +209,16 @@ final class EntryCodec {
      * beyond what epoch milliseconds hold (a damaged time).
      */
     static IndexFields indexFields(byte[] bytes, long revalidationGraceSeconds) {
-        if (bytes == null || bytes.length == 0 || bytes[0] != VERSION && bytes[0] != VERSION_1) {
+        Head head = Head.read(bytes);
+        if (head == null) {
             return null;
         }
         try {
-            ByteBuffer in = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
-            long generation = in.getLong();
-            long objectId = in.getLong();
-            long bodyLength = in.getLong();
-            int chunkCount = in.getInt();
-            if (chunkCount < 0 || chunkCount > in.remaining() / 4 || bodyLength < 0) {
-                return null;
-            }
+            ByteBuffer in = head.rest();
+            long generation = head.generation();
+            long objectId = head.objectId();
+            long bodyLength = head.bodyLength();
+            int chunkCount = head.chunkCount();
             in.position(in.position() + 4 * chunkCount);
             CacheKey key = new CacheKey(str(in), str(in)); // validated as decode does
             String variantKey = str(in);
