@@ -999,10 +999,7 @@ public final class DiskStorage implements CacheStorage {
     /** Removes a variant found damaged (or gone by a purge marker), unless it has been replaced since. */
     private void dropIfCurrent(String url, String variantKey, long objectId) {
         onWriteThread(() -> {
-            index.asMap().computeIfPresent(url, counted((k, s) -> {
-                Slot slot = s.find(variantKey);
-                return slot != null && slot.objectId == objectId ? s.without(variantKey) : s;
-            }));
+            index.asMap().computeIfPresent(url, counted((k, s) -> s.withoutObject(variantKey, objectId)));
             try (WriteBatch b = new WriteBatch()) {
                 deleteIfCurrent(b, url, new Slot(variantKey, objectId, 0, 0, 0, 0));
                 rocks.db.write(rocks.write, b);
@@ -1160,10 +1157,8 @@ public final class DiskStorage implements CacheStorage {
             writes.delete(rocks.metaCf, metaKey);
             deleteTags(writes, r.generation(), metaKey, r.entry());
             deleteChunks(writes, objectId);
-            indexUpdates.add(() -> index.asMap().computeIfPresent(url, counted((k, s) -> {
-                Slot slot = s.find(variantKey);
-                return slot != null && slot.objectId == objectId ? s.without(variantKey) : s;
-            })));
+            indexUpdates.add(() -> index.asMap().computeIfPresent(url,
+                    counted((k, s) -> s.withoutObject(variantKey, objectId))));
             flushWhenFull();
         }
 
@@ -1352,6 +1347,12 @@ public final class DiskStorage implements CacheStorage {
                 }
             }
             return false;
+        }
+
+        /** Without {@code variantKey} if it still holds {@code objectId} (not replaced since); null when empty. */
+        Slots withoutObject(String variantKey, long objectId) {
+            Slot slot = find(variantKey);
+            return slot != null && slot.objectId == objectId ? without(variantKey) : this;
         }
 
         Slot find(String variantKey) {

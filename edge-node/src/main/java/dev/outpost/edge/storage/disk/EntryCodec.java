@@ -148,12 +148,8 @@ final class EntryCodec {
         }
         try {
             ByteBuffer in = head.rest();
-            long generation = head.generation();
-            long objectId = head.objectId();
-            long bodyLength = head.bodyLength();
-            int chunkCount = head.chunkCount();
-            int[] crcs = new int[chunkCount];
-            for (int i = 0; i < chunkCount; i++) {
+            int[] crcs = new int[head.chunkCount()];
+            for (int i = 0; i < crcs.length; i++) {
                 crcs[i] = in.getInt();
             }
             String host = str(in);
@@ -177,16 +173,16 @@ final class EntryCodec {
             long swr = in.getLong();
             long sie = in.getLong();
             int flags = in.get() & 0xff;
-            long stamp = bytes[0] == VERSION_1 ? objectId : in.getLong();
+            long stamp = bytes[0] == VERSION_1 ? head.objectId() : in.getLong();
             if (in.hasRemaining()) {
                 return null;
             }
             Reuse.Policy policy = new Reuse.Policy(lifetime, swr, sie, (flags & MUST_REVALIDATE) != 0,
                     (flags & NO_CACHE) != 0, (flags & IMMUTABLE) != 0);
             CacheEntry entry = new CacheEntry(new CacheKey(host, path), variantKey, vary, status,
-                    HeaderFields.of(nv), requestTime, responseTime, initialAge, policy, bodyLength,
+                    HeaderFields.of(nv), requestTime, responseTime, initialAge, policy, head.bodyLength(),
                     (flags & INVALIDATED) != 0);
-            return new Record(generation, objectId, bodyLength, crcs, entry, stamp);
+            return new Record(head.generation(), head.objectId(), head.bodyLength(), crcs, entry, stamp);
         } catch (BufferUnderflowException | IllegalArgumentException | IndexOutOfBoundsException
                 | DateTimeException | ArithmeticException | NegativeArraySizeException e) {
             return null;
@@ -215,11 +211,7 @@ final class EntryCodec {
         }
         try {
             ByteBuffer in = head.rest();
-            long generation = head.generation();
-            long objectId = head.objectId();
-            long bodyLength = head.bodyLength();
-            int chunkCount = head.chunkCount();
-            in.position(in.position() + 4 * chunkCount);
+            in.position(in.position() + 4 * head.chunkCount());
             CacheKey key = new CacheKey(str(in), str(in)); // validated as decode does
             String variantKey = str(in);
             int varyCount = var(in);
@@ -240,14 +232,14 @@ final class EntryCodec {
             long swr = in.getLong();
             long sie = in.getLong();
             in.get(); // flags
-            long stamp = bytes[0] == VERSION_1 ? objectId : in.getLong();
+            long stamp = bytes[0] == VERSION_1 ? head.objectId() : in.getLong();
             if (in.hasRemaining()) {
                 return null;
             }
             long usefulUntil = CacheEntry.usefulUntil(responseTime, lifetime, initialAge, swr, sie, validator,
                     revalidationGraceSeconds).toEpochMilli();
-            return new IndexFields(generation, objectId, bodyLength, chunkCount, key.host(), key.asString(), variantKey,
-                    usefulUntil, stamp);
+            return new IndexFields(head.generation(), head.objectId(), head.bodyLength(), head.chunkCount(), key.host(),
+                    key.asString(), variantKey, usefulUntil, stamp);
         } catch (BufferUnderflowException | IllegalArgumentException | IndexOutOfBoundsException
                 | DateTimeException | ArithmeticException e) {
             return null;
