@@ -166,7 +166,10 @@ class LocalRegionsIT {
         setsid.addAll(command(args).command());
         ProcessBuilder pb = command(args).command(setsid);
         script = pb.redirectOutput(runDir.resolve("script.out").toFile()).start();
-        String out = awaitOutput("Outpost regions are ready");
+        // The ready block is printed line by line after "Outpost regions are ready": wait for its last line,
+        // or the region list may not have been written yet (a CI run read the file between the two).
+        String out = awaitOutput("Stop with Ctrl-C here");
+        assertTrue(out.contains("Outpost regions are ready"), out);
         Map<String, URI> edges = new LinkedHashMap<>();
         Matcher m = REGION.matcher(out);
         while (m.find()) {
