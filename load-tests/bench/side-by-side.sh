@@ -6,9 +6,12 @@
 # servers run on CPU 0 (one at a time under load), wrk on CPU 1, everything on 127.0.0.1.
 # It installs nothing. See load-tests/bench/README.md.
 #
-# Usage: load-tests/bench/side-by-side.sh [--build] [--with-proxy-cache] [--profile]
+# Usage: load-tests/bench/side-by-side.sh [--build] [--with-proxy-cache] [--fixed-rate] [--profile]
 #   --build             run ./mvnw -B -q -DskipTests package first (otherwise the jar must exist)
 #   --with-proxy-cache  also measure nginx proxy_cache (cache on disk in the temp dir, see PROXY_CACHE_DIR)
+#   --fixed-rate        then, per row of one size, measure latency at the same fixed request rate for
+#                       every server (RATE_SHARE of the slowest server's median requests/s), with h2load
+#                       (apt-get install -y nghttp2-client): p99 at equal load, not at saturation
 #   --profile           after the benchmark, record a JFR profile of the edge during a 1 KiB hit run
 #                       and print the hottest frames (needs jcmd and jfr from the JDK)
 #
@@ -33,6 +36,7 @@
 #   QUIET_WAIT=30             before each run, wait up to this many seconds for both CPUs to be
 #                             quieter than NOISE_LIMIT (0 disables the wait)
 #   RETRIES=1                 re-run a noisy run up to this many times; the least noisy attempt counts
+#   RATE_SHARE=0.5 RATE_DURATION=10s   --fixed-rate: share of the slowest server's median req/s, run length
 #   PROFILE_SECONDS=30        length of the --profile run
 #   JFR_FILE=$TMP/edge.jfr    where --profile writes the recording (kept after exit)
 #   KEEP_TMP=0                1 keeps the temp dir (configs, logs, wrk outputs)
@@ -60,6 +64,8 @@ CLIENT_CPU="${CLIENT_CPU:-1}"
 EDGE_JVM_OPTS="${EDGE_JVM_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC}"
 EDGE_EXTRA_JVM_OPTS="${EDGE_EXTRA_JVM_OPTS:-}"
 PROFILE_SECONDS="${PROFILE_SECONDS:-30}"
+RATE_SHARE="${RATE_SHARE:-0.5}"
+RATE_DURATION="${RATE_DURATION:-10s}"
 NOISE_LIMIT="${NOISE_LIMIT:-10}"
 QUIET_WAIT="${QUIET_WAIT:-30}"
 RETRIES="${RETRIES:-1}"
@@ -72,11 +78,13 @@ PROXY_PORT="${PROXY_PORT:-18082}"
 BUILD=0
 PROFILE=0
 PROXY=0
+FIXED_RATE=0
 for arg in "$@"; do
     case "$arg" in
         --build) BUILD=1 ;;
         --profile) PROFILE=1 ;;
         --with-proxy-cache) PROXY=1 ;;
+        --fixed-rate) FIXED_RATE=1 ;;
         -h|--help) sed -n '2,/^set -euo pipefail$/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $arg (try --help)" >&2; exit 64 ;;
     esac
@@ -99,6 +107,7 @@ need taskset "apt-get install -y util-linux"
 need curl    "apt-get install -y curl"
 need perl    "apt-get install -y perl-base"
 need java    "a JDK 17, e.g. apt-get install -y openjdk-17-jdk-headless"
+[[ $FIXED_RATE == 0 ]] || need h2load "apt-get install -y nghttp2-client"
 if [[ $PROFILE == 1 ]]; then
     need jcmd "a full JDK 17 (jcmd), e.g. apt-get install -y openjdk-17-jdk-headless"
     need jfr  "a full JDK 17 (jfr), e.g. apt-get install -y openjdk-17-jdk-headless"
@@ -624,6 +633,43 @@ if [[ -n "$hits_line" ]]; then
     echo '```'
     echo "$hits_line"
     echo '```'
+fi
+
+# ---- optional latency at a fixed request rate (--fixed-rate) ------------------------------------
+# wrk keeps 64 connections busy, so its p99 at saturation is mostly queueing behind the server's own
+# throughput. Here every server gets the same offered load, below what the slowest of them sustains.
+ms() { awk -v u="$1" 'BEGIN {printf "%.3f", u / 1000}'; }
+percentiles() {   # percentiles H2LOAD_LOG -> "n p50 p99 p999 max errors" (µs) from per-request lines
+    sort -t$'\t' -k3 -n "$1" | awk -F'\t' '{v[NR] = $3; if ($2 != 200) e++}
+        END {n = NR; if (n == 0) {print "0 0 0 0 0 0"; exit}
+             printf "%d %d %d %d %d %d\n", n, v[int((n - 1) * 0.5) + 1], v[int((n - 1) * 0.99) + 1], v[int((n - 1) * 0.999) + 1], v[n], e + 0}'
+}
+if [[ $FIXED_RATE == 1 ]]; then
+    echo
+    echo "### Latency at a fixed request rate (h2load)"
+    echo
+    echo "Every server offered the same load: RATE_SHARE=$RATE_SHARE of the slowest server's median requests/s above,"
+    echo "\`h2load --h1 -t1 -c$CONNECTIONS --rps=<rate/$CONNECTIONS>\` for $RATE_DURATION after 2 s of warm-up, on CPU $CLIENT_CPU;"
+    echo "percentiles over every request of the run, from h2load's per-request log."
+    echo
+    echo "| row | rate req/s | server | p50 ms | p99 ms | p99.9 ms | max ms | requests | errors |"
+    echo "|-----|-----------:|--------|-------:|-------:|---------:|-------:|---------:|-------:|"
+    for s in $SIZES; do
+        [[ $s != zipf ]] || continue   # one path per run: the Zipf row needs wrk's Lua
+        slowest="$(for v in "${SERVERS[@]}"; do col "$s" "$v" 4 | median; done | sort -g | head -n1)"
+        per_conn="$(awk -v r="$slowest" -v f="$RATE_SHARE" -v c="$CONNECTIONS" 'BEGIN {x = int(r * f / c); print (x < 1 ? 1 : x)}')"
+        for v in "${SERVERS[@]}"; do
+            [[ $QUIET_WAIT == 0 ]] || wait_quiet
+            hlog="$TMP/h2load-$v-$s.log"; rm -f "$hlog"
+            taskset -c "$CLIENT_CPU" h2load --h1 -t1 -c"$CONNECTIONS" --rps="$per_conn" -D "$RATE_DURATION" --warm-up-time=2s \
+                --log-file="$hlog" "http://127.0.0.1:$(server_port "$v")/$s.bin" > "$TMP/h2load-$v-$s.out" 2>&1 \
+                || { cat "$TMP/h2load-$v-$s.out" >&2; die "h2load failed"; }
+            read -r n p50 p99 p999 pmax errs <<<"$(percentiles "$hlog")"
+            printf '| %s | %d | %s | %.3f | %.3f | %.3f | %.3f | %d | %d |\n' "$s" "$(( per_conn * CONNECTIONS ))" \
+                "$(server_label "$v")" "$(ms "$p50")" "$(ms "$p99")" "$(ms "$p999")" "$(ms "$pmax")" "$n" "$errs"
+            log "fixed rate $s $v: $(( per_conn * CONNECTIONS )) req/s, p50 $(ms "$p50") ms, p99 $(ms "$p99") ms, p99.9 $(ms "$p999") ms"
+        done
+    done
 fi
 
 # ---- optional JFR profile of the 1 KiB hit path -----------------------------------------------
