@@ -135,6 +135,8 @@ size_bytes() {
 for s in $SIZES; do size_bytes "$s" >/dev/null; done
 [[ "$ZIPF_OBJECTS" =~ ^[1-9][0-9]*$ && "$ZIPF_MIN" =~ ^[1-9][0-9]*$ && "$ZIPF_MAX" =~ ^[1-9][0-9]*$ ]] \
     && (( ZIPF_MIN <= ZIPF_MAX )) || die "ZIPF_OBJECTS, ZIPF_MIN and ZIPF_MAX must be whole numbers, ZIPF_MIN <= ZIPF_MAX"
+[[ "$JIT_PASSES" =~ ^[0-9]+$ && "$JIT_QUIET" =~ ^[0-9]+$ ]] || die "JIT_PASSES and JIT_QUIET must be whole numbers"
+[[ "$RATE_SHARE" =~ ^(0?\.[0-9]*[1-9][0-9]*|1(\.0*)?)$ ]] || die "RATE_SHARE must be a number above 0 and at most 1 (e.g. 0.5)"
 
 # ---- temp dir, cleanup ---------------------------------------------------------------------
 TMP="$(mktemp -d /tmp/outpost-bench.XXXXXX)"
@@ -417,10 +419,12 @@ cpu_line() {   # cpu_line CPU: "busy steal" ticks of one CPU from /proc/stat (bu
     fi
 }
 jit_ticks() {   # utime+stime of the edge's JIT compiler threads (C1/C2 CompilerThread), in clock ticks
-    local total=0 t
+    local total=0 t v
     for t in /proc/"$EDGE_PID"/task/*; do
         [[ "$(cat "$t/comm" 2>/dev/null)" == C[12]\ Compiler* ]] || continue
-        total=$(( total + $(sed 's/^.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13}') ))
+        # the JVM starts and stops compiler threads as needed: one may be gone by now (and its ticks with it)
+        v="$( { sed 's/^.*) //' "$t/stat" 2>/dev/null || true; } | awk '{print $12 + $13}')"
+        total=$(( total + ${v:-0} ))
     done
     echo "$total"
 }
