@@ -642,11 +642,10 @@ fi
 # ---- optional latency at a fixed request rate (--fixed-rate) ------------------------------------
 # wrk keeps 64 connections busy, so its p99 at saturation is mostly queueing behind the server's own
 # throughput. Here every server gets the same offered load, below what the slowest of them sustains.
-ms() { awk -v u="$1" 'BEGIN {printf "%.3f", u / 1000}'; }
-percentiles() {   # percentiles H2LOAD_LOG -> "n p50 p99 p999 max errors" (µs) from per-request lines
-    sort -t$'\t' -k3 -n "$1" | awk -F'\t' '{v[NR] = $3; if ($2 != 200) e++}
+percentiles() {   # percentiles H2LOAD_LOG -> "n p50 p99 p999 max errors" (ms) from its per-request lines (µs)
+    sort -t$'\t' -k3 -n "$1" | awk -F'\t' '{v[NR] = $3 / 1000; if ($2 != 200) e++}
         END {n = NR; if (n == 0) {print "0 0 0 0 0 0"; exit}
-             printf "%d %d %d %d %d %d\n", n, v[int((n - 1) * 0.5) + 1], v[int((n - 1) * 0.99) + 1], v[int((n - 1) * 0.999) + 1], v[n], e + 0}'
+             printf "%d %.3f %.3f %.3f %.3f %d\n", n, v[int((n - 1) * 0.5) + 1], v[int((n - 1) * 0.99) + 1], v[int((n - 1) * 0.999) + 1], v[n], e + 0}'
 }
 if [[ $FIXED_RATE == 1 ]]; then
     echo
@@ -669,9 +668,9 @@ if [[ $FIXED_RATE == 1 ]]; then
                 --log-file="$hlog" "http://127.0.0.1:$(server_port "$v")/$s.bin" > "$TMP/h2load-$v-$s.out" 2>&1 \
                 || { cat "$TMP/h2load-$v-$s.out" >&2; die "h2load failed"; }
             read -r n p50 p99 p999 pmax errs <<<"$(percentiles "$hlog")"
-            printf '| %s | %d | %s | %.3f | %.3f | %.3f | %.3f | %d | %d |\n' "$s" "$(( per_conn * CONNECTIONS ))" \
-                "$(server_label "$v")" "$(ms "$p50")" "$(ms "$p99")" "$(ms "$p999")" "$(ms "$pmax")" "$n" "$errs"
-            log "fixed rate $s $v: $(( per_conn * CONNECTIONS )) req/s, p50 $(ms "$p50") ms, p99 $(ms "$p99") ms, p99.9 $(ms "$p999") ms"
+            printf '| %s | %d | %s | %s | %s | %s | %s | %d | %d |\n' "$s" "$(( per_conn * CONNECTIONS ))" \
+                "$(server_label "$v")" "$p50" "$p99" "$p999" "$pmax" "$n" "$errs"
+            log "fixed rate $s $v: $(( per_conn * CONNECTIONS )) req/s, p50 $p50 ms, p99 $p99 ms, p99.9 $p999 ms"
         done
     done
 fi

@@ -154,7 +154,7 @@ final class EdgeWorker {
         return live() || inFlight;
     }
 
-        /** Whether {@code sequence} is applied on this edge, as far as the purge-api knows. */
+    /** Whether {@code sequence} is applied on this edge, as far as the purge-api knows. */
     boolean hasApplied(long sequence) {
         return sequence <= watermark || resolved.contains(sequence) && !failedAbove.contains(sequence);
     }

@@ -13,6 +13,7 @@ import dev.outpost.purge.PurgeRequests;
 import dev.outpost.purge.fanout.EdgeAnswer;
 import dev.outpost.purge.fanout.EdgeClient;
 import dev.outpost.purge.log.PurgeEntry;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -36,7 +37,7 @@ class EdgeContractIT {
     private static final String TOKEN = "contract-token";
 
     private Vertx vertx;
-    private io.vertx.core.Context context;
+    private Context context;
     private EdgeClient client;
     private EdgeRuntime edge;
     private EdgeTargetConfig target;
@@ -65,22 +66,11 @@ class EdgeContractIT {
 
     private EdgeAnswer push(long sequence, PurgeCommand command) throws Exception {
         PurgeEntry entry = new PurgeEntry(sequence, "id-" + sequence, command, Instant.now());
-        return onContext(() -> client.push(target, entry));
+        return OnContext.await(context, () -> client.push(target, entry), 10);
     }
 
     private EdgeClient.Probe probe() throws Exception {
-        return onContext(() -> client.probe(target));
-    }
-
-    /**
-     * Calls the client on one Vert.x context, as the fan-out does (its worker calls it on the fan-out's context):
-     * a Vert.x 5.0 client called from a plain thread now and then never completed a request on a reused
-     * connection, although the answer had arrived.
-     */
-    private <T> T onContext(java.util.function.Supplier<io.vertx.core.Future<T>> call) throws Exception {
-        io.vertx.core.Promise<T> done = io.vertx.core.Promise.promise();
-        context.runOnContext(v -> call.get().onComplete(done));
-        return done.future().await(10, TimeUnit.SECONDS);
+        return OnContext.await(context, () -> client.probe(target), 10);
     }
 
     private static PurgeCommand parse(String json) throws Exception {

@@ -1,12 +1,12 @@
 package dev.outpost.purge.e2e;
 
+import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Client requests to an edge's traffic port with any {@code Host} (java.net.http refuses to set it): a Vert.x
@@ -33,7 +33,7 @@ final class Traffic implements AutoCloseable {
 
     private final Vertx vertx = Vertx.vertx();
     private final HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
-    private final io.vertx.core.Context context = vertx.getOrCreateContext();
+    private final Context context = vertx.getOrCreateContext();
 
     Response get(int port, String host, String path, String... headerPairs) throws Exception {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
@@ -41,14 +41,9 @@ final class Traffic implements AutoCloseable {
         for (int i = 0; i < headerPairs.length; i += 2) {
             options.putHeader(headerPairs[i], headerPairs[i + 1]);
         }
-        // called on one Vert.x context, never from the test thread: a Vert.x 5.0 client called from a plain
-        // thread now and then never completed a request whose answer had arrived (nor timed it out)
-        io.vertx.core.Promise<Response> done = io.vertx.core.Promise.promise();
-        context.runOnContext(v -> http.request(options)
+        return OnContext.await(context, () -> http.request(options)
                 .compose(r -> r.send())
-                .compose(r -> r.body().map(b -> new Response(r.statusCode(), r.headers(), b.toString())))
-                .onComplete(done));
-        return done.future().await(15, TimeUnit.SECONDS);
+                .compose(r -> r.body().map(b -> new Response(r.statusCode(), r.headers(), b.toString()))), 15);
     }
 
     @Override
