@@ -31,6 +31,7 @@
 #   SERVER_CPU=0 CLIENT_CPU=1 taskset CPU lists for the servers and for wrk
 #   EDGE_JVM_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC"
 #   EDGE_EXTRA_JVM_OPTS=""    appended to EDGE_JVM_OPTS
+#   FAST_MEMORY_HITS=true     the edge's server.fast-memory-hits (false: every hit through the full lifecycle)
 #   NOISE_LIMIT=10            a run is "noisy" when other processes or steal took more than this
 #                             % of the server CPU or the client CPU during it
 #   QUIET_WAIT=30             before each run, wait up to this many seconds for both CPUs to be
@@ -63,6 +64,7 @@ SERVER_CPU="${SERVER_CPU:-0}"
 CLIENT_CPU="${CLIENT_CPU:-1}"
 EDGE_JVM_OPTS="${EDGE_JVM_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC}"
 EDGE_EXTRA_JVM_OPTS="${EDGE_EXTRA_JVM_OPTS:-}"
+FAST_MEMORY_HITS="${FAST_MEMORY_HITS:-true}"
 PROFILE_SECONDS="${PROFILE_SECONDS:-30}"
 RATE_SHARE="${RATE_SHARE:-0.5}"
 RATE_DURATION="${RATE_DURATION:-10s}"
@@ -136,6 +138,7 @@ for s in $SIZES; do size_bytes "$s" >/dev/null; done
 [[ "$ZIPF_OBJECTS" =~ ^[1-9][0-9]*$ && "$ZIPF_MIN" =~ ^[1-9][0-9]*$ && "$ZIPF_MAX" =~ ^[1-9][0-9]*$ ]] \
     && (( ZIPF_MIN <= ZIPF_MAX )) || die "ZIPF_OBJECTS, ZIPF_MIN and ZIPF_MAX must be whole numbers, ZIPF_MIN <= ZIPF_MAX"
 [[ "$JIT_PASSES" =~ ^[0-9]+$ && "$JIT_QUIET" =~ ^[0-9]+$ ]] || die "JIT_PASSES and JIT_QUIET must be whole numbers"
+[[ "$FAST_MEMORY_HITS" == true || "$FAST_MEMORY_HITS" == false ]] || die "FAST_MEMORY_HITS must be true or false"
 [[ "$RATE_SHARE" =~ ^(0?\.[0-9]*[1-9][0-9]*|1(\.0*)?)$ ]] || die "RATE_SHARE must be a number above 0 and at most 1 (e.g. 0.5)"
 
 # ---- temp dir, cleanup ---------------------------------------------------------------------
@@ -279,6 +282,7 @@ server:
   host: 127.0.0.1
   port: $EDGE_PORT
   shutdown-timeout: 1s
+  fast-memory-hits: $FAST_MEMORY_HITS
 admin:
   host: 127.0.0.1
   port: $ADMIN_PORT
@@ -631,6 +635,8 @@ if [[ "$edge_misses" == "$expected_misses" ]]; then
 else
     echo "WARNING: the edge answered $edge_misses requests other than hits; filling its cache takes $expected_misses. Its numbers include misses."
 fi
+fast_hits="$(grep -E '^outpost_requests_fast_total' <<<"$METRICS" | awk '{printf "%.0f", $NF}' || true)"
+echo "Hits answered on the connection (server.fast-memory-hits: $FAST_MEMORY_HITS): ${fast_hits:-0}."
 if [[ -n "$hits_line" ]]; then
     echo
     echo "Edge request counters, non-zero (from /metrics; includes the fill and warm-up runs):"

@@ -70,7 +70,8 @@ final class EdgeConfigReader {
                 r.get("request-head-timeout", Duration.ofSeconds(10), positiveDuration()),
                 r.get("idle-timeout", Duration.ofSeconds(60), positiveDuration()),
                 r.get("shutdown-timeout", Duration.ofSeconds(30), duration()),
-                r.get("outermost", true, bool()));
+                r.get("outermost", true, bool()),
+                r.get("fast-memory-hits", true, bool()));
         r.finish();
         return server;
     }

@@ -14,6 +14,10 @@ import java.time.Duration;
  * @param shutdownTimeout       {@code server.shutdown-timeout}, default 30s (0 = stop at once)
  * @param outermost             {@code server.outermost}, default true: this node strips CDN-only headers before
  *                              responding
+ * @param fastMemoryHits        {@code server.fast-memory-hits}, default true: a fresh hit in the memory tier for a
+ *                              plain GET or HEAD is answered on the connection before the HTTP framework builds its
+ *                              request objects; the response is the same, only cheaper. false sends every request
+ *                              through the full request lifecycle (a switch for operators, and for benchmarks)
  */
 public record ServerConfig(
         String host,
@@ -23,5 +27,6 @@ public record ServerConfig(
         Duration requestHeadTimeout,
         Duration idleTimeout,
         Duration shutdownTimeout,
-        boolean outermost) {
+        boolean outermost,
+        boolean fastMemoryHits) {
 }

@@ -36,7 +36,7 @@ class EdgeConfigTest {
         EdgeConfig c = parse(MINIMAL_EDGE);
         assertEquals(new NodeConfig("edge-1", "default"), c.node());
         assertEquals(new ServerConfig("0.0.0.0", 8080, 8192, 8192, Duration.ofSeconds(10), Duration.ofSeconds(60),
-                Duration.ofSeconds(30), true), c.server());
+                Duration.ofSeconds(30), true, true), c.server());
         assertEquals(new AdminConfig("127.0.0.1", 9080, null), c.admin());
         assertFalse(c.admin().hasToken());
         assertEquals(List.of(new OriginConfig("*", URI.create("http://127.0.0.1:8000"))), c.origins());
@@ -70,6 +70,7 @@ class EdgeConfigTest {
                   idle-timeout: 2m
                   shutdown-timeout: 0s
                   outermost: false
+                  fast-memory-hits: false
                 admin: {host: localhost, port: 0, token: s3cret}
                 origins:
                   - {host: Example.COM, url: "https://origin.example.com/prefix/"}
@@ -91,7 +92,7 @@ class EdgeConfigTest {
                 """.formatted(tmp.resolve("disk")));
         assertEquals(new NodeConfig("edge-eu-1", "eu-west"), c.node());
         assertEquals(new ServerConfig("127.0.0.1", 0, 4096, 16384, Duration.ofSeconds(5), Duration.ofMinutes(2),
-                Duration.ZERO, false), c.server());
+                Duration.ZERO, false, false), c.server());
         assertEquals(new AdminConfig("localhost", 0, "s3cret"), c.admin());
         assertFalse(c.admin().toString().contains("s3cret"));
         assertEquals("example.com", c.origins().get(0).host());

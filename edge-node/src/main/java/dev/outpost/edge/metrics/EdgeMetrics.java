@@ -48,6 +48,7 @@ public final class EdgeMetrics {
     private final Counter staleServed;
     private final Counter backgroundRevalidations;
     private final Counter rejectedRequests;
+    private final Counter fastMemoryHits;
 
     public EdgeMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -80,6 +81,10 @@ public final class EdgeMetrics {
                 .description("Stale responses served (stale-while-revalidate, stale-if-error, max-stale)").register(registry);
         backgroundRevalidations = Counter.builder("outpost.revalidations.background")
                 .description("Background revalidations started for stale-while-revalidate").register(registry);
+        fastMemoryHits = Counter.builder("outpost.requests.fast")
+                .description("Fresh memory hits answered on the connection (server.fast-memory-hits); also counted"
+                        + " in outpost.requests with cache=hit, tier=memory")
+                .register(registry);
         rejectedRequests = Counter.builder("outpost.requests.rejected")
                 .description("Requests refused before proxying (bad input, unknown host)").register(registry);
     }
@@ -170,6 +175,11 @@ public final class EdgeMetrics {
 
     public void backgroundRevalidation() {
         backgroundRevalidations.increment();
+    }
+
+    /** A hit answered on the connection; {@link #request} counts it as well. */
+    public void fastMemoryHit() {
+        fastMemoryHits.increment();
     }
 
     public void rejected() {

@@ -3,7 +3,6 @@ package dev.outpost.edge.proxy;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.outpost.edge.metrics.EdgeMetrics;
-import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -17,8 +16,8 @@ final class AccessLog {
     private AccessLog() {
     }
 
-    static void write(Logger log, HttpServerRequest req, int status, int originStatus, String cacheStatus, long bytes,
-            double millis, EdgeMetrics.Outcome outcome) {
+    static void write(Logger log, String client, String method, String host, String uri, int status,
+            int originStatus, String cacheStatus, long bytes, double millis, EdgeMetrics.Outcome outcome) {
         if (!log.isInfoEnabled()) {
             return;
         }
@@ -26,10 +25,10 @@ final class AccessLog {
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("time", Instant.now().toString());
-            g.writeStringField("client", req.remoteAddress() == null ? null : req.remoteAddress().hostAddress());
-            g.writeStringField("method", req.method().name());
-            g.writeStringField("host", req.headers().get("Host"));
-            g.writeStringField("uri", req.uri());
+            g.writeStringField("client", client);
+            g.writeStringField("method", method);
+            g.writeStringField("host", host);
+            g.writeStringField("uri", uri);
             g.writeNumberField("status", status);
             if (originStatus > 0) {
                 g.writeNumberField("origin_status", originStatus);

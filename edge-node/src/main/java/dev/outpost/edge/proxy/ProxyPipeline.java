@@ -23,6 +23,9 @@ import dev.outpost.edge.metrics.EdgeMetrics.TierLabel;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.ObjectWriter;
 import dev.outpost.edge.storage.StoredObject;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -36,15 +39,18 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.buffer.BufferInternal;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +67,10 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * Decisions are the pure rules of {@code http/} and {@link StoragePolicy}; this class only sequences
- * them with I/O. RFC 9111 §4 (reuse, validation §4.3, invalidation §4.4), RFC 5861 (stale-*), RFC
+ * them with I/O. The branch RECEIVED ─ LOOKUP ─ HIT ─ RESPOND for a fresh hit in the memory tier needs
+ * no I/O at all: {@link #answerFromMemory} runs it in one synchronous call on the connection, with the
+ * same rules ({@code route}, {@code admit}, {@code select}, reuse, {@link ResponseWriter}), before Vert.x
+ * builds request objects; every other request, and every request it declines, becomes an Exchange. RFC 9111 §4 (reuse, validation §4.3, invalidation §4.4), RFC 5861 (stale-*), RFC
  * 9211 (Cache-Status on every response).
  *
  * <p>Two tiers: the origin of an edge may be another Outpost node (a regional shield). Upstream
@@ -159,6 +168,223 @@ public final class ProxyPipeline {
             }
         }));
         return p.future();
+    }
+
+    // -------------------------------------------------------------------- rules every path shares
+
+    /** Where a request goes, or why it cannot go anywhere. */
+    private sealed interface Routing permits Route, Refusal {
+    }
+
+    /** The parts of a routed request's target, its cache key and its origin. */
+    private record Route(String scheme, String hostHeader, String pathAndQuery, CacheKey key, Origin origin)
+            implements Routing {
+    }
+
+    /** A request answered with {@code status} and a message naming the problem. */
+    private record Refusal(int status, String message) implements Routing {
+    }
+
+    /**
+     * RFC 9112 §3.2–3.3 and RFC 9110 §7.2: the effective host and target of a request (origin-form with
+     * its single Host, or absolute-form), its cache key and the origin that serves that host; 400 when
+     * they are malformed, 421 when no origin is configured for the host.
+     */
+    private Routing route(String uri, List<String> hosts, boolean ssl) {
+        String scheme;
+        String host;
+        String pathAndQuery;
+        if (uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8)) {
+            URI parsed;
+            try {
+                parsed = URI.create(uri);
+            } catch (IllegalArgumentException e) {
+                return new Refusal(400, "malformed request target");
+            }
+            if (parsed.getRawAuthority() == null) {
+                return new Refusal(400, "malformed request target");
+            }
+            scheme = parsed.getScheme().toLowerCase(Locale.ROOT);
+            host = parsed.getRawAuthority();
+            String p = parsed.getRawPath() == null || parsed.getRawPath().isEmpty() ? "/" : parsed.getRawPath();
+            pathAndQuery = parsed.getRawQuery() == null ? p : p + "?" + parsed.getRawQuery();
+        } else if (uri.startsWith("/")) {
+            scheme = ssl ? "https" : "http";
+            host = hosts.isEmpty() ? null : hosts.get(0);
+            pathAndQuery = uri;
+        } else {
+            return new Refusal(400, "request target must be origin-form or absolute-form");
+        }
+        if (host == null || host.isBlank()) {
+            return new Refusal(400, "missing Host header");
+        }
+        if (io.vertx.core.net.HostAndPort.parseAuthority(host, -1) == null) {
+            return new Refusal(400, "malformed Host: " + host.replaceAll("[^\\x21-\\x7e]", "?"));
+        }
+        if (hosts.size() > 1) {
+            return new Refusal(400, "more than one Host header");
+        }
+        CacheKey key;
+        try {
+            key = keys.keyFor(scheme, host, pathAndQuery);
+        } catch (IllegalArgumentException e) {
+            return new Refusal(400, "malformed Host or request target");
+        }
+        String hostOnly = key.host(); // normalised once, by the key policy
+        int colon = hostOnly.lastIndexOf(':');
+        if (colon > 0 && hostOnly.indexOf(']') < colon) {
+            hostOnly = hostOnly.substring(0, colon);
+        }
+        Origin origin = router.route(hostOnly);
+        if (origin == null) {
+            return new Refusal(421, "no origin is configured for host " + hostOnly);
+        }
+        return new Route(scheme, host, pathAndQuery, key, origin);
+    }
+
+    /** What a routed request may do with the cache, decided before any lookup. */
+    private enum Admission {
+        /** RFC 9110 §7.6.3: its Via already names this node (508). */
+        LOOP,
+        /** A method other than GET and HEAD: forwarded, its body piped. */
+        UNSAFE_METHOD,
+        /** RFC 9111 §5.2.1.7: the cache may not answer, and only-if-cached forbids the origin (504). */
+        ONLY_IF_CACHED_REFUSED,
+        /** The request forbids reuse (no-store, method override headers, ...): forwarded. */
+        BYPASS,
+        /** RFC 9111 §3.5: Authorization: forwarded, the answer stored only if the origin allows it. */
+        AUTHORIZED,
+        /** May be answered from the cache. */
+        LOOKUP
+    }
+
+    private Admission admit(boolean bodyless, String method, Fields request, CacheControl directives) {
+        if (Via.passedThrough(request, settings.nodeId())) {
+            return Admission.LOOP;
+        }
+        if (!bodyless) {
+            return Admission.UNSAFE_METHOD;
+        }
+        NoCacheReason reason = Cacheability.checkRequest(method, request, directives);
+        boolean authorized = request.has("Authorization");
+        if ((reason != null || authorized) && directives.onlyIfCached()) {
+            return Admission.ONLY_IF_CACHED_REFUSED;
+        }
+        if (reason != null) {
+            return Admission.BYPASS;
+        }
+        return authorized ? Admission.AUTHORIZED : Admission.LOOKUP;
+    }
+
+    /** RFC 9111 §4.1: the newest stored variant whose Vary fields match the forwarded request. */
+    private static StoredObject select(List<StoredObject> variants, Supplier<Fields> forwarded) {
+        for (StoredObject o : variants) {
+            List<String> names = o.entry().varyNames();
+            if (names.isEmpty()) {
+                return o;
+            }
+            if (!Vary.isStar(names) && Vary.variantKey(forwarded.get(), names).equals(o.entry().variantKey())) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The fields as the origin would see them (Connection-nominated and untrusted fields removed,
+     * forwarding fields set by us): Vary selection and storability are judged on these.
+     */
+    private Fields forwardedView(Fields request, String clientIp, boolean ssl, String hostHeader) {
+        return new MultiMapFields(ForwardHeaders.upstreamRequest(request, clientIp, ssl ? "https" : "http",
+                hostHeader, via, false));
+    }
+
+    /**
+     * The age a reuse decision sees: a soft-purged entry is decided as already stale (never FRESH), so
+     * stale-while-revalidate serves it and revalidates in the background, anything else validates first.
+     */
+    private static long decisionAge(CacheEntry entry, long age) {
+        return entry.invalidated() ? Reuse.invalidatedAge(entry.policy(), age) : age;
+    }
+
+    /** RFC 9211 §2: our entry for a fresh hit that waited on nobody. */
+    private CacheStatus freshHit(StoredObject stored, long age) {
+        return new CacheStatus(settings.nodeId(), true, null, CacheStatus.NO_STATUS, false, false,
+                Reuse.ttl(stored.entry().policy(), age), stored.tier().label());
+    }
+
+    /** RFC 9211 §2: the stored response's Cache-Status (from the caches behind us) with our entry appended. */
+    private static String cacheStatusOf(StoredObject stored, CacheStatus ours) {
+        return CacheStatus.append(stored.entry().headers().combined("Cache-Status"), ours.toEntry());
+    }
+
+    // -------------------------------------------------------------------- fresh memory hits on the connection
+
+    /**
+     * Answers a request on its connection, before Vert.x builds request and response objects for it,
+     * when it is a fresh hit in the memory tier; returns false, having changed nothing, for any other
+     * request, which then takes the full lifecycle of an {@link Exchange}. The rules are an Exchange's,
+     * in its order (route, admission, lookup, Vary selection, reuse, ResponseWriter's answer), so the
+     * response is the same byte for byte; only the work around it is less. The only side effect of a
+     * declined request is the memory lookup recording an access, as its lookup will again.
+     *
+     * <p>The caller ({@code StrictHttpRequestDecoder}) offers only complete HTTP/1.1 GET and HEAD requests
+     * without a body on a connection that has no other response in flight, and flushes.
+     *
+     * @param ssl   whether the connection is TLS (the scheme of an origin-form target)
+     * @param close the client sent {@code Connection: close}: the response says so too
+     */
+    public boolean answerFromMemory(ChannelHandlerContext ctx, HttpRequest head, boolean ssl, boolean close) {
+        long startNanos = System.nanoTime();
+        boolean isHead = head.method() == io.netty.handler.codec.http.HttpMethod.HEAD;
+        if (!isHead && head.method() != io.netty.handler.codec.http.HttpMethod.GET) {
+            return false;
+        }
+        if (!(head.headers() instanceof MultiMap headers)) {
+            return false; // not from Vert.x's decoder
+        }
+        if (!(route(head.uri(), headers.getAll(HOST), ssl) instanceof Route route)) {
+            return false;
+        }
+        Fields request = new MultiMapFields(headers);
+        CacheControl directives = CacheControl.ofRequest(request);
+        if (admit(true, head.method().name(), request, directives) != Admission.LOOKUP) {
+            return false;
+        }
+        List<StoredObject> variants = storage.lookupInMemory(route.key());
+        if (variants.isEmpty()) {
+            return false;
+        }
+        StoredObject stored = select(variants,
+                () -> forwardedView(request, clientIp(ctx), ssl, route.hostHeader()));
+        if (stored == null || stored.tier() != StoredObject.Tier.MEMORY) {
+            return false;
+        }
+        long age = stored.entry().currentAge(clock.instant());
+        if (Reuse.decide(stored.entry().policy(), directives, decisionAge(stored.entry(), age))
+                != Reuse.Verdict.FRESH) {
+            return false;
+        }
+        String cacheStatus = cacheStatusOf(stored, freshHit(stored, age));
+        List<ByteBuf> response = new ArrayList<>(3);
+        ResponseWriter.Encoded sent = writer.encode(request, isHead, stored, age, cacheStatus, via, close,
+                ctx.alloc(), response);
+        for (ByteBuf buf : response) {
+            ctx.write(buf, ctx.voidPromise());
+        }
+        metrics.request(Outcome.HIT, TierLabel.MEMORY);
+        metrics.fastMemoryHit();
+        metrics.bytesServed(TierLabel.MEMORY, sent.bodyBytes());
+        if (settings.accessLog()) {
+            AccessLog.write(ACCESS, clientIp(ctx), head.method().name(), headers.get(HOST), head.uri(), sent.status(),
+                    -1, cacheStatus, sent.bodyBytes(), (System.nanoTime() - startNanos) / 1_000_000.0, Outcome.HIT);
+        }
+        return true;
+    }
+
+    private static String clientIp(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : "unknown";
     }
 
     /** What kind of origin fetch an exchange performs. */
@@ -266,106 +492,50 @@ public final class ProxyPipeline {
                 return;
             }
             request = new MultiMapFields(req.headers());
-            if (Via.passedThrough(request, settings.nodeId())) {
-                // Refused before the lookup: a looping request must never wait on the fetch it is part of.
-                // Debug only: any client can send such a Via; the access log shows detail=loop-detected.
-                LOG.debug("refused a forwarding loop for {}: Via {} already names {}", key, request.combined("Via"),
-                        settings.nodeId());
-                reject(508, "forwarding loop: this request already passed through " + settings.nodeId()
-                        + " (Via: " + printable(request.combined("Via")) + "); check the origins of the nodes it names",
-                        "loop-detected");
-                return;
-            }
             directives = CacheControl.ofRequest(request);
-            String method = httpMethod.name();
-            if (!bodyless) {
+            switch (admit(bodyless, httpMethod.name(), request, directives)) {
+                case LOOP -> {
+                    // Refused before the lookup: a looping request must never wait on the fetch it is part of.
+                    // Debug only: any client can send such a Via; the access log shows detail=loop-detected.
+                    LOG.debug("refused a forwarding loop for {}: Via {} already names {}", key,
+                            request.combined("Via"), settings.nodeId());
+                    reject(508, "forwarding loop: this request already passed through " + settings.nodeId()
+                            + " (Via: " + printable(request.combined("Via"))
+                            + "); check the origins of the nodes it names", "loop-detected");
+                }
                 // The body stays paused: the origin request pipes it with back-pressure.
-                bypass(CacheStatus.Fwd.METHOD, FetchMode.PASS);
-                return;
-            }
-            NoCacheReason reason = Cacheability.checkRequest(method, request, directives);
-            if (reason != null || request.has("Authorization")) {
-                if (directives.onlyIfCached()) {
+                case UNSAFE_METHOD -> bypass(CacheStatus.Fwd.METHOD, FetchMode.PASS);
+                case ONLY_IF_CACHED_REFUSED -> {
                     // RFC 9111 §5.2.1.7: the cache may not be used, and the client forbids the origin.
                     move(CachePhase.RESPOND);
                     outcome = Outcome.ERROR;
                     respondPlain(504, "only-if-cached: this request cannot be answered from the cache",
                             entry(false, null, CacheStatus.NO_STATUS, false, CacheStatus.NO_TTL, "only-if-cached"),
                             false);
-                    return;
+                }
+                case BYPASS -> bypass(CacheStatus.Fwd.BYPASS, FetchMode.PASS);
+                // RFC 9111 §3.5: never reuse for an authenticated request; store only what the origin allows.
+                case AUTHORIZED -> bypass(CacheStatus.Fwd.BYPASS, FetchMode.PASS_STORABLE);
+                case LOOKUP -> {
+                    move(CachePhase.LOOKUP);
+                    lookup(0);
                 }
             }
-            if (reason != null) {
-                bypass(CacheStatus.Fwd.BYPASS, FetchMode.PASS);
-                return;
-            }
-            if (request.has("Authorization")) {
-                // RFC 9111 §3.5: never reuse for an authenticated request; store only what the origin allows.
-                bypass(CacheStatus.Fwd.BYPASS, FetchMode.PASS_STORABLE);
-                return;
-            }
-            move(CachePhase.LOOKUP);
-            lookup(0);
         }
 
         /** Effective host and target; answers 400/421 itself and returns false when it cannot route. */
         private boolean parseTarget() {
-            String uri = req.uri();
-            List<String> hosts = req.headers().getAll(HOST);
-            String host;
-            if (uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8)) {
-                URI parsed;
-                try {
-                    parsed = URI.create(uri);
-                } catch (IllegalArgumentException e) {
-                    reject(400, "malformed request target");
-                    return false;
-                }
-                if (parsed.getRawAuthority() == null) {
-                    reject(400, "malformed request target");
-                    return false;
-                }
-                scheme = parsed.getScheme().toLowerCase(Locale.ROOT);
-                host = parsed.getRawAuthority();
-                String p = parsed.getRawPath() == null || parsed.getRawPath().isEmpty() ? "/" : parsed.getRawPath();
-                pathAndQuery = parsed.getRawQuery() == null ? p : p + "?" + parsed.getRawQuery();
-            } else if (uri.startsWith("/")) {
-                scheme = req.isSSL() ? "https" : "http";
-                host = hosts.isEmpty() ? null : hosts.get(0);
-                pathAndQuery = uri;
-            } else {
-                reject(400, "request target must be origin-form or absolute-form");
+            Routing routing = route(req.uri(), req.headers().getAll(HOST), req.isSSL());
+            if (routing instanceof Refusal refusal) {
+                reject(refusal.status(), refusal.message());
                 return false;
             }
-            if (host == null || host.isBlank()) {
-                reject(400, "missing Host header");
-                return false;
-            }
-            if (io.vertx.core.net.HostAndPort.parseAuthority(host, -1) == null) {
-                reject(400, "malformed Host: " + host.replaceAll("[^\\x21-\\x7e]", "?"));
-                return false;
-            }
-            if (hosts.size() > 1) {
-                reject(400, "more than one Host header");
-                return false;
-            }
-            hostHeader = host;
-            try {
-                key = keys.keyFor(scheme, host, pathAndQuery);
-            } catch (IllegalArgumentException e) {
-                reject(400, "malformed Host or request target");
-                return false;
-            }
-            String hostOnly = key.host(); // normalised once, by the key policy
-            int colon = hostOnly.lastIndexOf(':');
-            if (colon > 0 && hostOnly.indexOf(']') < colon) {
-                hostOnly = hostOnly.substring(0, colon);
-            }
-            origin = router.route(hostOnly);
-            if (origin == null) {
-                reject(421, "no origin is configured for host " + hostOnly);
-                return false;
-            }
+            Route route = (Route) routing;
+            scheme = route.scheme();
+            hostHeader = route.hostHeader();
+            pathAndQuery = route.pathAndQuery();
+            key = route.key();
+            origin = route.origin();
             return true;
         }
 
@@ -401,18 +571,8 @@ public final class ProxyPipeline {
             });
         }
 
-        /** RFC 9111 §4.1: the newest stored variant whose Vary fields match this request. */
         private StoredObject select(List<StoredObject> variants) {
-            for (StoredObject o : variants) {
-                List<String> names = o.entry().varyNames();
-                if (names.isEmpty()) {
-                    return o;
-                }
-                if (!Vary.isStar(names) && Vary.variantKey(forwarded(), names).equals(o.entry().variantKey())) {
-                    return o;
-                }
-            }
-            return null;
+            return ProxyPipeline.select(variants, this::forwarded);
         }
 
         private void decideReuse(StoredObject stored, int round) {
@@ -420,7 +580,7 @@ public final class ProxyPipeline {
             long age = entry.currentAge(clock.instant());
             // a soft-purged entry is decided as already stale (never FRESH): stale-while-revalidate serves it
             // and revalidates in the background, anything else validates first
-            long decisionAge = entry.invalidated() ? Reuse.invalidatedAge(entry.policy(), age) : age;
+            long decisionAge = decisionAge(entry, age);
             Reuse.Verdict verdict = Reuse.decide(entry.policy(), directives, decisionAge);
             tier = stored.tier() == StoredObject.Tier.MEMORY ? TierLabel.MEMORY : TierLabel.DISK;
             switch (verdict) {
@@ -431,8 +591,7 @@ public final class ProxyPipeline {
                         serveStored(stored, age, entry(false, collapsedFwd, entry.status(), false,
                                 Reuse.ttl(entry.policy(), age), stored.tier().label()));
                     } else {
-                        serveStored(stored, age, entry(true, null, CacheStatus.NO_STATUS, false,
-                                Reuse.ttl(entry.policy(), age), stored.tier().label()));
+                        serveStored(stored, age, freshHit(stored, age));
                     }
                 }
                 case STALE_ACCEPTED -> {
@@ -858,7 +1017,7 @@ public final class ProxyPipeline {
             if (clientGone) {
                 return;
             }
-            cacheStatus = CacheStatus.append(stored.entry().headers().combined("Cache-Status"), status.toEntry());
+            cacheStatus = cacheStatusOf(stored, status);
             writer.serve(ctx, req, request, stored, age, cacheStatus, via).onFailure(err -> {
                 // A storage read failed (I/O error, corrupt chunk; the tier counted it and logged the
                 // condition once): the stored copy is dropped whatever happens to this response.
@@ -928,8 +1087,7 @@ public final class ProxyPipeline {
         /** The forwarded view, built on first use: a hit on an object without Vary never needs it. */
         private Fields forwarded() {
             if (forwarded == null) {
-                forwarded = new MultiMapFields(ForwardHeaders.upstreamRequest(request, clientIp(), forwardedProto(),
-                        hostHeader, via, false));
+                forwarded = forwardedView(request, clientIp(), req.isSSL(), hostHeader);
             }
             return forwarded;
         }
@@ -948,7 +1106,8 @@ public final class ProxyPipeline {
             metrics.request(outcome, tier);
             metrics.bytesServed(tier, resp.bytesWritten());
             if (settings.accessLog()) {
-                AccessLog.write(ACCESS, req, resp.getStatusCode(), originStatus, cacheStatus, resp.bytesWritten(),
+                AccessLog.write(ACCESS, clientIp(), req.method().name(), req.headers().get(HOST), req.uri(),
+                        resp.getStatusCode(), originStatus, cacheStatus, resp.bytesWritten(),
                         (System.nanoTime() - startNanos) / 1_000_000.0, outcome);
             }
         }

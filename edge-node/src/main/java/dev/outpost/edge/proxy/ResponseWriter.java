@@ -6,7 +6,11 @@ import dev.outpost.edge.http.Conditional;
 import dev.outpost.edge.http.Fields;
 import dev.outpost.edge.storage.StoredBody;
 import dev.outpost.edge.storage.StoredObject;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -18,6 +22,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -66,59 +71,183 @@ public final class ResponseWriter {
      */
     public Future<Long> serve(Context ctx, HttpServerRequest req, Fields request, StoredObject object, long age,
             String cacheStatus, String via) {
-        CacheEntry entry = object.entry();
         HttpServerResponse resp = req.response();
-        long length = object.body().length();
-        boolean head = req.method() == HttpMethod.HEAD;
-
-        PreparedHead prepared = prepared(entry, via);
-        if (entry.status() == 200 && Conditional.notModified(request, entry.headers())) {
-            resp.setStatusCode(304);
-            prepared.notModified.addTo(resp.headers());
-            finishHeaders(resp.headers(), prepared, age, cacheStatus);
-            return resp.end().map(0L);
-        }
-
-        resp.setStatusCode(entry.status());
-        prepared.full.addTo(resp.headers());
-        finishHeaders(resp.headers(), prepared, age, cacheStatus);
-
-        long first = 0;
-        long last = length - 1;
-        String range = request.first("Range");
-        if (range != null && !head && entry.status() == 200 && req.method() == HttpMethod.GET
-                && Conditional.ifRangeAllowsRange(request, entry.headers())) {
-            ByteRange r = ByteRange.parse(range, length);
-            if (r == ByteRange.UNSATISFIABLE) {
-                resp.setStatusCode(416);
-                resp.headers().set("Content-Range", "bytes */" + length);
-                resp.headers().set("Content-Length", "0");
-                return resp.end().map(0L);
-            }
-            if (r != ByteRange.IGNORE) {
-                resp.setStatusCode(206);
-                resp.headers().set("Content-Range", r.contentRange(length));
-                first = r.first();
-                last = r.last();
-            }
-        }
-        long toSend = last - first + 1;
-        resp.headers().set("Content-Length", Long.toString(toSend));
-        if (head || toSend == 0 || entry.status() == 204 || entry.status() == 304) {
-            if (entry.status() == 204 || entry.status() == 304) {
-                resp.headers().remove("Content-Length");
-            }
+        Answer answer = Answer.of(request, req.method() == HttpMethod.HEAD, req.method() == HttpMethod.GET,
+                object.entry(), object.body().length());
+        writeHead(new ResponseHead(resp), answer, prepared(object.entry(), via), age, cacheStatus);
+        if (!answer.sendsBody()) {
             return resp.end().map(0L);
         }
         Promise<Long> done = Promise.promise();
-        StoredBody.Reader reader = object.body().open(first, last);
+        StoredBody.Reader reader = object.body().open(answer.first(), answer.last());
         BodyPump pump = new BodyPump(ctx, reader, resp, done);
-        if (object.tier() != StoredObject.Tier.MEMORY && toSend <= VERIFIED_BEFORE_HEAD) {
+        if (object.tier() != StoredObject.Tier.MEMORY && answer.bodyLength() <= VERIFIED_BEFORE_HEAD) {
             pump.readAllThenSend();
         } else {
             pump.pump(reader.next());
         }
         return done.future();
+    }
+
+    /**
+     * The same response as {@link #serve}, as bytes for the socket, for an object of the memory tier (its
+     * reads complete at once): the head, with the stored fields encoded once per entry, then the body as
+     * slices of the stored chunks (no copy).
+     *
+     * @param close add {@code Connection: close} (last, where Vert.x puts it)
+     * @throws IllegalArgumentException when the object is not held in memory
+     */
+    public Encoded encode(Fields request, boolean head, StoredObject object, long age, String cacheStatus, String via,
+            boolean close, ByteBufAllocator alloc, List<ByteBuf> out) {
+        if (object.tier() != StoredObject.Tier.MEMORY) {
+            throw new IllegalArgumentException("only bodies held in memory are encoded whole, not " + object.tier());
+        }
+        Answer answer = Answer.of(request, head, !head, object.entry(), object.body().length());
+        EncodedHead bytes = new EncodedHead(alloc.directBuffer(ENCODED_HEAD_GUESS));
+        writeHead(bytes, answer, prepared(object.entry(), via), age, cacheStatus);
+        if (close) {
+            bytes.field(CONNECTION, CLOSE);
+        }
+        bytes.buf.writeShort(CRLF);
+        out.add(bytes.buf);
+        if (!answer.sendsBody()) {
+            return new Encoded(answer.status(), 0);
+        }
+        try (StoredBody.Reader reader = object.body().open(answer.first(), answer.last())) {
+            for (ByteBuffer chunk = reader.next().join(); chunk != null; chunk = reader.next().join()) {
+                out.add(Unpooled.wrappedBuffer(chunk));
+            }
+        }
+        return new Encoded(answer.status(), answer.bodyLength());
+    }
+
+    /** What {@link #encode} answered: the status and how many body bytes follow the head. */
+    public record Encoded(int status, long bodyBytes) {
+    }
+
+    /**
+     * What a stored response answers to this request, before anything is written: RFC 9111 §4.3.2 the
+     * client's own validators (304), then RFC 9110 §14.2 a single satisfiable range (206), with
+     * If-Range (§13.1.5), or 416; else the stored status. 204 and 304 carry no Content-Length (§8.6).
+     */
+    private record Answer(int status, boolean notModified, String contentRange, long first, long last,
+            boolean sendsBody, boolean sendsLength) {
+
+        static Answer of(Fields request, boolean head, boolean get, CacheEntry entry, long length) {
+            if (entry.status() == 200 && Conditional.notModified(request, entry.headers())) {
+                return new Answer(304, true, null, 0, -1, false, false);
+            }
+            int status = entry.status();
+            long first = 0;
+            long last = length - 1;
+            String contentRange = null;
+            String range = request.first("Range");
+            if (range != null && get && entry.status() == 200 && Conditional.ifRangeAllowsRange(request, entry.headers())) {
+                ByteRange r = ByteRange.parse(range, length);
+                if (r == ByteRange.UNSATISFIABLE) {
+                    return new Answer(416, false, "bytes */" + length, 0, -1, false, true);
+                }
+                if (r != ByteRange.IGNORE) {
+                    status = 206;
+                    contentRange = r.contentRange(length);
+                    first = r.first();
+                    last = r.last();
+                }
+            }
+            boolean noContent = entry.status() == 204 || entry.status() == 304;
+            return new Answer(status, false, contentRange, first, last, !head && !noContent && last >= first,
+                    !noContent);
+        }
+
+        long bodyLength() {
+            return last - first + 1;
+        }
+    }
+
+    private static final AsciiString CONTENT_RANGE = AsciiString.cached("Content-Range");
+    private static final AsciiString CONTENT_LENGTH = AsciiString.cached("Content-Length");
+    private static final AsciiString CONNECTION = AsciiString.cached("Connection");
+    private static final AsciiString CLOSE = AsciiString.cached("close");
+
+    /** The head of a response, in this order: status, stored fields, Age, Cache-Status, Via, Content-Range, Content-Length. */
+    private static void writeHead(HeadOut out, Answer answer, PreparedHead prepared, long age, String cacheStatus) {
+        out.status(answer.status());
+        out.lines(answer.notModified() ? prepared.notModified : prepared.full);
+        out.field(AGE, Long.toString(age));
+        out.field(CACHE_STATUS, cacheStatus);
+        out.field(VIA, prepared.via);
+        if (answer.contentRange() != null) {
+            out.field(CONTENT_RANGE, answer.contentRange());
+        }
+        if (answer.sendsLength()) {
+            out.field(CONTENT_LENGTH, Long.toString(answer.bodyLength()));
+        }
+    }
+
+    /** Where {@link #writeHead} puts a head: a Vert.x response, or bytes. */
+    private interface HeadOut {
+        void status(int code);
+
+        void lines(Lines stored);
+
+        void field(AsciiString name, CharSequence value);
+    }
+
+    private record ResponseHead(HttpServerResponse resp) implements HeadOut {
+        @Override
+        public void status(int code) {
+            resp.setStatusCode(code);
+        }
+
+        @Override
+        public void lines(Lines stored) {
+            stored.addTo(resp.headers());
+        }
+
+        @Override
+        public void field(AsciiString name, CharSequence value) {
+            resp.headers().set(name, value);
+        }
+    }
+
+    /** Large enough for a typical head (the buffer grows when it is not). */
+    private static final int ENCODED_HEAD_GUESS = 512;
+    private static final short CRLF = ('\r' << 8) | '\n';
+    private static final short COLON_SP = (':' << 8) | ' ';
+
+    /** An HTTP/1.1 head as bytes (RFC 9112 §4, §5), ISO-8859-1 like Netty's own encoder. */
+    private record EncodedHead(ByteBuf buf) implements HeadOut {
+        @Override
+        public void status(int code) {
+            buf.writeBytes(statusLine(code));
+        }
+
+        @Override
+        public void lines(Lines stored) {
+            buf.writeBytes(stored.encoded());
+        }
+
+        @Override
+        public void field(AsciiString name, CharSequence value) {
+            ByteBufUtil.copy(name, buf);
+            buf.writeShort(COLON_SP);
+            buf.writeCharSequence(value, StandardCharsets.ISO_8859_1);
+            buf.writeShort(CRLF);
+        }
+    }
+
+    private static final byte[][] STATUS_LINES = new byte[600][];
+
+    /** {@code HTTP/1.1 200 OK\r\n}, with Netty's reason phrases (those Vert.x sends). */
+    private static byte[] statusLine(int code) {
+        byte[] line = code >= 0 && code < STATUS_LINES.length ? STATUS_LINES[code] : null;
+        if (line == null) {
+            line = ("HTTP/1.1 " + HttpResponseStatus.valueOf(code) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            if (code >= 0 && code < STATUS_LINES.length) {
+                STATUS_LINES[code] = line; // benign race: every thread computes the same bytes
+            }
+        }
+        return line;
     }
 
     /**
@@ -246,14 +375,24 @@ public final class ResponseWriter {
     private static final AsciiString CACHE_STATUS = AsciiString.cached("Cache-Status");
     private static final AsciiString VIA = AsciiString.cached("Via");
 
-    private static void finishHeaders(MultiMap out, PreparedHead prepared, long age, String cacheStatus) {
-        out.set(AGE, Long.toString(age));
-        out.set(CACHE_STATUS, cacheStatus);
-        out.set(VIA, prepared.via);
-    }
 
-    /** Header lines ready to add: names and values as AsciiStrings (hash computed once). */
-    private record Lines(AsciiString[] names, AsciiString[] values) {
+    /**
+     * Header lines ready to add: names and values as AsciiStrings (hash computed once), and the same
+     * lines encoded ({@code name: value CRLF} each) for {@link #encode}.
+     */
+    private record Lines(AsciiString[] names, AsciiString[] values, byte[] encoded) {
+        static Lines of(List<AsciiString> names, List<AsciiString> values) {
+            ByteBuf bytes = Unpooled.buffer();
+            for (int i = 0; i < names.size(); i++) {
+                ByteBufUtil.copy(names.get(i), bytes);
+                bytes.writeShort(COLON_SP);
+                ByteBufUtil.copy(values.get(i), bytes);
+                bytes.writeShort(CRLF);
+            }
+            return new Lines(names.toArray(new AsciiString[0]), values.toArray(new AsciiString[0]),
+                    ByteBufUtil.getBytes(bytes));
+        }
+
         void addTo(MultiMap out) {
             for (int i = 0; i < names.length; i++) {
                 out.add(names[i], values[i]);
@@ -267,10 +406,10 @@ public final class ResponseWriter {
         final AsciiString via;
 
         PreparedHead(CacheEntry entry, Set<String> neverSent, String ourVia) {
-            java.util.List<AsciiString> names = new java.util.ArrayList<>();
-            java.util.List<AsciiString> values = new java.util.ArrayList<>();
-            java.util.List<AsciiString> nmNames = new java.util.ArrayList<>();
-            java.util.List<AsciiString> nmValues = new java.util.ArrayList<>();
+            List<AsciiString> names = new ArrayList<>();
+            List<AsciiString> values = new ArrayList<>();
+            List<AsciiString> nmNames = new ArrayList<>();
+            List<AsciiString> nmValues = new ArrayList<>();
             StringBuilder upstreamVia = new StringBuilder();
             entry.headers().forEach((n, v) -> {
                 String lower = n.toLowerCase(Locale.ROOT);
@@ -291,8 +430,8 @@ public final class ResponseWriter {
                     nmValues.add(value);
                 }
             });
-            this.full = new Lines(names.toArray(new AsciiString[0]), values.toArray(new AsciiString[0]));
-            this.notModified = new Lines(nmNames.toArray(new AsciiString[0]), nmValues.toArray(new AsciiString[0]));
+            this.full = Lines.of(names, values);
+            this.notModified = Lines.of(nmNames, nmValues);
             this.via = new AsciiString(upstreamVia.length() == 0 ? ourVia : upstreamVia + ", " + ourVia);
         }
     }

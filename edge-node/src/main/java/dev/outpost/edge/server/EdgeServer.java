@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The client-facing HTTP/1.1 server: limits from config (request line → 414, header section → 431),
- * idle timeout, and the request pipeline. Bad framing is refused before the pipeline sees it.
+ * idle timeout, and the request pipeline. Bad framing is refused before the pipeline sees it; fresh
+ * memory hits are answered on the connection before Vert.x builds request objects for them
+ * ({@code server.fast-memory-hits}, {@link ProxyPipeline#answerFromMemory}).
  */
 public final class EdgeServer {
 
@@ -48,8 +50,10 @@ public final class EdgeServer {
                 .setPerFrameWebSocketCompressionSupported(false)
                 .setHttp2ClearTextEnabled(false);
         server = vertx.createHttpServer(options);
+        boolean ssl = options.isSsl();
         new RequestHardening(nodeId, metrics::rejected).install(server, options,
-                config.requestHeadTimeout().toMillis());
+                config.requestHeadTimeout().toMillis(),
+                config.fastMemoryHits() ? (ctx, request, close) -> pipeline.answerFromMemory(ctx, request, ssl, close) : null);
         server.requestHandler(pipeline::handle);
         return server.listen().map(HttpServer::actualPort);
     }

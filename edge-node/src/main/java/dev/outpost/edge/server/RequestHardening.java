@@ -38,21 +38,28 @@ public final class RequestHardening {
         this.onReject = onReject;
     }
 
-    /** Must be called before {@code listen()}; requires {@code setHttp2ClearTextEnabled(false)}. */
-    public void install(HttpServer server, HttpServerOptions options, long headDeadlineMs) {
+    /**
+     * Must be called before {@code listen()}; requires {@code setHttp2ClearTextEnabled(false)}.
+     *
+     * @param early answers some requests before Vert.x sees them (see
+     *              {@link StrictHttpRequestDecoder.EarlyResponder}); null for none
+     */
+    public void install(HttpServer server, HttpServerOptions options, long headDeadlineMs,
+            StrictHttpRequestDecoder.EarlyResponder early) {
         if (options.isHttp2ClearTextEnabled()) {
             // With h2c on, Vert.x builds the HTTP/1 pipeline only while the first request is being decoded.
             throw new IllegalArgumentException("request hardening requires HTTP/1.1 only (h2c disabled)");
         }
         server.invalidRequestHandler(this::rejectInvalid);
-        server.connectionHandler(conn -> installDecoder(conn, options, headDeadlineMs));
+        server.connectionHandler(conn -> installDecoder(conn, options, headDeadlineMs, early));
     }
 
-    private static void installDecoder(HttpConnection conn, HttpServerOptions options, long headDeadlineMs) {
+    private static void installDecoder(HttpConnection conn, HttpServerOptions options, long headDeadlineMs,
+            StrictHttpRequestDecoder.EarlyResponder early) {
         ChannelPipeline p = ((ConnectionBase) conn).channel().pipeline();
         ChannelHandler current = p.get("httpDecoder");
         if (current instanceof VertxHttpRequestDecoder && !(current instanceof StrictHttpRequestDecoder)) {
-            p.replace("httpDecoder", "httpDecoder", new StrictHttpRequestDecoder(options, headDeadlineMs));
+            p.replace("httpDecoder", "httpDecoder", new StrictHttpRequestDecoder(options, headDeadlineMs, early));
         }
     }
 

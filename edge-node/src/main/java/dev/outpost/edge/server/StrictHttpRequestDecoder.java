@@ -43,9 +43,32 @@ import java.util.concurrent.TimeUnit;
  * requestHandler), or a failed LastHttpContent is emitted for body errors (Vert.x then fails the request and
  * closes the connection). After any violation all further input is discarded.
  *
+ * <p>An {@link EarlyResponder} may answer a well-formed request here instead of handing it to Vert.x
+ * (the edge answers fresh memory hits this way): only a complete GET or HEAD without a body, in
+ * HTTP/1.1, with no Upgrade or Expect and at most {@code Connection: close} or {@code keep-alive}, with
+ * no response of Vert.x still owed on the connection (responses leave in request order, RFC 9112
+ * §9.3.2) and a writable socket (a client that does not read its answers gets Vert.x's back-pressure,
+ * not an ever longer queue here). Its bytes go straight to the socket from this handler's position,
+ * past Vert.x's encoder, and are flushed when the read completes, so pipelined hits leave in one write.
+ * After a request with {@code Connection: close} the response says so and the connection closes once
+ * it is written (RFC 9112 §9.6), as Vert.x does.
+ *
  * <p>Everything runs on the channel's event loop, no synchronisation needed.
  */
 public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
+
+    /** Answers some requests before Vert.x sees them. */
+    @FunctionalInterface
+    public interface EarlyResponder {
+        /**
+         * Writes a complete response through {@code ctx} (not flushed) and returns true, or returns false
+         * having written nothing; the request then goes on to Vert.x.
+         *
+         * @param close the request asked to close the connection: the response must say
+         *              {@code Connection: close} (the decoder closes the connection after it)
+         */
+        boolean answer(ChannelHandlerContext ctx, HttpRequest request, boolean close);
+    }
 
     /** Marker cause so the invalidRequestHandler can answer 408. */
     public static final class RequestHeadTimeoutException extends RuntimeException {
@@ -58,6 +81,8 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
     }
 
     private final long headDeadlineMs;
+    private final EarlyResponder early;
+    private boolean answeredEarly;                  // written, not yet flushed
 
     // ---- per-connection state
     private ChannelHandlerContext ctx;
@@ -91,9 +116,11 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
     private boolean cInExt, cSawCR, cLineEmpty, cBws;
     private long cValue;
 
-    public StrictHttpRequestDecoder(HttpServerOptions options, long headDeadlineMs) {
+    /** @param early answers some requests before Vert.x sees them; null for none */
+    public StrictHttpRequestDecoder(HttpServerOptions options, long headDeadlineMs, EarlyResponder early) {
         super(options);
         this.headDeadlineMs = headDeadlineMs;
+        this.early = early;
         resetHeadScanner();
     }
 
@@ -113,10 +140,13 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
     private final class ResponseTracker extends ChannelOutboundHandlerAdapter {
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-            if (msg instanceof HttpResponse && ((HttpResponse) msg).status().codeClass() != io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
+            // a 100 Continue is a whole response object (a FullHttpResponse) but not the request's answer
+            boolean informational = msg instanceof HttpResponse r
+                    && r.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL;
+            if (msg instanceof HttpResponse && !informational) {
                 responseHeads++;
             }
-            if (msg instanceof LastHttpContent) {
+            if (msg instanceof LastHttpContent && !informational) {
                 responseEnds++;
             }
             super.write(ctx, msg, promise);
@@ -259,6 +289,14 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
                     discarding = true;
                     return;
                 }
+                if (answerEarly(ctx, req, out, i)) {
+                    out.remove(i + 1);                      // its LastHttpContent.EMPTY_LAST_CONTENT
+                    out.remove(i);
+                    i--;
+                    inHead = true;
+                    resetHeadScanner();
+                    continue;
+                }
                 requestsDispatched++;
                 bodyChunked = teCount == 1;
                 if (bodyChunked) {
@@ -307,6 +345,48 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
             out.add(failed);
             discarding = true;
         }
+    }
+
+    /** Offers {@code out[i]} to the early responder when answering it here is invisible to Vert.x; see the class comment. */
+    private boolean answerEarly(ChannelHandlerContext ctx, HttpRequest req, List<Object> out, int i) {
+        if (early == null || responseEnds != requestsDispatched || responseHeads != requestsDispatched
+                || i + 1 >= out.size() || out.get(i + 1) != LastHttpContent.EMPTY_LAST_CONTENT
+                || req.protocolVersion() != HttpVersion.HTTP_1_1 || !ctx.channel().isWritable()) {
+            return false;
+        }
+        io.netty.handler.codec.http.HttpHeaders h = req.headers();
+        if (h.contains(io.netty.handler.codec.http.HttpHeaderNames.UPGRADE)
+                || h.contains(io.netty.handler.codec.http.HttpHeaderNames.EXPECT)) {
+            return false;                                   // Vert.x's and the pipeline's to handle
+        }
+        boolean close = false;
+        List<String> connection = h.getAll(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION);
+        if (!connection.isEmpty()) {
+            String option = connection.size() == 1 ? connection.get(0).trim() : "";
+            close = option.equalsIgnoreCase("close");
+            if (!close && !option.equalsIgnoreCase("keep-alive")) {
+                return false;                               // several options, or fields nominated as hop-by-hop
+            }
+        }
+        if (!early.answer(ctx, req, close)) {
+            return false;
+        }
+        if (close) {
+            discarding = true;                              // nothing after this request is read (RFC 9112 §9.6)
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        } else {
+            answeredEarly = true;
+        }
+        return true;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (answeredEarly) {
+            answeredEarly = false;
+            ctx.flush();
+        }
+        super.channelReadComplete(ctx);
     }
 
     private static void dropFrom(List<Object> out, int idx) {

@@ -20,6 +20,16 @@ public interface CacheStorage extends AutoCloseable {
     CompletableFuture<List<StoredObject>> lookup(CacheKey key);
 
     /**
+     * The variants under {@code key} that are at hand without waiting (held in memory), as {@link #lookup}
+     * would return them; empty when there are none or finding them needs I/O. Starts nothing: no read, no
+     * promotion between tiers, so a caller that finds nothing here and then calls {@link #lookup} costs a
+     * lower tier one lookup, not two. By default (a tier that always reads) empty.
+     */
+    default List<StoredObject> lookupInMemory(CacheKey key) {
+        return List.of();
+    }
+
+    /**
      * Starts storing a response. An existing variant with the same variant key is replaced at commit.
      * Returns {@link ObjectWriter#DISCARD} when this storage will not take the object (e.g. its declared
      * length is over the object limit).

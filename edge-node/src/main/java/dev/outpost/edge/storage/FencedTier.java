@@ -28,6 +28,11 @@ public final class FencedTier extends ForwardingCacheStorage {
     }
 
     @Override
+    public List<StoredObject> lookupInMemory(CacheKey key) {
+        return open.getAsBoolean() ? delegate.lookupInMemory(key) : List.of();
+    }
+
+    @Override
     public ObjectWriter writer(CacheEntry entry) {
         return open.getAsBoolean() ? delegate.writer(entry) : ObjectWriter.DISCARD;
     }

@@ -24,6 +24,11 @@ public abstract class ForwardingCacheStorage implements CacheStorage {
     }
 
     @Override
+    public List<StoredObject> lookupInMemory(CacheKey key) {
+        return delegate.lookupInMemory(key);
+    }
+
+    @Override
     public ObjectWriter writer(CacheEntry entry) {
         return delegate.writer(entry);
     }

@@ -58,9 +58,15 @@ public final class TieredStorage implements CacheStorage {
         return lowerLookupTimeouts.sum();
     }
 
+    /** The memory tier's variants; the lower tier is not asked. */
+    @Override
+    public List<StoredObject> lookupInMemory(CacheKey key) {
+        return memory.lookupInMemory(key);
+    }
+
     @Override
     public CompletableFuture<List<StoredObject>> lookup(CacheKey key) {
-        List<StoredObject> hot = memory.lookupNow(key);
+        List<StoredObject> hot = memory.lookupInMemory(key);
         if (!hot.isEmpty()) {
             return CompletableFuture.completedFuture(hot);
         }

@@ -90,6 +90,28 @@ public abstract class CacheStorageContract {
         assertTrue(lookup("/nothing").isEmpty());
     }
 
+    /** What is at hand in memory is what a lookup returns, or nothing (a tier that always reads). */
+    @Test
+    void lookupInMemoryFindsWhatLookupFindsOrNothing() {
+        assertTrue(store(entry("/m", "", -1), bytes("in memory?")));
+        assertTrue(store(entry("/v", "de", -1), bytes("de")));
+        assertTrue(store(entry("/v", "fr", -1), bytes("fr")));
+        for (String path : List.of("/m", "/v")) {
+            CacheKey key = new CacheKey("site.example", path);
+            List<StoredObject> atHand = storage.lookupInMemory(key);
+            if (!atHand.isEmpty()) {
+                List<StoredObject> looked = storage.lookup(key).join();
+                assertEquals(looked.stream().map(o -> o.entry().variantKey()).toList(),
+                        atHand.stream().map(o -> o.entry().variantKey()).toList(), path);
+                assertArrayEquals(read(looked.get(0), 0, looked.get(0).body().length() - 1),
+                        read(atHand.get(0), 0, atHand.get(0).body().length() - 1), path);
+            }
+        }
+        assertTrue(storage.lookupInMemory(new CacheKey("site.example", "/nothing")).isEmpty());
+        storage.purge(new Purge.Url(new CacheKey("site.example", "/m"), false)).join();
+        assertTrue(storage.lookupInMemory(new CacheKey("site.example", "/m")).isEmpty(), "purged");
+    }
+
     @Test
     void committedObjectIsVisibleWithItsBody() {
         assertTrue(store(entry("/a", "", -1), bytes("hello "), bytes("world")));

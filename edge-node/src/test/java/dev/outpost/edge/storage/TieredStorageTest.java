@@ -54,10 +54,31 @@ class TieredStorageTest extends CacheStorageContract {
         byte[] big = new byte[200_000];
         assertTrue(store(entry("/big", "", big.length), big));
         CacheKey key = new CacheKey("site.example", "/big");
-        assertTrue(hot.lookupNow(key).isEmpty());
+        assertTrue(hot.lookupInMemory(key).isEmpty());
         List<StoredObject> found = storage.lookup(key).join();
         assertEquals(1, found.size());
         assertEquals(200_000, found.get(0).body().length());
+    }
+
+    @Test
+    void lookupInMemoryNeverAsksTheLowerTier() {
+        java.util.concurrent.atomic.AtomicInteger lowerLookups = new java.util.concurrent.atomic.AtomicInteger();
+        CacheStorage countingLower = new ForwardingCacheStorage(cold) {
+            @Override
+            public java.util.concurrent.CompletableFuture<List<StoredObject>> lookup(CacheKey key) {
+                lowerLookups.incrementAndGet();
+                return super.lookup(key);
+            }
+        };
+        TieredStorage tiers = new TieredStorage(hot, countingLower);
+        CacheKey key = new CacheKey("site.example", "/below");
+        ObjectWriter w = cold.writer(entry("/below", "", -1));
+        w.write(java.nio.ByteBuffer.wrap(bytes("only on disk")));
+        assertTrue(w.commit().join());
+        assertTrue(tiers.lookupInMemory(key).isEmpty());
+        assertEquals(0, lowerLookups.get(), "no lower-tier lookup, hence no promotion either");
+        assertEquals(StoredObject.Tier.DISK, tiers.lookup(key).join().get(0).tier(), "lookup still finds it below");
+        assertEquals(1, lowerLookups.get());
     }
 
     @Test
@@ -70,10 +91,10 @@ class TieredStorageTest extends CacheStorageContract {
         assertEquals(1, first.size());
         assertEquals(StoredObject.Tier.DISK, first.get(0).tier());
         long deadline = System.currentTimeMillis() + 5000;
-        while (hot.lookupNow(key).isEmpty() && System.currentTimeMillis() < deadline) {
+        while (hot.lookupInMemory(key).isEmpty() && System.currentTimeMillis() < deadline) {
             Thread.onSpinWait();
         }
-        List<StoredObject> promoted = hot.lookupNow(key);
+        List<StoredObject> promoted = hot.lookupInMemory(key);
         assertEquals(1, promoted.size(), "promoted into memory");
         assertEquals(StoredObject.Tier.MEMORY, storage.lookup(key).join().get(0).tier());
         assertArrayEquals(bytes("from below"), read(promoted.get(0), 0, 9));
@@ -150,7 +171,7 @@ class TieredStorageTest extends CacheStorageContract {
         assertTrue(w.commit().join());
         assertEquals(1, drains[0]);
         CacheKey key = new CacheKey("site.example", "/gated");
-        assertArrayEquals(bytes("first second"), read(hot.lookupNow(key).get(0), 0, 11));
+        assertArrayEquals(bytes("first second"), read(hot.lookupInMemory(key).get(0), 0, 11));
         assertArrayEquals(bytes("first second"), read(gated.lookup(key).join().get(0), 0, 11));
 
         ObjectWriter w2 = tiered.writer(entry("/gated2", "", -1));
@@ -179,7 +200,7 @@ class TieredStorageTest extends CacheStorageContract {
         assertTrue(w.commit().join());
         assertEquals(0, cold.writeQueueOverflows());
         CacheKey key = new CacheKey("site.example", "/large");
-        assertTrue(hot.lookupNow(key).isEmpty());
+        assertTrue(hot.lookupInMemory(key).isEmpty());
         StoredObject o = storage.lookup(key).join().get(0);
         assertEquals((long) chunks * chunk.length, o.body().length());
         byte[] all = read(o, 0, o.body().length() - 1);

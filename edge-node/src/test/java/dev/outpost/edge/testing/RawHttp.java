@@ -80,7 +80,32 @@ public final class RawHttp {
         return exchange(port, sb.toString().getBytes(StandardCharsets.ISO_8859_1), method.equals("HEAD"));
     }
 
+    /** Reads one response and then whether the server closed the connection (reading one byte further). */
     public static Response read(InputStream in, boolean headRequest) throws IOException {
+        Response head = readHead(in);
+        if (head.status() < 0) {
+            return head;
+        }
+        byte[] body = readBody(in, head, headRequest);
+        boolean closed;
+        try {
+            closed = in.read() == -1;
+        } catch (SocketTimeoutException e) {
+            closed = false;
+        } catch (IOException e) {
+            closed = true;
+        }
+        return new Response(head.status(), head.headers(), body, closed);
+    }
+
+    /** Reads one response and nothing more, for pipelined responses on one connection ({@code closed} is false). */
+    public static Response next(InputStream in, boolean headRequest) throws IOException {
+        Response head = readHead(in);
+        return head.status() < 0 ? head : new Response(head.status(), head.headers(), readBody(in, head, headRequest), false);
+    }
+
+    /** Reads a status line and header section; status -1 (and closed) when the connection ended first. */
+    public static Response readHead(InputStream in) throws IOException {
         String statusLine = readLine(in);
         if (statusLine == null) {
             return new Response(-1, List.of(), new byte[0], true);
@@ -93,27 +118,21 @@ public final class RawHttp {
             int colon = line.indexOf(':');
             headers.add(new String[] {line.substring(0, colon), line.substring(colon + 1).trim()});
         }
-        Response head = new Response(status, headers, new byte[0], false);
-        byte[] body;
+        return new Response(status, headers, new byte[0], false);
+    }
+
+    /** Reads the body that follows {@code head}, framed as RFC 9112 §6.3 says. */
+    public static byte[] readBody(InputStream in, Response head, boolean headRequest) throws IOException {
+        int status = head.status();
         if (headRequest || status == 304 || status == 204 || status / 100 == 1) {
-            body = new byte[0];
+            return new byte[0];
         } else if (head.header("Transfer-Encoding") != null
                 && head.header("Transfer-Encoding").toLowerCase(Locale.ROOT).contains("chunked")) {
-            body = readChunked(in);
+            return readChunked(in);
         } else if (head.header("Content-Length") != null) {
-            body = in.readNBytes(Integer.parseInt(head.header("Content-Length")));
-        } else {
-            body = in.readAllBytes();
+            return in.readNBytes(Integer.parseInt(head.header("Content-Length")));
         }
-        boolean closed;
-        try {
-            closed = in.read() == -1;
-        } catch (SocketTimeoutException e) {
-            closed = false;
-        } catch (IOException e) {
-            closed = true;
-        }
-        return new Response(status, headers, body, closed);
+        return in.readAllBytes();
     }
 
     private static byte[] readChunked(InputStream in) throws IOException {

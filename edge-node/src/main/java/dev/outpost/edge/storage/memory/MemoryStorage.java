@@ -110,11 +110,12 @@ public final class MemoryStorage implements CacheStorage {
 
     @Override
     public CompletableFuture<List<StoredObject>> lookup(CacheKey key) {
-        return CompletableFuture.completedFuture(lookupNow(key));
+        return CompletableFuture.completedFuture(lookupInMemory(key));
     }
 
-    /** Synchronous lookup: the memory tier never needs to leave the calling thread. */
-    public List<StoredObject> lookupNow(CacheKey key) {
+    /** The same as {@link #lookup}: the memory tier never needs to leave the calling thread. */
+    @Override
+    public List<StoredObject> lookupInMemory(CacheKey key) {
         VariantSet set = cache.getIfPresent(key);
         if (set == null) {
             return List.of();

@@ -61,10 +61,10 @@ class MemoryStorageTest extends CacheStorageContract {
                 new Reuse.Policy(10, 20, 0, false, false, false), -1, false);
         m.put(noValidator, new byte[10]);
         clock.advance(Duration.ofSeconds(29));
-        assertEquals(1, m.lookupNow(noValidator.key()).size(), "still inside stale-while-revalidate");
+        assertEquals(1, m.lookupInMemory(noValidator.key()).size(), "still inside stale-while-revalidate");
         clock.advance(Duration.ofSeconds(2));
         m.cleanUp();
-        assertTrue(m.lookupNow(noValidator.key()).isEmpty(), "fresh 10s + swr 20s are over and no validator");
+        assertTrue(m.lookupInMemory(noValidator.key()).isEmpty(), "fresh 10s + swr 20s are over and no validator");
     }
 
     @Test
@@ -75,10 +75,10 @@ class MemoryStorageTest extends CacheStorageContract {
                 new Reuse.Policy(10, 0, 0, false, false, false), -1, false);
         m.put(withEtag, new byte[10]);
         clock.advance(Duration.ofMinutes(30));
-        assertEquals(1, m.lookupNow(withEtag.key()).size());
+        assertEquals(1, m.lookupInMemory(withEtag.key()).size());
         clock.advance(Duration.ofMinutes(31));
         m.cleanUp();
-        assertTrue(m.lookupNow(withEtag.key()).isEmpty());
+        assertTrue(m.lookupInMemory(withEtag.key()).isEmpty());
     }
 
     private CacheEntry taggedEntry(String path, String tags, long lifetime) {
@@ -117,7 +117,7 @@ class MemoryStorageTest extends CacheStorageContract {
         for (int i = 0; i < MemoryStorage.MAX_VARIANTS + 5; i++) {
             m.put(entry("/v", "lang" + i, -1), new byte[1]);
         }
-        assertEquals(MemoryStorage.MAX_VARIANTS, m.lookupNow(new CacheKey("site.example", "/v")).size());
+        assertEquals(MemoryStorage.MAX_VARIANTS, m.lookupInMemory(new CacheKey("site.example", "/v")).size());
     }
 
     /**
@@ -141,8 +141,8 @@ class MemoryStorageTest extends CacheStorageContract {
             big.purge(new dev.outpost.edge.cache.Purge.All(null, true)).join();
             big.purge(new dev.outpost.edge.cache.Purge.All(null, false)).join();
             assertEquals(0, big.purgeVisits(), "no stored variant was looked at");
-            assertTrue(big.lookupNow(new CacheKey("site.example", "/o0")).isEmpty());
-            assertTrue(big.lookupNow(new CacheKey("other.example", "/o1")).isEmpty());
+            assertTrue(big.lookupInMemory(new CacheKey("site.example", "/o0")).isEmpty());
+            assertTrue(big.lookupInMemory(new CacheKey("other.example", "/o1")).isEmpty());
             big.purge(new dev.outpost.edge.cache.Purge.Url(new CacheKey("site.example", "/o2"), false)).join();
             assertEquals(1, big.purgeVisits(), "the counter does count: a url purge looks at its variant");
         } finally {

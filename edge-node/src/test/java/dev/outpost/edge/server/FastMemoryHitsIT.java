@@ -1,0 +1,262 @@
+package dev.outpost.edge.server;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.outpost.edge.testing.EdgeTestBase;
+import dev.outpost.edge.testing.RawHttp;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code server.fast-memory-hits}: fresh memory hits answered on the connection, below Vert.x's request
+ * objects. Two edges in front of one origin, one with the shortcut and one without, must answer every
+ * request the same, byte for byte apart from the field order Vert.x chooses (RFC 9111 §4 reuse with Age
+ * §5.1, §4.3.2 304, RFC 9110 §14 ranges and §13.1.5 If-Range, HEAD, RFC 9211 Cache-Status, RFC 9112
+ * §9.6 Connection: close); responses on one connection leave in request order (RFC 9112 §9.3.2) however
+ * the requests are answered.
+ */
+class FastMemoryHitsIT extends EdgeTestBase {
+
+    private static final String BODY = "0123456789abcdefghijklmnopqrstuvwxyz".repeat(100);
+
+    private EdgeRuntime plain;
+
+    @BeforeEach
+    void startASecondEdgeWithoutTheShortcut() throws Exception {
+        plain = startEdge(edgeYaml().replace("  port: 0\nadmin:", "  port: 0\n  fast-memory-hits: false\nadmin:"));
+        String date = dev.outpost.edge.http.HttpDate.format(clock.instant()); // the same stored Date at both edges
+        origin.stubFor(WireMock.get(urlEqualTo("/doc")).willReturn(aResponse()
+                .withHeader("Date", date)
+                .withHeader("Cache-Control", "max-age=600")
+                .withHeader("CDN-Cache-Control", "max-age=900")
+                .withHeader("Surrogate-Control", "max-age=900")
+                .withHeader("Surrogate-Key", "doc all")
+                .withHeader("ETag", "\"v1\"")
+                .withHeader("Last-Modified", "Tue, 01 Sep 2026 10:00:00 GMT")
+                .withHeader("Content-Type", "text/plain")
+                .withHeader("Cache-Status", "shield-1; hit")
+                .withHeader("Via", "1.1 shield-1 (outpost)")
+                .withHeader("X-Several", "one")
+                .withHeader("X-Several", "two")
+                .withBody(BODY)));
+        origin.stubFor(WireMock.get(urlEqualTo("/lang")).willReturn(aResponse()
+                .withHeader("Date", date).withHeader("Cache-Control", "max-age=600").withHeader("Vary", "Accept-Language")
+                .withBody("varies")));
+        origin.stubFor(WireMock.get(urlEqualTo("/gone")).willReturn(aResponse().withStatus(404)
+                .withHeader("Date", date).withHeader("Cache-Control", "max-age=600").withBody("not here")));
+        origin.stubFor(WireMock.get(urlEqualTo("/empty")).willReturn(aResponse()
+                .withHeader("Date", date).withHeader("Cache-Control", "max-age=600").withHeader("Content-Length", "0")));
+        origin.stubFor(WireMock.get(urlEqualTo("/slow")).willReturn(aResponse().withFixedDelay(300)
+                .withHeader("Cache-Control", "no-store").withBody("slow")));
+        origin.stubFor(post(urlEqualTo("/form")).willReturn(aResponse().withChunkedDribbleDelay(5, 500)
+                .withBody("posted in five parts")));
+    }
+
+    @AfterEach
+    void stopTheSecondEdge() {
+        plain.stop(Duration.ofMillis(200));
+    }
+
+    private double fastHits(EdgeRuntime node) {
+        return node.registry().get("outpost.requests.fast").counter().count();
+    }
+
+    /** The response as a comparable text: status line, fields (names lower-cased, in order), body. */
+    private static String describe(RawHttp.Response r) {
+        StringBuilder sb = new StringBuilder().append(r.status()).append('\n');
+        for (String[] h : r.headers()) {
+            sb.append(h[0].toLowerCase(Locale.ROOT)).append(": ").append(h[1]).append('\n');
+        }
+        return sb.append('\n').append(r.text()).toString();
+    }
+
+    /** The fields of a response, sorted: Vert.x may put the fields it adds itself in another place. */
+    private static List<String> sortedFields(RawHttp.Response r) {
+        List<String> out = new ArrayList<>();
+        for (String[] h : r.headers()) {
+            out.add(h[0].toLowerCase(Locale.ROOT) + ": " + h[1]);
+        }
+        out.sort(null);
+        return out;
+    }
+
+    private static byte[] request(String method, String path, boolean close, String... lines) {
+        StringBuilder sb = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: ")
+                .append(HOST).append("\r\n");
+        for (String l : lines) {
+            sb.append(l).append("\r\n");
+        }
+        if (close) {
+            sb.append("Connection: close\r\n");
+        }
+        return sb.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** With {@code close}: one request, and the response tells whether the edge closed the connection. */
+    private RawHttp.Response send(EdgeRuntime node, String method, String path, boolean close, String... lines)
+            throws IOException {
+        if (close) {
+            return RawHttp.exchange(node.trafficPort(), request(method, path, true, lines), method.equals("HEAD"));
+        }
+        return sendTwice(node, method, path, lines).get(0);
+    }
+
+    /** The same keep-alive request twice on one connection: the connection stays usable after a response. */
+    private List<RawHttp.Response> sendTwice(EdgeRuntime node, String method, String path, String... lines)
+            throws IOException {
+        try (Socket s = new Socket("127.0.0.1", node.trafficPort())) {
+            s.setSoTimeout(10_000);
+            List<RawHttp.Response> out = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                s.getOutputStream().write(request(method, path, false, lines));
+                s.getOutputStream().flush();
+                out.add(RawHttp.next(s.getInputStream(), method.equals("HEAD")));
+            }
+            return out;
+        }
+    }
+
+    private void assertSame(String what, RawHttp.Response viaLifecycle, RawHttp.Response viaShortcut) {
+        assertEquals(viaLifecycle.status(), viaShortcut.status(), what);
+        assertEquals(sortedFields(viaLifecycle), sortedFields(viaShortcut), what);
+        assertArrayEquals(viaLifecycle.body(), viaShortcut.body(), what);
+        assertTrue(ourCacheStatus(viaShortcut).contains("hit"), what + ": " + describe(viaShortcut));
+    }
+
+    @Test
+    void everyKindOfFreshMemoryHitIsAnsweredAsTheFullLifecycleAnswersIt() throws IOException {
+        for (EdgeRuntime node : List.of(edge, plain)) {
+            for (String path : List.of("/doc", "/gone", "/empty")) {
+                assertTrue(send(node, "GET", path, true).header("Cache-Status").contains("fwd=uri-miss"), path);
+            }
+            assertEquals("varies", send(node, "GET", "/lang", true, "Accept-Language: de").text());
+        }
+        clock.advance(Duration.ofSeconds(7)); // Age and ttl move on, the same for both edges
+
+        String[][] requests = {
+            {"GET", "/doc"},
+            {"HEAD", "/doc"},
+            {"GET", "/doc", "If-None-Match: \"v1\""},
+            {"GET", "/doc", "If-None-Match: \"other\""},
+            {"GET", "/doc", "If-Modified-Since: Tue, 01 Sep 2026 10:00:00 GMT"},
+            {"GET", "/doc", "Range: bytes=10-19"},
+            {"GET", "/doc", "Range: bytes=-5"},
+            {"GET", "/doc", "Range: bytes=5000-6000"},
+            {"GET", "/doc", "Range: bytes=0-3", "If-Range: \"v1\""},
+            {"GET", "/doc", "Range: bytes=0-3", "If-Range: \"v0\""},
+            {"HEAD", "/doc", "Range: bytes=0-3"},
+            {"GET", "/doc", "Accept: text/plain", "User-Agent: test"},
+            {"GET", "/gone"},
+            {"GET", "/empty"},
+            {"HEAD", "/empty"},
+            {"GET", "/lang", "Accept-Language: de"},
+        };
+        double fastBefore = fastHits(edge);
+        for (String[] r : requests) {
+            String what = String.join(" ", r);
+            String[] lines = java.util.Arrays.copyOfRange(r, 2, r.length);
+            RawHttp.Response closing = send(edge, r[0], r[1], true, lines);
+            assertSame(what + " (Connection: close)", send(plain, r[0], r[1], true, lines), closing);
+            assertTrue(closing.closed(), what + ": the connection is closed after the response");
+            List<RawHttp.Response> viaShortcut = sendTwice(edge, r[0], r[1], lines);
+            List<RawHttp.Response> viaLifecycle = sendTwice(plain, r[0], r[1], lines);
+            for (int i = 0; i < 2; i++) {
+                assertSame(what + " (keep-alive, " + (i + 1) + ")", viaLifecycle.get(i), viaShortcut.get(i));
+            }
+        }
+        assertEquals(fastBefore + 3 * requests.length, fastHits(edge), "every request took the shortcut");
+        assertEquals(0, fastHits(plain), "none with server.fast-memory-hits: false");
+        assertEquals(4, origin.getAllServeEvents().size() / 2, "each edge fetched each object once");
+    }
+
+    @Test
+    void requestsTheShortcutDoesNotTakeGoThroughTheLifecycle() throws IOException {
+        send(edge, "GET", "/doc", true);
+        double before = fastHits(edge);
+        clock.advance(Duration.ofSeconds(1));
+        String[][] others = {
+            {"GET", "/doc", "Cache-Control: no-cache"},       // must validate: a fetch
+            {"GET", "/doc", "Cache-Control: max-age=0"},
+            {"GET", "/doc", "Authorization: Bearer x"},
+            {"GET", "/doc", "Connection: keep-alive, X-Drop"},
+            {"GET", "/doc", "Via: 1.1 edge-test-1 (outpost)"}, // a loop: 508
+            {"GET", "/nothing-stored"},
+        };
+        for (String[] r : others) {
+            send(edge, r[0], r[1], false, java.util.Arrays.copyOfRange(r, 2, r.length));
+        }
+        RawHttp.Response http10 = RawHttp.exchange(edge.trafficPort(),
+                "GET /doc HTTP/1.0\r\nHost: " + HOST + "\r\n\r\n");
+        assertEquals(200, http10.status());
+        assertEquals(before, fastHits(edge), "none of these was answered on the connection");
+        RawHttp.Response loop = send(edge, "GET", "/doc", true, "Via: 1.1 edge-test-1 (outpost)");
+        assertEquals(508, loop.status(), "the lifecycle's answer to a loop, not a hit");
+        clock.advance(Duration.ofSeconds(900));
+        RawHttp.Response stale = send(edge, "GET", "/doc", true);
+        assertFalse(ourCacheStatus(stale).startsWith("edge-test-1; hit"), "stale: validated, not a fresh hit");
+        assertEquals(before, fastHits(edge));
+    }
+
+    @Test
+    void pipelinedHitsLeaveInRequestOrderBehindAResponseStillBeingFetched() throws IOException {
+        send(edge, "GET", "/doc", true);
+        send(edge, "GET", "/gone", true);
+        double before = fastHits(edge);
+        try (Socket s = new Socket("127.0.0.1", edge.trafficPort())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            String head = " HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n";
+            // one write: a hit, a miss the origin answers after 300 ms, two hits queued behind it
+            out.write(("GET /doc" + head + "GET /slow" + head + "GET /gone" + head + "GET /doc" + head)
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = s.getInputStream();
+            assertEquals(BODY, RawHttp.next(in, false).text());
+            assertEquals("slow", RawHttp.next(in, false).text());
+            assertEquals("not here", RawHttp.next(in, false).text());
+            assertEquals(BODY, RawHttp.next(in, false).text());
+        }
+        assertEquals(before + 1, fastHits(edge), "only the hit before the miss; the rest queued behind it");
+    }
+
+    @Test
+    void aHitSentWhileAResponseAfter100ContinueStreamsWaitsForItsEnd() throws IOException {
+        send(edge, "GET", "/doc", true);
+        try (Socket s = new Socket("127.0.0.1", edge.trafficPort())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            out.write(("POST /form HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertEquals(100, RawHttp.next(in, false).status(), "the edge asks for the body");
+            out.write("hello".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            RawHttp.Response postHead = RawHttp.readHead(in);
+            assertEquals(200, postHead.status());
+            // The POST's body is still streaming (the origin dribbles it): the 100 above was not its
+            // answer, so this hit must wait for the end of it.
+            out.write(("GET /doc HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertEquals("posted in five parts", new String(RawHttp.readBody(in, postHead, false), StandardCharsets.UTF_8));
+            assertEquals(BODY, RawHttp.next(in, false).text());
+        }
+    }
+}
