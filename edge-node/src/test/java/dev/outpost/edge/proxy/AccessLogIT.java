@@ -58,6 +58,15 @@ class AccessLogIT extends EdgeTestBase {
         assertEquals("miss", miss.get("cache").asText());
         assertTrue(miss.get("cache_status").asText().contains("fwd=uri-miss"));
         assertEquals("hit", hit.get("cache").asText());
+        assertEquals(1, edge.registry().get("outpost.requests.fast").counter().count(),
+                "the hit was answered on the connection (server.fast-memory-hits) and logged the same way");
+        assertEquals("127.0.0.1", hit.get("client").asText());
+        assertEquals(miss.get("client").asText(), hit.get("client").asText());
+        assertEquals("site.example", hit.get("host").asText());
+        assertEquals("/a", hit.get("uri").asText());
+        assertEquals(200, hit.get("status").asInt());
+        assertTrue(hit.get("origin_status") == null, "no origin status for a hit");
+        assertTrue(hit.get("cache_status").asText().startsWith("edge-test-1;hit"), hit.toString());
         assertTrue(hit.get("duration_ms").asDouble() >= 0);
         assertEquals(1, hit.get("bytes").asLong());
     }

@@ -51,18 +51,18 @@ public class MemoryStorageBenchmark extends MicroBenchmark {
             zipfKeys[i] = StoredObjects.key(zipf.sample() - 1);
         }
         absent = StoredObjects.key(objects + 1);
-        if (storage.lookupNow(zipfKeys[0]).isEmpty()) {
+        if (storage.lookupInMemory(zipfKeys[0]).isEmpty()) {
             throw new IllegalStateException("the memory tier did not keep the benchmark's objects");
         }
     }
 
     @Benchmark
     public List<StoredObject> hitZipf(Cursor cursor) {
-        return storage.lookupNow(zipfKeys[cursor.next++ & (TABLE - 1)]);
+        return storage.lookupInMemory(zipfKeys[cursor.next++ & (TABLE - 1)]);
     }
 
     @Benchmark
     public List<StoredObject> miss() {
-        return storage.lookupNow(absent);
+        return storage.lookupInMemory(absent);
     }
 }
