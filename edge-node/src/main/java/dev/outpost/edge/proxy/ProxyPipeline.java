@@ -367,17 +367,30 @@ public final class ProxyPipeline {
         }
         String cacheStatus = cacheStatusOf(stored, freshHit(stored, age));
         List<ByteBuf> response = new ArrayList<>(3);
-        ResponseWriter.Encoded sent = writer.encode(request, isHead, stored, age, cacheStatus, via, close,
-                ctx.alloc(), response);
+        ResponseWriter.Encoded sent;
+        try {
+            sent = writer.encode(request, isHead, stored, age, cacheStatus, via, close, ctx.alloc(), response);
+        } catch (RuntimeException bug) {
+            response.forEach(io.netty.util.ReferenceCountUtil::release);
+            LOG.error("encoding the stored response for {} failed; the full lifecycle answers instead", route.key(),
+                    bug);
+            return false;
+        }
         for (ByteBuf buf : response) {
             ctx.write(buf, ctx.voidPromise());
         }
-        metrics.request(Outcome.HIT, TierLabel.MEMORY);
-        metrics.fastMemoryHit();
-        metrics.bytesServed(TierLabel.MEMORY, sent.bodyBytes());
-        if (settings.accessLog()) {
-            AccessLog.write(ACCESS, clientIp(ctx), head.method().name(), headers.get(HOST), head.uri(), sent.status(),
-                    -1, cacheStatus, sent.bodyBytes(), (System.nanoTime() - startNanos) / 1_000_000.0, Outcome.HIT);
+        // written: from here on nothing may make the caller hand the request on as well
+        try {
+            metrics.request(Outcome.HIT, TierLabel.MEMORY);
+            metrics.fastMemoryHit();
+            metrics.bytesServed(TierLabel.MEMORY, sent.bodyBytes());
+            if (settings.accessLog()) {
+                AccessLog.write(ACCESS, clientIp(ctx), head.method().name(), headers.get(HOST), head.uri(),
+                        sent.status(), -1, cacheStatus, sent.bodyBytes(),
+                        (System.nanoTime() - startNanos) / 1_000_000.0, Outcome.HIT);
+            }
+        } catch (RuntimeException bug) {
+            LOG.error("recording the hit on {} failed", route.key(), bug);
         }
         return true;
     }

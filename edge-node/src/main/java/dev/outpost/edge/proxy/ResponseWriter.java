@@ -104,12 +104,12 @@ public final class ResponseWriter {
         }
         Answer answer = Answer.of(request, head, !head, object.entry(), object.body().length());
         EncodedHead bytes = new EncodedHead(alloc.directBuffer(ENCODED_HEAD_GUESS));
+        out.add(bytes.buf); // the caller releases what is in out if this throws
         writeHead(bytes, answer, prepared(object.entry(), via), age, cacheStatus);
         if (close) {
             bytes.field(CONNECTION, CLOSE);
         }
         bytes.buf.writeShort(CRLF);
-        out.add(bytes.buf);
         if (!answer.sendsBody()) {
             return new Encoded(answer.status(), 0);
         }
@@ -238,16 +238,19 @@ public final class ResponseWriter {
 
     private static final byte[][] STATUS_LINES = new byte[600][];
 
+    static {
+        for (int code = 100; code < STATUS_LINES.length; code++) {
+            STATUS_LINES[code] = encodeStatusLine(code);
+        }
+    }
+
     /** {@code HTTP/1.1 200 OK\r\n}, with Netty's reason phrases (those Vert.x sends). */
     private static byte[] statusLine(int code) {
-        byte[] line = code >= 0 && code < STATUS_LINES.length ? STATUS_LINES[code] : null;
-        if (line == null) {
-            line = ("HTTP/1.1 " + HttpResponseStatus.valueOf(code) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
-            if (code >= 0 && code < STATUS_LINES.length) {
-                STATUS_LINES[code] = line; // benign race: every thread computes the same bytes
-            }
-        }
-        return line;
+        return code >= 100 && code < STATUS_LINES.length ? STATUS_LINES[code] : encodeStatusLine(code);
+    }
+
+    private static byte[] encodeStatusLine(int code) {
+        return ("HTTP/1.1 " + HttpResponseStatus.valueOf(code) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /**
@@ -367,7 +370,6 @@ public final class ResponseWriter {
     private final com.github.benmanes.caffeine.cache.Cache<CacheEntry, PreparedHead> preparedHeads =
             com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
                     .weakKeys() // identity, and gone with the entry
-                    .maximumSize(200_000)
                     .executor(Runnable::run)
                     .build();
 
@@ -417,8 +419,9 @@ public final class ResponseWriter {
                     upstreamVia.append(upstreamVia.length() == 0 ? "" : ", ").append(v);
                     return;
                 }
+                // Content-Range: only this writer's own answer has one (RFC 9110 §14.4: it means nothing on a 200)
                 if (neverSent.contains(lower) || lower.equals("age") || lower.equals("content-length")
-                        || lower.equals("cache-status")) {
+                        || lower.equals("cache-status") || lower.equals("content-range")) {
                     return;
                 }
                 AsciiString name = new AsciiString(n);

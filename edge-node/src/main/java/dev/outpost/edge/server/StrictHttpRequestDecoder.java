@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.http.HttpServerOptions;
@@ -83,6 +84,8 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
     private final long headDeadlineMs;
     private final EarlyResponder early;
     private boolean answeredEarly;                  // written, not yet flushed
+    private boolean vertxMayClose;                  // a request without keep-alive went to Vert.x: no more early answers
+    private IdleStateHandler idle;                  // Vert.x's "idle" handler (found on the first early answer)
 
     // ---- per-connection state
     private ChannelHandlerContext ctx;
@@ -298,6 +301,9 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
                     continue;
                 }
                 requestsDispatched++;
+                if (!io.netty.handler.codec.http.HttpUtil.isKeepAlive(req)) {
+                    vertxMayClose = true;                   // Vert.x closes after its answer; nothing may overtake that
+                }
                 bodyChunked = teCount == 1;
                 if (bodyChunked) {
                     cstate = CState.SIZE; cDigits = 0; cValue = 0; cInExt = false; cSawCR = false; cBws = false;
@@ -349,7 +355,7 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
 
     /** Offers {@code out[i]} to the early responder when answering it here is invisible to Vert.x; see the class comment. */
     private boolean answerEarly(ChannelHandlerContext ctx, HttpRequest req, List<Object> out, int i) {
-        if (early == null || responseEnds != requestsDispatched || responseHeads != requestsDispatched
+        if (early == null || vertxMayClose || responseEnds != requestsDispatched || responseHeads != requestsDispatched
                 || i + 1 >= out.size() || out.get(i + 1) != LastHttpContent.EMPTY_LAST_CONTENT
                 || req.protocolVersion() != HttpVersion.HTTP_1_1 || !ctx.channel().isWritable()) {
             return false;
@@ -368,9 +374,14 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
                 return false;                               // several options, or fields nominated as hop-by-hop
             }
         }
-        if (!early.answer(ctx, req, close)) {
-            return false;
+        try {
+            if (!early.answer(ctx, req, close)) {
+                return false;
+            }
+        } catch (RuntimeException bug) {
+            return false;                                   // the responder writes nothing before it is sure: Vert.x answers
         }
+        keepIdleTimerInformed(ctx);
         if (close) {
             discarding = true;                              // nothing after this request is read (RFC 9112 §9.6)
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
@@ -378,6 +389,20 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
             answeredEarly = true;
         }
         return true;
+    }
+
+    /**
+     * Vert.x's idle handler sits behind this decoder: it sees neither the requests answered here nor their
+     * writes, and would close a connection busy with early answers as idle (server.idle-timeout).
+     */
+    private void keepIdleTimerInformed(ChannelHandlerContext ctx) {
+        if (idle == null && ctx.pipeline().get("idle") instanceof IdleStateHandler handler) {
+            idle = handler;
+        }
+        if (idle != null) {
+            idle.resetReadTimeout();
+            idle.resetWriteTimeout();
+        }
     }
 
     @Override

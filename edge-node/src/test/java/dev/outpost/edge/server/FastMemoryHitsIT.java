@@ -53,6 +53,7 @@ class FastMemoryHitsIT extends EdgeTestBase {
                 .withHeader("Content-Type", "text/plain")
                 .withHeader("Cache-Status", "shield-1; hit")
                 .withHeader("Via", "1.1 shield-1 (outpost)")
+                .withHeader("Content-Range", "bytes 0-3599/3600") // meaningless on a 200: never sent on
                 .withHeader("X-Several", "one")
                 .withHeader("X-Several", "two")
                 .withBody(BODY)));
@@ -137,6 +138,8 @@ class FastMemoryHitsIT extends EdgeTestBase {
         assertEquals(viaLifecycle.status(), viaShortcut.status(), what);
         assertEquals(sortedFields(viaLifecycle), sortedFields(viaShortcut), what);
         assertArrayEquals(viaLifecycle.body(), viaShortcut.body(), what);
+        assertTrue(viaShortcut.headers("Content-Range").size() == (viaShortcut.status() == 206
+                || viaShortcut.status() == 416 ? 1 : 0), what + ": only our own Content-Range");
         assertTrue(ourCacheStatus(viaShortcut).startsWith("edge-test-1;hit;"), what + ": " + describe(viaShortcut));
     }
 
@@ -211,6 +214,45 @@ class FastMemoryHitsIT extends EdgeTestBase {
         clock.advance(Duration.ofSeconds(900));
         RawHttp.Response stale = send(edge, "GET", "/doc", true);
         assertFalse(ourCacheStatus(stale).startsWith("edge-test-1;hit"), "stale: validated, not a fresh hit");
+        assertEquals(before, fastHits(edge));
+    }
+
+    @Test
+    void aConnectionBusyOnlyWithShortcutHitsIsNotClosedAsIdle() throws Exception {
+        EdgeRuntime shortIdle = startEdge(edgeYaml().replace("  port: 0\nadmin:", "  port: 0\n  idle-timeout: 1s\nadmin:"));
+        try (Socket s = new Socket("127.0.0.1", shortIdle.trafficPort())) {
+            s.setSoTimeout(10_000);
+            byte[] hit = request("GET", "/doc", false);
+            s.getOutputStream().write(hit);
+            assertEquals(BODY, RawHttp.next(s.getInputStream(), false).text(), "the miss that stores it");
+            // 2.4 s of hits, 400 ms apart, on a server that closes connections idle for 1 s
+            for (int i = 0; i < 6; i++) {
+                Thread.sleep(400);
+                s.getOutputStream().write(hit);
+                RawHttp.Response r = RawHttp.next(s.getInputStream(), false);
+                assertEquals(200, r.status(), "hit " + i + " on the same connection");
+                assertTrue(ourCacheStatus(r).startsWith("edge-test-1;hit;"), ourCacheStatus(r));
+            }
+        } finally {
+            assertEquals(6, fastHits(shortIdle));
+            shortIdle.stop(Duration.ofMillis(200));
+        }
+    }
+
+    @Test
+    void nothingIsAnsweredOnTheConnectionAfterARequestThatClosesIt() throws IOException {
+        send(edge, "GET", "/doc", true);
+        double before = fastHits(edge);
+        try (Socket s = new Socket("127.0.0.1", edge.trafficPort())) {
+            s.setSoTimeout(10_000);
+            // the lifecycle answers the first at once (508, a loop) and then closes, as it was asked to
+            s.getOutputStream().write(("GET /doc HTTP/1.1\r\nHost: " + HOST + "\r\nVia: 1.1 edge-test-1 (outpost)\r\n"
+                    + "Connection: close\r\n\r\nGET /doc HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            InputStream in = s.getInputStream();
+            assertEquals(508, RawHttp.next(in, false).status());
+            assertEquals(-1, RawHttp.next(in, false).status(), "the request after it is not answered");
+        }
         assertEquals(before, fastHits(edge));
     }
 
