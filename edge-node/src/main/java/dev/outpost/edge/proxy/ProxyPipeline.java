@@ -70,8 +70,9 @@ import org.slf4j.LoggerFactory;
  * them with I/O. The branch RECEIVED ─ LOOKUP ─ HIT ─ RESPOND for a fresh hit in the memory tier needs
  * no I/O at all: {@link #answerFromMemory} runs it in one synchronous call on the connection, with the
  * same rules ({@code route}, {@code admit}, {@code select}, reuse, {@link ResponseWriter}), before Vert.x
- * builds request objects; every other request, and every request it declines, becomes an Exchange. RFC 9111 §4 (reuse, validation §4.3, invalidation §4.4), RFC 5861 (stale-*), RFC
- * 9211 (Cache-Status on every response).
+ * builds request objects; every other request, and every request it declines, becomes an Exchange.
+ * RFC 9111 §4 (reuse, validation §4.3, invalidation §4.4), RFC 5861 (stale-*), RFC 9211 (Cache-Status
+ * on every response).
  *
  * <p>Two tiers: the origin of an edge may be another Outpost node (a regional shield). Upstream
  * Cache-Status entries are kept and ours appended (RFC 9211 §2), CDN-only fields pass through a node

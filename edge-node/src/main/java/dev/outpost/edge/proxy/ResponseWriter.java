@@ -72,8 +72,7 @@ public final class ResponseWriter {
     public Future<Long> serve(Context ctx, HttpServerRequest req, Fields request, StoredObject object, long age,
             String cacheStatus, String via) {
         HttpServerResponse resp = req.response();
-        Answer answer = Answer.of(request, req.method() == HttpMethod.HEAD, req.method() == HttpMethod.GET,
-                object.entry(), object.body().length());
+        Answer answer = Answer.of(request, req.method() == HttpMethod.HEAD, object.entry(), object.body().length());
         writeHead(new ResponseHead(resp), answer, prepared(object.entry(), via), age, cacheStatus);
         if (!answer.sendsBody()) {
             return resp.end().map(0L);
@@ -102,7 +101,7 @@ public final class ResponseWriter {
         if (object.tier() != StoredObject.Tier.MEMORY) {
             throw new IllegalArgumentException("only bodies held in memory are encoded whole, not " + object.tier());
         }
-        Answer answer = Answer.of(request, head, !head, object.entry(), object.body().length());
+        Answer answer = Answer.of(request, head, object.entry(), object.body().length());
         EncodedHead bytes = new EncodedHead(alloc.directBuffer(ENCODED_HEAD_GUESS));
         out.add(bytes.buf); // the caller releases what is in out if this throws
         writeHead(bytes, answer, prepared(object.entry(), via), age, cacheStatus);
@@ -133,7 +132,8 @@ public final class ResponseWriter {
     private record Answer(int status, boolean notModified, String contentRange, long first, long last,
             boolean sendsBody, boolean sendsLength) {
 
-        static Answer of(Fields request, boolean head, boolean get, CacheEntry entry, long length) {
+        /** For a GET, or a HEAD when {@code head} (the only methods answered from storage). */
+        static Answer of(Fields request, boolean head, CacheEntry entry, long length) {
             if (entry.status() == 200 && Conditional.notModified(request, entry.headers())) {
                 return new Answer(304, true, null, 0, -1, false, false);
             }
@@ -142,7 +142,7 @@ public final class ResponseWriter {
             long last = length - 1;
             String contentRange = null;
             String range = request.first("Range");
-            if (range != null && get && entry.status() == 200 && Conditional.ifRangeAllowsRange(request, entry.headers())) {
+            if (range != null && !head && entry.status() == 200 && Conditional.ifRangeAllowsRange(request, entry.headers())) {
                 ByteRange r = ByteRange.parse(range, length);
                 if (r == ByteRange.UNSATISFIABLE) {
                     return new Answer(416, false, "bytes */" + length, 0, -1, false, true);

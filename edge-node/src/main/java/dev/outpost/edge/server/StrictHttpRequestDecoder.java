@@ -2,6 +2,7 @@ package dev.outpost.edge.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
@@ -10,9 +11,12 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -301,7 +305,7 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
                     continue;
                 }
                 requestsDispatched++;
-                if (!io.netty.handler.codec.http.HttpUtil.isKeepAlive(req)) {
+                if (!HttpUtil.isKeepAlive(req)) {
                     vertxMayClose = true;                   // Vert.x closes after its answer; nothing may overtake that
                 }
                 bodyChunked = teCount == 1;
@@ -360,13 +364,13 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
                 || req.protocolVersion() != HttpVersion.HTTP_1_1 || !ctx.channel().isWritable()) {
             return false;
         }
-        io.netty.handler.codec.http.HttpHeaders h = req.headers();
-        if (h.contains(io.netty.handler.codec.http.HttpHeaderNames.UPGRADE)
-                || h.contains(io.netty.handler.codec.http.HttpHeaderNames.EXPECT)) {
+        HttpHeaders h = req.headers();
+        if (h.contains(HttpHeaderNames.UPGRADE)
+                || h.contains(HttpHeaderNames.EXPECT)) {
             return false;                                   // Vert.x's and the pipeline's to handle
         }
         boolean close = false;
-        List<String> connection = h.getAll(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION);
+        List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
         if (!connection.isEmpty()) {
             String option = connection.size() == 1 ? connection.get(0).trim() : "";
             close = option.equalsIgnoreCase("close");
@@ -384,7 +388,7 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
         keepIdleTimerInformed(ctx);
         if (close) {
             discarding = true;                              // nothing after this request is read (RFC 9112 §9.6)
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         } else {
             answeredEarly = true;
         }
