@@ -116,6 +116,17 @@ if [[ $PROFILE == 1 ]]; then
 fi
 [[ $missing == 0 ]] || die "install the missing tools above and re-run"
 
+# New TCP connections use the system's congestion control. BBR paces every response at the bandwidth it
+# has estimated for the connection; on loopback some estimates fall to tens of Mbit/s (the receiver's
+# scheduling delays look like a slow path), and a 256 KiB response then takes ~35 ms to leave, for every
+# server alike. The script changes no system setting; it says which one it measured with.
+TCP_CC="$(cat /proc/sys/net/ipv4/tcp_congestion_control 2>/dev/null || echo unknown)"
+if [[ $TCP_CC == bbr* ]]; then
+    log "note: TCP congestion control is $TCP_CC: on loopback its pacing adds tens of ms to some large"
+    log "      responses of every server (see README, 'Latency'); Linux's default is cubic:"
+    log "      sysctl -w net.ipv4.tcp_congestion_control=cubic (and back to $TCP_CC afterwards)"
+fi
+
 if [[ $BUILD == 1 ]]; then
     log "building: ./mvnw -B -q -DskipTests package"
     (cd "$ROOT" && ./mvnw -B -q -DskipTests package)
@@ -572,7 +583,7 @@ row_label() { [[ $1 == zipf ]] && echo "zipf $ZIPF_OBJECTS" || echo "$1"; }
 echo
 echo "## Cache-hit throughput: edge$([[ $PROXY == 1 ]] && echo ' and nginx proxy_cache') vs nginx serving files (the ceiling)"
 echo
-echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -sr)"
+echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -sr), TCP congestion control $TCP_CC"
 echo "$(nginx -v 2>&1 | sed 's/^nginx version: //'), $(java -version 2>&1 | head -n1), edge JVM: \`${JVM_ARGS[*]}\`"
 echo "servers on CPU $SERVER_CPU, \`wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency\` on CPU $CLIENT_CPU; median of $ROUNDS interleaved rounds"
 if [[ " $SIZES " == *" zipf "* ]]; then
