@@ -319,6 +319,35 @@ public final class ProxyPipeline {
         return CacheStatus.append(stored.entry().headers().combined("Cache-Status"), ours.toEntry());
     }
 
+    /**
+     * {@code cacheStatusOf(stored, freshHit(stored, age))}, remembered per tier and ttl when no cache behind
+     * us added a Cache-Status: the value changes once a second, not once a hit. Slots are indexed by the
+     * ttl's low bits and hold the ttl they were made for; a slot made for another ttl is made again.
+     */
+    private String freshHitStatus(StoredObject stored, long age) {
+        long ttl = Reuse.ttl(stored.entry().policy(), age);
+        if (stored.entry().headers().first("Cache-Status") != null) {
+            return cacheStatusOf(stored, freshHit(stored, age));
+        }
+        FreshHitStatus[] slots = freshHitStatuses[stored.tier().ordinal()];
+        int slot = (int) (ttl & (FRESH_HIT_STATUS_SLOTS - 1));
+        FreshHitStatus known = slots[slot];
+        if (known != null && known.ttl() == ttl) {
+            return known.value();
+        }
+        String value = cacheStatusOf(stored, freshHit(stored, age));
+        slots[slot] = new FreshHitStatus(ttl, value); // racing event loops make equal values: either one is right
+        return value;
+    }
+
+    private static final int FRESH_HIT_STATUS_SLOTS = 4096;
+
+    private record FreshHitStatus(long ttl, String value) {
+    }
+
+    private final FreshHitStatus[][] freshHitStatuses =
+            new FreshHitStatus[StoredObject.Tier.values().length][FRESH_HIT_STATUS_SLOTS];
+
     // -------------------------------------------------------------------- fresh memory hits on the connection
 
     /**
@@ -366,7 +395,7 @@ public final class ProxyPipeline {
                 != Reuse.Verdict.FRESH) {
             return false;
         }
-        String cacheStatus = cacheStatusOf(stored, freshHit(stored, age));
+        String cacheStatus = freshHitStatus(stored, age);
         List<ByteBuf> response = new ArrayList<>(3);
         ResponseWriter.Encoded sent;
         try {

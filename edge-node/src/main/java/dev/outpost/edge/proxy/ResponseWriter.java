@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.Locale;
 import java.util.Set;
 
@@ -112,12 +113,52 @@ public final class ResponseWriter {
         if (!answer.sendsBody()) {
             return new Encoded(answer.status(), 0);
         }
-        try (StoredBody.Reader reader = object.body().open(answer.first(), answer.last())) {
-            for (ByteBuffer chunk = reader.next().join(); chunk != null; chunk = reader.next().join()) {
-                out.add(Unpooled.wrappedBuffer(chunk));
+        BodyBuffers body = object.body().heldInMemoryAs(BodyBuffers.OF);
+        if (body != null) {
+            body.slices(answer.first(), answer.last(), out);
+        } else {
+            try (StoredBody.Reader reader = object.body().open(answer.first(), answer.last())) {
+                for (ByteBuffer chunk = reader.next().join(); chunk != null; chunk = reader.next().join()) {
+                    out.add(Unpooled.wrappedBuffer(chunk));
+                }
             }
         }
         return new Encoded(answer.status(), answer.bodyLength());
+    }
+
+    /**
+     * A memory body's chunks as Netty buffers, wrapped once per body ({@link StoredBody#heldInMemoryAs}) and
+     * never released (the body's own memory outlives every write of it), so a hit costs one slice per
+     * chunk sent and no reference counting shared between event loops.
+     */
+    private record BodyBuffers(ByteBuf[] chunks, long[] starts) {
+        static final Function<List<ByteBuffer>, BodyBuffers> OF = BodyBuffers::of;
+
+        static BodyBuffers of(List<ByteBuffer> stored) {
+            ByteBuf[] chunks = new ByteBuf[stored.size()];
+            long[] starts = new long[stored.size()];
+            long pos = 0;
+            for (int i = 0; i < chunks.length; i++) {
+                chunks[i] = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(stored.get(i)));
+                starts[i] = pos;
+                pos += chunks[i].readableBytes();
+            }
+            return new BodyBuffers(chunks, starts);
+        }
+
+        /** Adds slices covering bytes {@code first..last} inclusive, in order. */
+        void slices(long first, long last, List<ByteBuf> out) {
+            for (int i = 0; i < chunks.length && first <= last; i++) {
+                long end = starts[i] + chunks[i].readableBytes(); // exclusive
+                if (first >= end) {
+                    continue;
+                }
+                int offset = (int) (first - starts[i]);
+                int length = (int) (Math.min(end - 1, last) - first + 1);
+                out.add(chunks[i].slice(chunks[i].readerIndex() + offset, length));
+                first += length;
+            }
+        }
     }
 
     /** What {@link #encode} answered: the status and how many body bytes follow the head. */
@@ -173,14 +214,14 @@ public final class ResponseWriter {
     private static void writeHead(HeadOut out, Answer answer, PreparedHead prepared, long age, String cacheStatus) {
         out.status(answer.status());
         out.lines(answer.notModified() ? prepared.notModified : prepared.full);
-        out.field(AGE, Long.toString(age));
+        out.field(AGE, age);
         out.field(CACHE_STATUS, cacheStatus);
         out.field(VIA, prepared.via);
         if (answer.contentRange() != null) {
             out.field(CONTENT_RANGE, answer.contentRange());
         }
         if (answer.sendsLength()) {
-            out.field(CONTENT_LENGTH, Long.toString(answer.bodyLength()));
+            out.field(CONTENT_LENGTH, answer.bodyLength());
         }
     }
 
@@ -191,6 +232,9 @@ public final class ResponseWriter {
         void lines(Lines stored);
 
         void field(AsciiString name, CharSequence value);
+
+        /** A field whose value is a non-negative integer (Age, Content-Length). */
+        void field(AsciiString name, long value);
     }
 
     private record ResponseHead(HttpServerResponse resp) implements HeadOut {
@@ -207,6 +251,11 @@ public final class ResponseWriter {
         @Override
         public void field(AsciiString name, CharSequence value) {
             resp.headers().set(name, value);
+        }
+
+        @Override
+        public void field(AsciiString name, long value) {
+            resp.headers().set(name, Long.toString(value));
         }
     }
 
@@ -234,6 +283,33 @@ public final class ResponseWriter {
             buf.writeCharSequence(value, StandardCharsets.ISO_8859_1);
             buf.writeShort(CRLF);
         }
+
+        @Override
+        public void field(AsciiString name, long value) {
+            ByteBufUtil.copy(name, buf);
+            buf.writeShort(COLON_SP);
+            writeDecimal(buf, value);
+            buf.writeShort(CRLF);
+        }
+    }
+
+    /** {@code value} in decimal ASCII digits, written without a String in between. */
+    static void writeDecimal(ByteBuf buf, long value) {
+        if (value < 0) {
+            buf.writeCharSequence(Long.toString(value), StandardCharsets.ISO_8859_1);
+            return;
+        }
+        int digits = 1;
+        for (long v = value / 10; v != 0; v /= 10) {
+            digits++;
+        }
+        int end = buf.writerIndex() + digits;
+        buf.ensureWritable(digits);
+        for (int i = end - 1; i >= end - digits; i--) {
+            buf.setByte(i, (int) ('0' + value % 10));
+            value /= 10;
+        }
+        buf.writerIndex(end);
     }
 
     private static final byte[][] STATUS_LINES = new byte[600][];

@@ -35,6 +35,16 @@ import org.junit.jupiter.api.Test;
 class FastMemoryHitsIT extends EdgeTestBase {
 
     private static final String BODY = "0123456789abcdefghijklmnopqrstuvwxyz".repeat(100);
+    /** Stored as several chunks of the memory tier (64 KiB each): ranges across their borders. */
+    private static final String BIG_BODY = bigBody();
+
+    private static String bigBody() {
+        StringBuilder sb = new StringBuilder(200_000);
+        for (int i = 0; sb.length() < 200_000; i++) {
+            sb.append(i).append(',');
+        }
+        return sb.substring(0, 200_000);
+    }
 
     private EdgeRuntime plain;
 
@@ -57,6 +67,8 @@ class FastMemoryHitsIT extends EdgeTestBase {
                 .withHeader("X-Several", "one")
                 .withHeader("X-Several", "two")
                 .withBody(BODY)));
+        origin.stubFor(WireMock.get(urlEqualTo("/big")).willReturn(aResponse()
+                .withHeader("Date", date).withHeader("Cache-Control", "max-age=600").withBody(BIG_BODY)));
         origin.stubFor(WireMock.get(urlEqualTo("/lang")).willReturn(aResponse()
                 .withHeader("Date", date).withHeader("Cache-Control", "max-age=600").withHeader("Vary", "Accept-Language")
                 .withBody("varies")));
@@ -146,7 +158,7 @@ class FastMemoryHitsIT extends EdgeTestBase {
     @Test
     void everyKindOfFreshMemoryHitIsAnsweredAsTheFullLifecycleAnswersIt() throws IOException {
         for (EdgeRuntime node : List.of(edge, plain)) {
-            for (String path : List.of("/doc", "/gone", "/empty")) {
+            for (String path : List.of("/doc", "/gone", "/empty", "/big")) {
                 assertTrue(send(node, "GET", path, true).header("Cache-Status").contains("fwd=uri-miss"), path);
             }
             assertEquals("varies", send(node, "GET", "/lang", true, "Accept-Language: de").text());
@@ -170,6 +182,11 @@ class FastMemoryHitsIT extends EdgeTestBase {
             {"GET", "/empty"},
             {"HEAD", "/empty"},
             {"GET", "/lang", "Accept-Language: de"},
+            {"GET", "/big"},
+            {"GET", "/big", "Range: bytes=65530-65545"},   // across the first chunk border
+            {"GET", "/big", "Range: bytes=65536-131071"},  // exactly the second chunk
+            {"GET", "/big", "Range: bytes=1000-150000"},   // three chunks, partly
+            {"GET", "/big", "Range: bytes=-70000"},        // the tail, across a border
         };
         double fastBefore = fastHits(edge);
         for (String[] r : requests) {
@@ -186,7 +203,31 @@ class FastMemoryHitsIT extends EdgeTestBase {
         }
         assertEquals(fastBefore + 3 * requests.length, fastHits(edge), "every request took the shortcut");
         assertEquals(0, fastHits(plain), "none with server.fast-memory-hits: false");
-        assertEquals(4, origin.getAllServeEvents().size() / 2, "each edge fetched each object once");
+        assertEquals(5, origin.getAllServeEvents().size() / 2, "each edge fetched each object once");
+    }
+
+    /** RFC 9211 §2.2 ttl and RFC 9111 §5.1 Age follow the clock from hit to hit, on both paths. */
+    @Test
+    void ttlAndAgeFollowTheClockFromHitToHit() throws IOException {
+        origin.stubFor(WireMock.get(urlEqualTo("/long")).willReturn(aResponse()
+                .withHeader("Date", dev.outpost.edge.http.HttpDate.format(clock.instant()))
+                .withHeader("Cache-Control", "max-age=10000").withBody("kept long")));
+        send(edge, "GET", "/long", true);
+        send(plain, "GET", "/long", true);
+        double before = fastHits(edge);
+        long age = 0;
+        // the last step is 4096 s: the same slot of the per-ttl memo of Cache-Status values as the one before
+        for (long step : new long[] {1, 4, 4096}) {
+            clock.advance(Duration.ofSeconds(step));
+            age += step;
+            for (int i = 0; i < 2; i++) { // made, then remembered
+                RawHttp.Response hit = send(edge, "GET", "/long", true);
+                assertEquals(String.valueOf(age), hit.header("Age"));
+                assertEquals("edge-test-1;hit;ttl=" + (10000 - age) + ";detail=memory", ourCacheStatus(hit));
+                assertSame("after " + age + " s", send(plain, "GET", "/long", true), hit);
+            }
+        }
+        assertEquals(before + 6, fastHits(edge), "all answered on the connection");
     }
 
     @Test

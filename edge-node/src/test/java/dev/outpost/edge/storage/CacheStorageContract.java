@@ -3,6 +3,7 @@ package dev.outpost.edge.storage;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.outpost.edge.cache.CacheEntry;
@@ -110,6 +111,36 @@ public abstract class CacheStorageContract {
         assertTrue(storage.lookupInMemory(new CacheKey("site.example", "/nothing")).isEmpty());
         storage.purge(new Purge.Url(new CacheKey("site.example", "/m"), false)).join();
         assertTrue(storage.lookupInMemory(new CacheKey("site.example", "/m")).isEmpty(), "purged");
+    }
+
+    @Test
+    void aBodyHeldInMemoryIsViewedAsExactlyItsBytesOnceOrNotAtAll() {
+        byte[] big = new byte[150_000]; // more than one chunk in any tier
+        new java.util.Random(7).nextBytes(big);
+        assertTrue(store(entry("/held", "", big.length), big));
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.Function<List<java.nio.ByteBuffer>, byte[]> concatenated = chunks -> {
+            made.incrementAndGet();
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            for (java.nio.ByteBuffer chunk : chunks) {
+                assertTrue(chunk.isReadOnly(), "the stored bytes cannot be changed through the view");
+                byte[] b = new byte[chunk.remaining()];
+                chunk.duplicate().get(b);
+                out.writeBytes(b);
+            }
+            return out.toByteArray();
+        };
+        StoredObject found = lookup("/held").get(0);
+        byte[] view = found.body().heldInMemoryAs(concatenated);
+        if (view == null) {
+            assertEquals(0, made.get(), "a body that must be read makes no view");
+            return;
+        }
+        assertArrayEquals(big, view);
+        assertSame(view, lookup("/held").get(0).body().heldInMemoryAs(concatenated), "made once, kept");
+        assertEquals(1, made.get());
+        assertArrayEquals(big, found.body().heldInMemoryAs(chunks -> concatenated.apply(chunks)),
+                "another function gets its own view");
     }
 
     @Test

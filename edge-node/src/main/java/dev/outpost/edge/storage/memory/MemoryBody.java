@@ -2,7 +2,10 @@ package dev.outpost.edge.storage.memory;
 
 import dev.outpost.edge.storage.StoredBody;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 
 /**
@@ -17,6 +20,11 @@ final class MemoryBody implements StoredBody {
     private final ByteBuffer[] chunks;
     private final long[] starts;
     private final long length;
+    /** What {@link #heldInMemoryAs} made, with the function that made it. */
+    private volatile View<?> view;
+
+    private record View<T>(Function<List<ByteBuffer>, T> of, T value) {
+    }
 
     /**
      * Copies {@code heapChunks} off-heap with {@code allocateDirect} ({@link ByteBuffer#allocateDirect}
@@ -76,6 +84,24 @@ final class MemoryBody implements StoredBody {
                 pos = last + 1;
             }
         };
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T heldInMemoryAs(Function<List<ByteBuffer>, T> of) {
+        View<?> made = view;
+        if (made != null && made.of() == of) {
+            return (T) made.value();
+        }
+        List<ByteBuffer> readOnly = new ArrayList<>(chunks.length);
+        for (ByteBuffer chunk : chunks) {
+            readOnly.add(chunk.asReadOnlyBuffer());
+        }
+        T value = of.apply(List.copyOf(readOnly));
+        if (made == null) {
+            view = new View<>(of, value); // two threads may both make it: either copy is right
+        }
+        return value;
     }
 
     private int chunkIndex(long pos) {
