@@ -67,6 +67,17 @@ class PurgeEndpointDiskIT extends EdgeTestBase {
         assertDiskHit(path, headerLines);
     }
 
+    /**
+     * A disk hit once the revalidation's commit is done: the 304's freshened entry is written while the
+     * client already has its answer, and a request in between collapses onto that fill instead.
+     */
+    private void eventuallyDiskHit(String path, String... headerLines) throws Exception {
+        for (int i = 0; i < 50 && !status(get(path, headerLines)).hit(); i++) {
+            Thread.sleep(20);
+        }
+        assertDiskHit(path, headerLines);
+    }
+
     private void assertDiskHit(String path, String... headerLines) throws Exception {
         RawHttp.Response r = get(path, headerLines);
         assertTrue(status(r).hit(), path + ": " + status(r));
@@ -144,7 +155,7 @@ class PurgeEndpointDiskIT extends EdgeTestBase {
         assertSoftPurged("/img/a", big('a'), "Accept-Language: en");
         assertSoftPurged("/img/a", big('a'), "Accept-Language: de");
         assertSoftPurged("/img/b", big('b'));
-        assertDiskHit("/img/a", "Accept-Language: en"); // the 304 made the disk copy fresh again
+        eventuallyDiskHit("/img/a", "Accept-Language: en"); // the 304 made the disk copy fresh again
         assertDiskHit("/css/c", "Accept-Language: de");
         var noCache = getRequestedFor(urlEqualTo("/img/b")).withHeader("Cache-Control", equalTo("no-cache"));
         assertEquals(1, origin.countRequestsMatching(noCache.build()).getCount());
@@ -155,7 +166,7 @@ class PurgeEndpointDiskIT extends EdgeTestBase {
         assertSoftPurged("/css/c", big('c'), "Accept-Language: en");
         assertSoftPurged("/css/c", big('c'), "Accept-Language: de");
         assertSoftPurged("/img/b", big('b'));
-        assertDiskHit("/img/b");
+        eventuallyDiskHit("/img/b");
 
         purge("{\"type\":\"all\",\"soft\":true}");
         assertSoftPurged("/img/a", big('a'), "Accept-Language: en");
