@@ -320,16 +320,16 @@ public final class ProxyPipeline {
     }
 
     /**
-     * {@code cacheStatusOf(stored, freshHit(stored, age))}, remembered per tier and ttl when no cache behind
-     * us added a Cache-Status: the value changes once a second, not once a hit. Slots are indexed by the
-     * ttl's low bits and hold the ttl they were made for; a slot made for another ttl is made again.
+     * {@code cacheStatusOf(stored, freshHit(stored, age))} for a memory-tier object, remembered per ttl when no
+     * cache behind us added a Cache-Status: the value changes once a second, not once a hit. Slots are indexed
+     * by the ttl's low bits and hold the ttl they were made for; a slot made for another ttl is made again.
      */
-    private String freshHitStatus(StoredObject stored, long age) {
+    private String freshMemoryHitStatus(StoredObject stored, long age) {
         long ttl = Reuse.ttl(stored.entry().policy(), age);
-        if (stored.entry().headers().first("Cache-Status") != null) {
+        if (stored.tier() != StoredObject.Tier.MEMORY || stored.entry().headers().first("Cache-Status") != null) {
             return cacheStatusOf(stored, freshHit(stored, age));
         }
-        FreshHitStatus[] slots = freshHitStatuses[stored.tier().ordinal()];
+        FreshHitStatus[] slots = freshMemoryHitStatuses;
         int slot = (int) (ttl & (FRESH_HIT_STATUS_SLOTS - 1));
         FreshHitStatus known = slots[slot];
         if (known != null && known.ttl() == ttl) {
@@ -345,8 +345,7 @@ public final class ProxyPipeline {
     private record FreshHitStatus(long ttl, String value) {
     }
 
-    private final FreshHitStatus[][] freshHitStatuses =
-            new FreshHitStatus[StoredObject.Tier.values().length][FRESH_HIT_STATUS_SLOTS];
+    private final FreshHitStatus[] freshMemoryHitStatuses = new FreshHitStatus[FRESH_HIT_STATUS_SLOTS];
 
     // -------------------------------------------------------------------- fresh memory hits on the connection
 
@@ -395,7 +394,7 @@ public final class ProxyPipeline {
                 != Reuse.Verdict.FRESH) {
             return false;
         }
-        String cacheStatus = freshHitStatus(stored, age);
+        String cacheStatus = freshMemoryHitStatus(stored, age);
         List<ByteBuf> response = new ArrayList<>(3);
         ResponseWriter.Encoded sent;
         try {

@@ -114,14 +114,12 @@ public final class ResponseWriter {
             return new Encoded(answer.status(), 0);
         }
         BodyBuffers body = object.body().heldInMemoryAs(BodyBuffers.OF);
-        if (body != null) {
-            body.slices(answer.first(), answer.last(), out);
-        } else {
-            try (StoredBody.Reader reader = object.body().open(answer.first(), answer.last())) {
-                for (ByteBuffer chunk = reader.next().join(); chunk != null; chunk = reader.next().join()) {
-                    out.add(Unpooled.wrappedBuffer(chunk));
-                }
-            }
+        if (body == null) {
+            throw new IllegalArgumentException("a memory-tier object whose body is not held in memory");
+        }
+        long sliced = body.slices(answer.first(), answer.last(), out);
+        if (sliced != answer.bodyLength()) {
+            throw new IllegalStateException(sliced + " bytes sliced for a body of " + answer.bodyLength());
         }
         return new Encoded(answer.status(), answer.bodyLength());
     }
@@ -131,7 +129,7 @@ public final class ResponseWriter {
      * never released (the body's own memory outlives every write of it), so a hit costs one slice per
      * chunk sent and no reference counting shared between event loops.
      */
-    private record BodyBuffers(ByteBuf[] chunks, long[] starts) {
+    record BodyBuffers(ByteBuf[] chunks, long[] starts) {
         static final Function<List<ByteBuffer>, BodyBuffers> OF = BodyBuffers::of;
 
         static BodyBuffers of(List<ByteBuffer> stored) {
@@ -146,8 +144,9 @@ public final class ResponseWriter {
             return new BodyBuffers(chunks, starts);
         }
 
-        /** Adds slices covering bytes {@code first..last} inclusive, in order. */
-        void slices(long first, long last, List<ByteBuf> out) {
+        /** Adds slices covering bytes {@code first..last} inclusive, in order; returns how many bytes they hold. */
+        long slices(long first, long last, List<ByteBuf> out) {
+            long from = first;
             for (int i = 0; i < chunks.length && first <= last; i++) {
                 long end = starts[i] + chunks[i].readableBytes(); // exclusive
                 if (first >= end) {
@@ -158,6 +157,7 @@ public final class ResponseWriter {
                 out.add(chunks[i].slice(chunks[i].readerIndex() + offset, length));
                 first += length;
             }
+            return first - from;
         }
     }
 

@@ -115,12 +115,14 @@ public abstract class CacheStorageContract {
 
     @Test
     void aBodyHeldInMemoryIsViewedAsExactlyItsBytesOnceOrNotAtAll() {
-        byte[] big = new byte[150_000]; // more than one chunk in any tier
+        byte[] big = new byte[150_000]; // written in three parts: more than one chunk in any tier
         new java.util.Random(7).nextBytes(big);
-        assertTrue(store(entry("/held", "", big.length), big));
+        assertTrue(store(entry("/held", "", big.length), java.util.Arrays.copyOfRange(big, 0, 50_000),
+                java.util.Arrays.copyOfRange(big, 50_000, 100_000), java.util.Arrays.copyOfRange(big, 100_000, 150_000)));
         java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
         java.util.function.Function<List<java.nio.ByteBuffer>, byte[]> concatenated = chunks -> {
             made.incrementAndGet();
+            assertTrue(chunks.size() > 1, "the body was stored as several chunks: " + chunks.size());
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             for (java.nio.ByteBuffer chunk : chunks) {
                 assertTrue(chunk.isReadOnly(), "the stored bytes cannot be changed through the view");

@@ -57,6 +57,17 @@ final class MemoryBody implements StoredBody {
         return length;
     }
 
+    /**
+     * Heap a {@linkplain #heldInMemoryAs view} of this body may take once made (the serving layer's wrappers:
+     * a read-only duplicate, two Netty wrappers and their slice, about 300 bytes a chunk by their object
+     * sizes), counted in the tier's weight from the start so that the bound holds for small objects too.
+     */
+    long viewHeapBytes() {
+        return VIEW_BYTES_PER_CHUNK * chunks.length;
+    }
+
+    private static final long VIEW_BYTES_PER_CHUNK = 320;
+
     @Override
     public Reader open(long first, long last) {
         if (first < 0 || last >= length || first > last + 1) {

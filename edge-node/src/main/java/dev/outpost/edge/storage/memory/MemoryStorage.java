@@ -454,7 +454,7 @@ public final class MemoryStorage implements CacheStorage {
         }
 
         long bytes() {
-            return entry.metadataBytes() + body.length();
+            return entry.metadataBytes() + body.length() + body.viewHeapBytes();
         }
     }
 
