@@ -9,7 +9,7 @@
 # Usage: load-tests/bench/side-by-side.sh [--build] [--with-proxy-cache] [--fixed-rate] [--profile]
 #   --build             run ./mvnw -B -q -DskipTests package first (otherwise the jar must exist)
 #   --with-proxy-cache  also measure nginx proxy_cache (cache on disk in the temp dir, see PROXY_CACHE_DIR)
-#   --fixed-rate        then, per row of one size, measure latency at the same fixed request rate for
+#   --fixed-rate        then, per row, measure latency at the same fixed request rate for
 #                       every server (RATE_SHARE of the slowest server's median requests/s), with h2load
 #                       (apt-get install -y nghttp2-client): p99 at equal load, not at saturation
 #   --profile           after the benchmark, record a JFR profile of the edge during a 1 KiB hit run
@@ -243,6 +243,17 @@ request = function()   -- the object of rank k (path /z/<k-1>.bin) with probabil
 end
 LUA
     export ZIPF_OBJECTS ZIPF_EXPONENT
+    # h2load (--fixed-rate) cannot draw paths: it walks a list. 100,000 paths drawn from the same law.
+    perl -e '
+        my ($n, $s) = @ARGV; my @cdf; my $sum = 0;
+        for my $k (1 .. $n) { $sum += 1 / $k ** $s; push @cdf, $sum }
+        srand(42);
+        for (1 .. 100000) {
+            my $u = rand() * $sum; my ($lo, $hi) = (0, $n - 1);
+            while ($lo < $hi) { my $mid = int(($lo + $hi) / 2); if ($cdf[$mid] < $u) { $lo = $mid + 1 } else { $hi = $mid } }
+            print "/z/$lo.bin\n";
+        }
+    ' "$ZIPF_OBJECTS" "$ZIPF_EXPONENT" > "$TMP/zipf-paths.txt"
 fi
 chmod -R a+rX "$TMP/www"
 
@@ -674,8 +685,13 @@ run_h2load() {   # run_h2load SERVER ROW ROUND PER_CONN [DURATION] -> one result
     j0="$(jit_ticks)"
     a0="$(cpu_ticks "${ALL_SERVER_PIDS[@]}")"; read -r b0 s0 <<<"$(cpu_line "$SERVER_CPU")"; read -r k0 q0 <<<"$(cpu_line "$CLIENT_CPU")"
     times > "$TMP/times0"; t0="$(date +%s.%N)"
+    local -a target=("http://127.0.0.1:$(server_port "$server")/$size.bin")
+    if [[ $size == zipf ]]; then   # every connection walks the same list of Zipf-drawn paths (-i), from its start
+        sed "s|^|http://127.0.0.1:$(server_port "$server")|" "$TMP/zipf-paths.txt" > "$TMP/zipf-uris-$server.txt"
+        target=(-i "$TMP/zipf-uris-$server.txt")
+    fi
     taskset -c "$CLIENT_CPU" h2load --h1 -t1 -c"$CONNECTIONS" --rps="$per_conn" -D "$dur" --warm-up-time=2s \
-        --log-file="$hlog" "http://127.0.0.1:$(server_port "$server")/$size.bin" > "$out" 2>&1 \
+        --log-file="$hlog" "${target[@]}" > "$out" 2>&1 \
         || { cat "$out" >&2; die "h2load failed"; }
     t1="$(date +%s.%N)"; times > "$TMP/times1"; read -r b1 s1 <<<"$(cpu_line "$SERVER_CPU")"; read -r k1 q1 <<<"$(cpu_line "$CLIENT_CPU")"
     a1="$(cpu_ticks "${ALL_SERVER_PIDS[@]}")"; w0="$(child_ticks "$TMP/times0")"; w1="$(child_ticks "$TMP/times1")"
@@ -697,7 +713,6 @@ rcol() { awk -F'\t' -v s="$1" -v v="$2" -v f="$3" '$1 == s && $2 == v {print $f}
 if [[ $FIXED_RATE == 1 ]]; then
     : > "$RATE_RESULTS"
     for s in $SIZES; do
-        [[ $s != zipf ]] || continue   # one path per run: the Zipf row needs wrk's Lua
         slowest="$(for v in "${SERVERS[@]}"; do col "$s" "$v" 4 | median; done | sort -g | head -n1)"
         per_conn="$(awk -v r="$slowest" -v f="$RATE_SHARE" -v c="$CONNECTIONS" 'BEGIN {x = int(r * f / c); print (x < 1 ? 1 : x)}')"
         # h2load's requests are not wrk's (other fields): the edge's JIT compiles new paths on their first
@@ -733,7 +748,6 @@ if [[ $FIXED_RATE == 1 ]]; then
     echo "| row | rate req/s | server | p50 ms | p99 ms | p99.9 ms | max ms | p99 ≤ ceiling | noisy rounds | rounds p99 ms | errors |"
     echo "|-----|-----------:|--------|-------:|-------:|---------:|-------:|--------------:|-------------:|---------------|-------:|"
     for s in $SIZES; do
-        [[ $s != zipf ]] || continue
         for v in "${SERVERS[@]}"; do
             better="$(awk -F'\t' -v s="$s" -v v="$v" '$1 == s && $2 == "nginx" {c[$3] = $7} $1 == s && $2 == v {m[$3] = $7}
                 END {for (r in m) {n++; if (m[r] <= c[r]) k++}; printf "%d/%d", k, n}' "$RATE_RESULTS")"
