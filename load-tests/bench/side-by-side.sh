@@ -537,16 +537,21 @@ run_wrk() {   # run_wrk SERVER ROW ROUND DURATION -> writes one result line to $
         "$([[ $server == edge ]] && echo "  edge JIT ${LAST_JIT_PCT}%")")"
 }
 
-measure() {   # measure SERVER ROW ROUND: run_wrk, re-run when noisy (RETRIES), keep the least noisy attempt
-    local attempt best="" best_noise=1000 n
+least_noisy() {   # least_noisy RESULTS LAST SRV_COL CLI_COL LABEL CMD...: run CMD (it writes LAST), re-run it
+                  # while noisy (RETRIES), append the least noisy attempt to RESULTS
+    local results="$1" last="$2" scol="$3" ccol="$4" label="$5" attempt best="" best_noise=1000 n
+    shift 5
     for attempt in $(seq 0 "$RETRIES"); do
-        (( attempt == 0 )) || log "$2 $1 round $3 was noisy; retry $attempt of $RETRIES"
-        run_wrk "$1" "$2" "$3" "$DURATION"
-        n="$(awk -F'\t' '{print ($9 > $11 ? $9 : $11)}' "$TMP/last.tsv")"
-        if (( n < best_noise )); then best_noise=$n; best="$(cat "$TMP/last.tsv")"; fi
+        (( attempt == 0 )) || log "$label was noisy; retry $attempt of $RETRIES"
+        "$@"
+        n="$(awk -F'\t' -v s="$scol" -v c="$ccol" '{print ($s > $c ? $s : $c)}' "$last")"
+        if (( n < best_noise )); then best_noise=$n; best="$(cat "$last")"; fi
         (( best_noise > NOISE_LIMIT )) || break
     done
-    echo "$best" >> "$RESULTS"
+    echo "$best" >> "$results"
+}
+measure() {   # measure SERVER ROW ROUND: run_wrk, re-run when noisy (RETRIES), keep the least noisy attempt
+    least_noisy "$RESULTS" "$TMP/last.tsv" 9 11 "$2 $1 round $3" run_wrk "$1" "$2" "$3" "$DURATION"
 }
 
 # ---- benchmark --------------------------------------------------------------------------------
@@ -724,15 +729,8 @@ if [[ $FIXED_RATE == 1 ]]; then
         done
         for round in $(seq 1 "$RATE_ROUNDS"); do
             for v in "${SERVERS[@]}"; do   # interleaved like the wrk rounds; a noisy run is re-run (RETRIES)
-                best="" best_noise=1000
-                for attempt in $(seq 0 "$RETRIES"); do
-                    (( attempt == 0 )) || log "fixed rate $s $v round $round was noisy; retry $attempt of $RETRIES"
+                least_noisy "$RATE_RESULTS" "$TMP/last-rate.tsv" 11 12 "fixed rate $s $v round $round" \
                     run_h2load "$v" "$s" "$round" "$per_conn"
-                    n="$(awk -F'\t' '{print ($11 > $12 ? $11 : $12)}' "$TMP/last-rate.tsv")"
-                    if (( n < best_noise )); then best_noise=$n; best="$(cat "$TMP/last-rate.tsv")"; fi
-                    (( best_noise > NOISE_LIMIT )) || break
-                done
-                echo "$best" >> "$RATE_RESULTS"
             done
         done
     done

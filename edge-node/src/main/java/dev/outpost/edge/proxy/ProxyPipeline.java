@@ -320,23 +320,23 @@ public final class ProxyPipeline {
     }
 
     /**
-     * {@code cacheStatusOf(stored, freshHit(stored, age))} for a memory-tier object, remembered per ttl when no
-     * cache behind us added a Cache-Status: the value changes once a second, not once a hit. Slots are indexed
-     * by the ttl's low bits and hold the ttl they were made for; a slot made for another ttl is made again.
+     * {@code cacheStatusOf(stored, freshHit(stored, age))} for an object of the memory tier (the only ones
+     * {@link #answerFromMemory} answers), remembered per ttl when no cache behind us added a Cache-Status: the
+     * value changes once a second, not once a hit. Slots are indexed by the ttl's low bits and hold the ttl
+     * they were made for; a slot made for another ttl is made again.
      */
     private String freshMemoryHitStatus(StoredObject stored, long age) {
-        long ttl = Reuse.ttl(stored.entry().policy(), age);
-        if (stored.tier() != StoredObject.Tier.MEMORY || stored.entry().headers().first("Cache-Status") != null) {
+        if (stored.entry().headers().first("Cache-Status") != null) {
             return cacheStatusOf(stored, freshHit(stored, age));
         }
-        FreshHitStatus[] slots = freshMemoryHitStatuses;
+        long ttl = Reuse.ttl(stored.entry().policy(), age);
         int slot = (int) (ttl & (FRESH_HIT_STATUS_SLOTS - 1));
-        FreshHitStatus known = slots[slot];
+        FreshHitStatus known = freshMemoryHitStatuses[slot];
         if (known != null && known.ttl() == ttl) {
             return known.value();
         }
         String value = cacheStatusOf(stored, freshHit(stored, age));
-        slots[slot] = new FreshHitStatus(ttl, value); // racing event loops make equal values: either one is right
+        freshMemoryHitStatuses[slot] = new FreshHitStatus(ttl, value); // racing event loops make equal values
         return value;
     }
 

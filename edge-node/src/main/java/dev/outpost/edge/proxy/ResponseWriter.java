@@ -154,7 +154,7 @@ public final class ResponseWriter {
                 }
                 int offset = (int) (first - starts[i]);
                 int length = (int) (Math.min(end - 1, last) - first + 1);
-                out.add(chunks[i].slice(chunks[i].readerIndex() + offset, length));
+                out.add(chunks[i].slice(offset, length)); // absolute index: the wrappers' reader index stays 0
                 first += length;
             }
             return first - from;

@@ -2,7 +2,7 @@ package dev.outpost.edge.storage.memory;
 
 import dev.outpost.edge.storage.StoredBody;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -104,11 +104,7 @@ final class MemoryBody implements StoredBody {
         if (made != null && made.of() == of) {
             return (T) made.value();
         }
-        List<ByteBuffer> readOnly = new ArrayList<>(chunks.length);
-        for (ByteBuffer chunk : chunks) {
-            readOnly.add(chunk.asReadOnlyBuffer());
-        }
-        T value = of.apply(List.copyOf(readOnly));
+        T value = of.apply(Arrays.stream(chunks).map(ByteBuffer::asReadOnlyBuffer).toList());
         if (made == null) {
             view = new View<>(of, value); // two threads may both make it: either copy is right
         }
