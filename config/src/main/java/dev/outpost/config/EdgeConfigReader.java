@@ -11,6 +11,7 @@ import static dev.outpost.config.Converters.positiveDuration;
 import static dev.outpost.config.Converters.size;
 
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -200,8 +201,22 @@ final class EdgeConfigReader {
     private static MemoryTierConfig memory(ConfigReader r) {
         long maxSize = r.get("max-size", 256 * ByteSize.MIB, POSITIVE_SIZE);
         long maxObjectSize = objectSize(r, maxSize, 8 * ByteSize.MIB);
+        long fileMinSize = r.get("file-min-size", MemoryTierConfig.DEFAULT_FILE_MIN_SIZE, size());
+        Optional<Path> fileDir = r.optional("file-dir", Directories.writableDirectory("memory file-dir"));
+        if (fileMinSize == 0 && fileDir.isPresent()) {
+            r.problem("file-dir", "file-min-size is 0, which keeps every body in direct buffers: remove file-dir "
+                    + "or set a file-min-size");
+        }
         r.finish();
-        return new MemoryTierConfig(maxSize, maxObjectSize);
+        Optional<Path> dir = fileMinSize == 0 ? Optional.empty() : fileDir.or(EdgeConfigReader::defaultFileDir);
+        return dir.isPresent() ? new MemoryTierConfig(maxSize, maxObjectSize, dir, fileMinSize)
+                : new MemoryTierConfig(maxSize, maxObjectSize);
+    }
+
+    /** {@link MemoryTierConfig#DEFAULT_FILE_DIR} when it is an existing writable directory (Linux), else none. */
+    private static Optional<Path> defaultFileDir() {
+        Path dir = MemoryTierConfig.DEFAULT_FILE_DIR;
+        return Files.isDirectory(dir) && Directories.problem(dir).isEmpty() ? Optional.of(dir) : Optional.empty();
     }
 
     private static DiskTierConfig disk(ConfigReader r) {

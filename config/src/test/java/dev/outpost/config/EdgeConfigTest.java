@@ -44,7 +44,7 @@ class EdgeConfigTest {
         assertEquals(new OriginClientConfig(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(60), 64),
                 c.originClient());
         CacheConfig cache = c.cache();
-        assertEquals(new MemoryTierConfig(256 * ByteSize.MIB, 8 * ByteSize.MIB), cache.memory());
+        assertEquals(defaultFiles(256 * ByteSize.MIB, 8 * ByteSize.MIB), cache.memory());
         assertTrue(cache.disk().isEmpty());
         assertEquals(List.of("CDN-Cache-Control"), cache.targetedFields());
         assertEquals(new HeuristicConfig(0.1, Duration.ofDays(1)), cache.heuristic());
@@ -81,7 +81,7 @@ class EdgeConfigTest {
                   idle-timeout: 1h
                   max-connections-per-origin: 8
                 cache:
-                  memory: {max-size: 1GB, max-object-size: 1048576}
+                  memory: {max-size: 1GB, max-object-size: 1048576, file-min-size: 64KiB, file-dir: "%s"}
                   disk: {path: "%s", max-size: 10GiB, min-free: 2GiB}
                   targeted-fields: [Outpost-Cache-Control, CDN-Cache-Control]
                   heuristic: {fraction: 0, max: 0s}
@@ -89,7 +89,7 @@ class EdgeConfigTest {
                   strip-surrogate-headers: false
                 purge: {api-url: "http://127.0.0.1:7070", api-token: "feed-token", startup-grace: 2m, poll-interval: 5s}
                 access-log: {enabled: true}
-                """.formatted(tmp.resolve("disk")));
+                """.formatted(tmp.resolve("files"), tmp.resolve("disk")));
         assertEquals(new NodeConfig("edge-eu-1", "eu-west"), c.node());
         assertEquals(new ServerConfig("127.0.0.1", 0, 4096, 16384, Duration.ofSeconds(5), Duration.ofMinutes(2),
                 Duration.ZERO, false, false), c.server());
@@ -99,7 +99,8 @@ class EdgeConfigTest {
         assertEquals("/prefix/", c.origins().get(0).url().getPath());
         assertEquals(new OriginClientConfig(Duration.ofMillis(500), Duration.ofMinutes(1), Duration.ofHours(1), 8),
                 c.originClient());
-        assertEquals(new MemoryTierConfig(1_000_000_000L, 1_048_576L), c.cache().memory());
+        assertEquals(new MemoryTierConfig(1_000_000_000L, 1_048_576L, Optional.of(tmp.resolve("files")), 65_536),
+                c.cache().memory());
         assertEquals(new DiskTierConfig(tmp.resolve("disk"), 10 * ByteSize.GIB, ByteSize.GIB,
                 java.util.OptionalLong.of(2 * ByteSize.GIB)), c.cache().disk().get());
         assertEquals(List.of("Outpost-Cache-Control", "CDN-Cache-Control"), c.cache().targetedFields());
@@ -221,6 +222,37 @@ class EdgeConfigTest {
         assertOnly(ofEdge(MINIMAL_EDGE.replace("server: {port: 8080}",
                 "server: {port: 8080, max-initial-line-length: 1MiB}")), "server.max-initial-line-length",
                 "from 1KiB to 64KiB");
+    }
+
+    /** The memory tier's defaults: bodies from 128KiB in files under /dev/shm, where it is a directory. */
+    private static MemoryTierConfig defaultFiles(long maxSize, long maxObjectSize) {
+        return java.nio.file.Files.isDirectory(MemoryTierConfig.DEFAULT_FILE_DIR)
+                ? new MemoryTierConfig(maxSize, maxObjectSize, Optional.of(MemoryTierConfig.DEFAULT_FILE_DIR),
+                        128 * ByteSize.KIB)
+                : new MemoryTierConfig(maxSize, maxObjectSize);
+    }
+
+    @Test
+    void memoryFilesAreOnByDefaultWhereThereIsADirectoryForThemAndCanBeTurnedOff(@TempDir Path tmp) {
+        assertEquals(defaultFiles(4 * ByteSize.MIB, 4 * ByteSize.MIB),
+                parse(MINIMAL_EDGE + "cache: {memory: {max-size: 4MiB}}").cache().memory());
+        assertEquals(new MemoryTierConfig(4 * ByteSize.MIB, 4 * ByteSize.MIB, Optional.of(tmp), 128 * ByteSize.KIB),
+                parse(MINIMAL_EDGE + "cache: {memory: {max-size: 4MiB, file-dir: \"" + tmp + "\"}}").cache().memory());
+        MemoryTierConfig off = parse(MINIMAL_EDGE + "cache: {memory: {max-size: 4MiB, file-min-size: 0}}")
+                .cache().memory();
+        assertFalse(off.filesEnabled());
+        assertEquals(new MemoryTierConfig(4 * ByteSize.MIB, 4 * ByteSize.MIB), off);
+    }
+
+    @Test
+    void badMemoryFileSettingsAreNamed(@TempDir Path tmp) throws Exception {
+        assertOnly(withExtra("cache: {memory: {file-min-size: 0, file-dir: \"" + tmp + "\"}}"),
+                "cache.memory.file-dir", "file-min-size is 0");
+        assertOnly(withExtra("cache: {memory: {file-min-size: -1}}"), "cache.memory.file-min-size",
+                "cannot be negative");
+        Path file = java.nio.file.Files.writeString(tmp.resolve("a-file"), "x");
+        assertOnly(withExtra("cache: {memory: {file-dir: \"" + file + "\"}}"), "cache.memory.file-dir",
+                "not a directory");
     }
 
     @Test

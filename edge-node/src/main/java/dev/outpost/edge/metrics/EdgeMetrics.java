@@ -98,6 +98,13 @@ public final class EdgeMetrics {
                 .description("Objects evicted").tag("tier", "memory").register(registry);
         FunctionCounter.builder("outpost.cache.write.failures", memory, MemoryStorage::writeFailures)
                 .description(WRITE_FAILURES).tag("tier", "memory").register(registry);
+        Gauge.builder("outpost.cache.file.bytes", memory, MemoryStorage::fileBytes).baseUnit("bytes")
+                .description("Bytes of the memory tier's bodies held in files of cache.memory.file-dir (part of "
+                        + "outpost_cache_bytes; freed when the last send of an evicted body ends)")
+                .tag("tier", "memory").register(registry);
+        FunctionCounter.builder("outpost.cache.file.write.failures", memory, MemoryStorage::fileWriteFailures)
+                .description("Bodies kept in direct memory because their file could not be written (file-dir full)")
+                .tag("tier", "memory").register(registry);
     }
 
     /** Disk lookups given up as misses because the disk did not answer in time. */

@@ -395,18 +395,21 @@ public final class ProxyPipeline {
             return false;
         }
         String cacheStatus = freshMemoryHitStatus(stored, age);
-        List<ByteBuf> response = new ArrayList<>(3);
+        List<Object> response = new ArrayList<>(3);
         ResponseWriter.Encoded sent;
         try {
-            sent = writer.encode(request, isHead, stored, age, cacheStatus, via, close, ctx.alloc(), response);
+            sent = writer.encode(request, isHead, stored, age, cacheStatus, via, close, !ssl, ctx.alloc(), response);
+            if (sent == null) {
+                return false; // a body the lifecycle reads instead (in a file, on a TLS connection; or just dropped)
+            }
         } catch (RuntimeException bug) {
             response.forEach(io.netty.util.ReferenceCountUtil::release);
             LOG.error("encoding the stored response for {} failed; the full lifecycle answers instead", route.key(),
                     bug);
             return false;
         }
-        for (ByteBuf buf : response) {
-            ctx.write(buf, ctx.voidPromise());
+        for (Object message : response) {
+            ctx.write(message, ctx.voidPromise());
         }
         // written: from here on nothing may make the caller hand the request on as well
         try {

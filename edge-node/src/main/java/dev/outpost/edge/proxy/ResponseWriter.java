@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
 import io.vertx.core.Context;
@@ -90,32 +91,48 @@ public final class ResponseWriter {
     }
 
     /**
-     * The same response as {@link #serve}, as bytes for the socket, for an object of the memory tier (its
-     * reads complete at once): the head, with the stored fields encoded once per entry, then the body as
-     * slices of the stored chunks (no copy).
+     * The same response as {@link #serve}, as messages for the socket, for an object of the memory tier
+     * (its reads complete at once): the head, with the stored fields encoded once per entry, then the body
+     * as slices of the stored chunks (no copy) or, for a body held in a file, as a region of that file
+     * (sent with {@code sendfile(2)}: no copy through the process).
      *
-     * @param close add {@code Connection: close} (last, where Vert.x puts it)
-     * @throws IllegalArgumentException when the object is not held in memory
+     * @param close     add {@code Connection: close} (last, where Vert.x puts it)
+     * @param sendFiles the connection can send file regions (not TLS: the bytes must pass the encryption)
+     * @param out       receives {@link ByteBuf}s and {@link io.netty.channel.FileRegion}s to write in order,
+     *                  each released by the write (or by the caller if this throws)
+     * @return what was encoded, or {@code null}, having added nothing, when the body cannot be sent from
+     *         here: it is held in a file and the connection cannot send files, or it was dropped from the
+     *         tier since the lookup (the full lifecycle answers instead)
+     * @throws IllegalArgumentException when the object is not of the memory tier
      */
     public Encoded encode(Fields request, boolean head, StoredObject object, long age, String cacheStatus, String via,
-            boolean close, ByteBufAllocator alloc, List<ByteBuf> out) {
+            boolean close, boolean sendFiles, ByteBufAllocator alloc, List<Object> out) {
         if (object.tier() != StoredObject.Tier.MEMORY) {
             throw new IllegalArgumentException("only bodies held in memory are encoded whole, not " + object.tier());
         }
         Answer answer = Answer.of(request, head, object.entry(), object.body().length());
+        BodyBuffers body = null;
+        LeasedFileRegion file = null;
+        if (answer.sendsBody()) {
+            body = object.body().heldInMemoryAs(BodyBuffers.OF);
+            StoredBody.FileLease lease = body == null && sendFiles ? object.body().leaseFile() : null;
+            if (body == null && lease == null) {
+                return null;
+            }
+            file = lease == null ? null : new LeasedFileRegion(lease, answer.first(), answer.bodyLength());
+        }
         EncodedHead bytes = new EncodedHead(alloc.directBuffer(ENCODED_HEAD_GUESS));
         out.add(bytes.buf); // the caller releases what is in out if this throws
+        if (file != null) {
+            out.add(file); // the head is written into its buffer before anything is sent
+        }
         writeHead(bytes, answer, prepared(object.entry(), via), age, cacheStatus);
         if (close) {
             bytes.field(CONNECTION, CLOSE);
         }
         bytes.buf.writeShort(CRLF);
-        if (!answer.sendsBody()) {
-            return new Encoded(answer.status(), 0);
-        }
-        BodyBuffers body = object.body().heldInMemoryAs(BodyBuffers.OF);
-        if (body == null) {
-            throw new IllegalArgumentException("a memory-tier object whose body is not held in memory");
+        if (!answer.sendsBody() || file != null) {
+            return new Encoded(answer.status(), file == null ? 0 : answer.bodyLength());
         }
         long sliced = body.slices(answer.first(), answer.last(), out);
         if (sliced != answer.bodyLength()) {
@@ -145,7 +162,7 @@ public final class ResponseWriter {
         }
 
         /** Adds slices covering bytes {@code first..last} inclusive, in order; returns how many bytes they hold. */
-        long slices(long first, long last, List<ByteBuf> out) {
+        long slices(long first, long last, List<? super ByteBuf> out) {
             long from = first;
             for (int i = 0; i < chunks.length && first <= last; i++) {
                 long end = starts[i] + chunks[i].readableBytes(); // exclusive
@@ -158,6 +175,25 @@ public final class ResponseWriter {
                 first += length;
             }
             return first - from;
+        }
+    }
+
+    /**
+     * Bytes of a body's file, sent with {@code sendfile(2)}; holds the body's {@linkplain StoredBody#leaseFile
+     * lease} until the socket is done with it (sent or failed), and leaves the channel open: it belongs to
+     * the body.
+     */
+    static final class LeasedFileRegion extends DefaultFileRegion {
+        private final StoredBody.FileLease lease;
+
+        LeasedFileRegion(StoredBody.FileLease lease, long position, long count) {
+            super(lease.channel(), position, count);
+            this.lease = lease;
+        }
+
+        @Override
+        protected void deallocate() {
+            lease.close();
         }
     }
 

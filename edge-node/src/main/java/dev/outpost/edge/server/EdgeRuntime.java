@@ -84,7 +84,7 @@ public final class EdgeRuntime {
         var cache = config.cache();
         warnIfDirectMemoryTooSmall(cache.memory().maxSize());
         this.memory = new MemoryStorage(cache.memory().maxSize(), cache.memory().maxObjectSize(), clock,
-                REVALIDATION_GRACE, Runnable::run);
+                REVALIDATION_GRACE, Runnable::run, bodyFiles(cache.memory()));
         metrics.bindMemoryTier(memory);
         this.disk = cache.disk().map(d -> openDisk(d, clock)).orElse(null);
         CacheStorage storage = memory;
@@ -252,6 +252,42 @@ public final class EdgeRuntime {
      * ({@code -XX:MaxDirectMemorySize}, by default the heap's maximum). Say so at start when the tier
      * could outgrow it, instead of failing later under load.
      */
+    /**
+     * Where the memory tier keeps large bodies, or null (all in direct buffers); says which in the log, and
+     * warns when the directory is not a memory filesystem or has less room than the tier may fill.
+     */
+    private static MemoryStorage.BodyFiles bodyFiles(dev.outpost.config.MemoryTierConfig memory) {
+        if (!memory.filesEnabled()) {
+            LOG.info("memory tier: every body in direct buffers (cache.memory.file-min-size is 0, or no file-dir "
+                    + "was set and {} is not a directory here)", dev.outpost.config.MemoryTierConfig.DEFAULT_FILE_DIR);
+            return null;
+        }
+        java.nio.file.Path dir = memory.fileDir().orElseThrow();
+        String size = dev.outpost.config.ByteSize.format(memory.fileMinSize());
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.FileStore store = java.nio.file.Files.getFileStore(dir);
+            long free = store.getUsableSpace();
+            LOG.info("memory tier: bodies of {} and more in files under {} ({}, {} free), sent with sendfile", size,
+                    dir, store.type(), dev.outpost.config.ByteSize.format(free));
+            if (!"tmpfs".equals(store.type())) {
+                LOG.warn("cache.memory.file-dir {} is on a {} filesystem, not tmpfs: the memory tier's large bodies "
+                        + "are written through to its device. Point it at a tmpfs directory such as /dev/shm", dir,
+                        store.type());
+            }
+            if (free < memory.maxSize()) {
+                LOG.warn("cache.memory.file-dir {} has {} free, less than cache.memory.max-size {}: large bodies "
+                        + "that find no room there are kept in direct memory instead (a container's /dev/shm is "
+                        + "64MiB unless its shm_size or a memory-backed volume says otherwise)", dir,
+                        dev.outpost.config.ByteSize.format(free),
+                        dev.outpost.config.ByteSize.format(memory.maxSize()));
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cache.memory.file-dir " + dir + " cannot be used: " + e, e);
+        }
+        return new MemoryStorage.BodyFiles(dir, memory.fileMinSize());
+    }
+
     private static void warnIfDirectMemoryTooSmall(long memoryTierBytes) {
         long limit = Runtime.getRuntime().maxMemory();
         for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {

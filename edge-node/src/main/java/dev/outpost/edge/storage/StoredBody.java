@@ -1,6 +1,7 @@
 package dev.outpost.edge.storage;
 
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -25,6 +26,27 @@ public interface StoredBody {
      */
     default <T> T heldInMemoryAs(Function<List<ByteBuffer>, T> view) {
         return null;
+    }
+
+    /**
+     * For a body held in a file of a memory filesystem: a lease on that file for one send straight from
+     * it (e.g. {@code sendfile(2)}), or {@code null} for a body that is not so held, or no longer is (it
+     * was evicted or purged since it was looked up). The bytes of a lease stay valid until it is closed,
+     * whatever happens to the body meanwhile; the caller must close it exactly once when the send is over
+     * (or failed).
+     */
+    default FileLease leaseFile() {
+        return null;
+    }
+
+    /** See {@link #leaseFile}. */
+    interface FileLease extends AutoCloseable {
+        /** The file; the body's bytes are at positions {@code 0..length-1}. Not to be closed by the caller. */
+        FileChannel channel();
+
+        /** Ends the lease; further calls do nothing. */
+        @Override
+        void close();
     }
 
     interface Reader extends AutoCloseable {

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * request the same, byte for byte apart from the field order Vert.x chooses (RFC 9111 §4 reuse with Age
  * §5.1, §4.3.2 304, RFC 9110 §14 ranges and §13.1.5 If-Range, HEAD, RFC 9211 Cache-Status, RFC 9112
  * §9.6 Connection: close); responses on one connection leave in request order (RFC 9112 §9.3.2) however
- * the requests are answered.
+ * the requests are answered. The edge with the shortcut keeps bodies from 128 KiB in files (sent with
+ * sendfile), the other every body in direct buffers: the answers must not depend on where a body is.
  */
 class FastMemoryHitsIT extends EdgeTestBase {
 
@@ -47,10 +48,21 @@ class FastMemoryHitsIT extends EdgeTestBase {
     }
 
     private EdgeRuntime plain;
+    private static final String BODY_FILES = "    file-min-size: 128KiB\n    file-dir: %s\n";
+
+    @org.junit.jupiter.api.io.TempDir
+    static java.nio.file.Path bodyFiles;
+
+    @Override
+    protected String edgeYaml() {
+        return super.edgeYaml().replace("    max-object-size: 8MiB\n",
+                "    max-object-size: 8MiB\n" + BODY_FILES.formatted(bodyFiles));
+    }
 
     @BeforeEach
     void startASecondEdgeWithoutTheShortcut() throws Exception {
-        plain = startEdge(edgeYaml().replace("  port: 0\nadmin:", "  port: 0\n  fast-memory-hits: false\nadmin:"));
+        plain = startEdge(edgeYaml().replace("  port: 0\nadmin:", "  port: 0\n  fast-memory-hits: false\nadmin:")
+                .replace(BODY_FILES.formatted(bodyFiles), "    file-min-size: 0\n"));
         String date = dev.outpost.edge.http.HttpDate.format(clock.instant()); // the same stored Date at both edges
         origin.stubFor(WireMock.get(urlEqualTo("/doc")).willReturn(aResponse()
                 .withHeader("Date", date)
@@ -163,6 +175,8 @@ class FastMemoryHitsIT extends EdgeTestBase {
             }
             assertEquals("varies", send(node, "GET", "/lang", true, "Accept-Language: de").text());
         }
+        assertEquals(BIG_BODY.length(), edge.memory().fileBytes(), "/big is in a file at one edge...");
+        assertEquals(0, plain.memory().fileBytes(), "...and in direct buffers at the other");
         clock.advance(Duration.ofSeconds(7)); // Age and ttl move on, the same for both edges
 
         String[][] requests = {
@@ -204,6 +218,50 @@ class FastMemoryHitsIT extends EdgeTestBase {
         assertEquals(fastBefore + 3 * requests.length, fastHits(edge), "every request took the shortcut");
         assertEquals(0, fastHits(plain), "none with server.fast-memory-hits: false");
         assertEquals(5, origin.getAllServeEvents().size() / 2, "each edge fetched each object once");
+    }
+
+    /**
+     * A body sent from its file stays whole when it is purged while the client is still reading it (the
+     * send holds the file), and the file is freed once the send is over; the next request is a miss.
+     */
+    @Test
+    void aBodyPurgedWhileItIsSentFromItsFileArrivesWholeAndIsFreedAfterwards() throws Exception {
+        StringBuilder text = new StringBuilder(4 << 20);
+        for (int i = 0; text.length() < 4 << 20; i++) {
+            text.append(i).append('\n');
+        }
+        byte[] huge = text.substring(0, 4 << 20).getBytes(StandardCharsets.US_ASCII);
+        origin.stubFor(WireMock.get(urlEqualTo("/huge")).willReturn(aResponse()
+                .withHeader("Cache-Control", "max-age=600").withBody(huge)));
+        assertArrayEquals(huge, send(edge, "GET", "/huge", true).body());
+        assertEquals(huge.length, edge.memory().fileBytes());
+        assertEquals(huge.length, edge.registry().get("outpost.cache.file.bytes").gauge().value(), "the metric");
+        double before = fastHits(edge);
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(16 * 1024); // the edge cannot hand 4 MiB to the socket at once
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", edge.trafficPort()));
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request("GET", "/huge", false));
+            InputStream in = s.getInputStream();
+            RawHttp.Response head = RawHttp.readHead(in);
+            assertEquals(200, head.status());
+            assertEquals(before + 1, fastHits(edge), "answered on the connection, from the file");
+            byte[] start = in.readNBytes(1000);
+            edge.memory().purge(new dev.outpost.edge.cache.Purge.Url(
+                    new dev.outpost.edge.cache.CacheKey(HOST, "/huge"), false)).join();
+            assertEquals(huge.length, edge.memory().fileBytes(), "still being sent");
+            byte[] rest = in.readNBytes(huge.length - 1000);
+            byte[] got = new byte[huge.length];
+            System.arraycopy(start, 0, got, 0, 1000);
+            System.arraycopy(rest, 0, got, 1000, rest.length);
+            assertArrayEquals(huge, got, "every byte, as stored");
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (edge.memory().fileBytes() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // the socket releases the file when its write completes, just after the last byte
+            }
+            assertEquals(0, edge.memory().fileBytes(), "freed once sent");
+        }
+        assertTrue(send(edge, "GET", "/huge", true).header("Cache-Status").contains("fwd=uri-miss"), "purged");
     }
 
     /** RFC 9211 §2.2 ttl and RFC 9111 §5.1 Age follow the clock from hit to hit, on both paths. */

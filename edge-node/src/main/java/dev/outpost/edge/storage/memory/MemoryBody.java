@@ -1,6 +1,5 @@
 package dev.outpost.edge.storage.memory;
 
-import dev.outpost.edge.storage.StoredBody;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -13,7 +12,7 @@ import java.util.function.IntFunction;
  * direct (off-heap) buffers: the socket writes them without first copying them out of the heap,
  * which is most of the cost of serving a 16 KiB hit (measured in load-tests/bench).
  */
-final class MemoryBody implements StoredBody {
+final class MemoryBody implements TierBody {
 
     static final MemoryBody EMPTY = new MemoryBody(new byte[0][], ByteBuffer::allocateDirect);
 
@@ -62,8 +61,14 @@ final class MemoryBody implements StoredBody {
      * a read-only duplicate, two Netty wrappers and their slice, about 300 bytes a chunk by their object
      * sizes), counted in the tier's weight from the start so that the bound holds for small objects too.
      */
-    long viewHeapBytes() {
+    @Override
+    public long heapBytes() {
         return VIEW_BYTES_PER_CHUNK * chunks.length;
+    }
+
+    /** Nothing to do: the direct buffers are freed with the body, by the garbage collector. */
+    @Override
+    public void release() {
     }
 
     private static final long VIEW_BYTES_PER_CHUNK = 320;

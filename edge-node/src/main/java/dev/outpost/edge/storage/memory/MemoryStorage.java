@@ -58,6 +58,13 @@ import org.slf4j.LoggerFactory;
  * (or it is put) and again when its metadata is updated; lookups hide variants at or below a hard
  * marker (and drop them from their set on the way) and return those at or below a soft marker
  * invalidated. Variants hidden so are otherwise left to expiry and eviction.
+ *
+ * <p><b>Where bodies live.</b> In direct buffers ({@link MemoryBody}), or, from {@link BodyFiles#minSize}
+ * up, in nameless files of a memory filesystem ({@link FileBody}) that hits send with {@code sendfile(2)}.
+ * Both count in the same byte bound. A file body is released ({@link TierBody#release}) by
+ * {@link #reindex}, which sees every change of a key's variants, as soon as no variant of the tier
+ * holds it; its pages are freed when the last send of it ends. A file that cannot be written (the
+ * filesystem is full) leaves the body in direct buffers.
  */
 public final class MemoryStorage implements CacheStorage {
 
@@ -83,10 +90,25 @@ public final class MemoryStorage implements CacheStorage {
     private final LongAdder writeFailures = new LongAdder();
     /** Direct memory ran out and that was logged; cleared (and logged) at the next successful copy. */
     private final AtomicBoolean directMemoryShort = new AtomicBoolean();
+    /** Where large bodies are kept as files; null: every body in direct buffers. */
+    private final BodyFiles files;
+    /** Bytes of the open body files (the memory filesystem's share of the tier). */
+    private final AtomicLong fileBytes = new AtomicLong();
+    /** Bodies kept in direct buffers because their file could not be written. */
+    private final LongAdder fileWriteFailures = new LongAdder();
+    /** A file write failed and that was logged; cleared (and logged) at the next successful one. */
+    private final AtomicBoolean filesFailing = new AtomicBoolean();
     /** How bodies get their off-heap buffers; replaced by tests to simulate exhausted direct memory. */
     private volatile IntFunction<ByteBuffer> allocateDirect = ByteBuffer::allocateDirect;
 
-    public MemoryStorage(long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace, Executor executor) {
+    /**
+     * Large bodies are kept as files under {@code files} (null: none).
+     *
+     * @param executor runs Caffeine's maintenance (and so its evictions)
+     */
+    public MemoryStorage(long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace, Executor executor,
+            BodyFiles files) {
+        this.files = files;
         this.maxObjectSize = maxObjectSize;
         this.weigher = ByteWeigher.forMaxObjectSize(maxObjectSize);
         this.clock = clock;
@@ -104,8 +126,26 @@ public final class MemoryStorage implements CacheStorage {
                 .build();
     }
 
+    /** Every body in direct buffers. */
+    public MemoryStorage(long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace, Executor executor) {
+        this(maxSize, maxObjectSize, clock, revalidationGrace, executor, null);
+    }
+
     public MemoryStorage(long maxSize, long maxObjectSize, Clock clock) {
         this(maxSize, maxObjectSize, clock, Duration.ofHours(1), Runnable::run);
+    }
+
+    /**
+     * Where the memory tier keeps bodies of at least {@code minSize} bytes: nameless files in {@code dir},
+     * which should be on a memory filesystem (tmpfs, e.g. {@code /dev/shm}).
+     */
+    public record BodyFiles(java.nio.file.Path dir, long minSize) {
+        public BodyFiles {
+            java.util.Objects.requireNonNull(dir, "dir");
+            if (minSize < 1) {
+                throw new IllegalArgumentException("minSize must be at least 1: " + minSize);
+            }
+        }
     }
 
     @Override
@@ -149,11 +189,36 @@ public final class MemoryStorage implements CacheStorage {
         if (body.length > maxObjectSize) {
             return false;
         }
-        MemoryBody copy = offHeap(new byte[][] {body});
-        if (copy == null) {
+        TierBody held = hold(new byte[][] {body}, body.length);
+        if (held == null) {
             return false;
         }
-        return insert(entry, copy, stamps.incrementAndGet());
+        return insert(entry, held, stamps.incrementAndGet());
+    }
+
+    /**
+     * The body copied out of the heap: into a file from {@link BodyFiles#minSize} bytes up, when it can be
+     * written, else into direct buffers; null when direct memory is exhausted (see {@link #offHeap}).
+     */
+    private TierBody hold(byte[][] chunks, long size) {
+        if (files != null && size >= files.minSize()) {
+            try {
+                FileBody body = FileBody.write(files.dir(), chunks, fileBytes);
+                if (filesFailing.get() && filesFailing.compareAndSet(true, false)) {
+                    LOG.info("memory tier: body files can be written again in {}", files.dir());
+                }
+                return body;
+            } catch (java.io.IOException | RuntimeException e) {
+                fileWriteFailures.increment();
+                if (filesFailing.compareAndSet(false, true)) {
+                    LOG.warn("memory tier: a body file could not be written in {} ({}); large bodies are kept in "
+                            + "direct memory while this lasts (logged once; further occurrences are only counted). "
+                            + "Give that filesystem room for cache.memory.max-size or lower it", files.dir(),
+                            e.toString());
+                }
+            }
+        }
+        return offHeap(chunks);
     }
 
     /**
@@ -183,6 +248,16 @@ public final class MemoryStorage implements CacheStorage {
     /** Objects not stored because their off-heap copy could not be allocated. */
     public long writeFailures() {
         return writeFailures.sum();
+    }
+
+    /** Bytes of the body files open now (on the memory filesystem; part of {@link #byteSize}). */
+    public long fileBytes() {
+        return fileBytes.get();
+    }
+
+    /** Bodies kept in direct buffers because their file could not be written. */
+    public long fileWriteFailures() {
+        return fileWriteFailures.sum();
     }
 
     /** Test hook: replaces {@link ByteBuffer#allocateDirect} (e.g. with one that throws OutOfMemoryError). */
@@ -261,6 +336,9 @@ public final class MemoryStorage implements CacheStorage {
         if (before == after) {
             return after;
         }
+        if (before != null) {
+            releaseDropped(before, after);
+        }
         variantCount.add((after == null ? 0 : after.variants.size()) - (before == null ? 0 : before.variants.size()));
         if (after != null) {
             for (String tag : after.tags) {
@@ -282,6 +360,19 @@ public final class MemoryStorage implements CacheStorage {
             }
         }
         return after;
+    }
+
+    /** Releases the bodies of {@code before} that no variant of {@code after} (may be null) holds. */
+    private static void releaseDropped(VariantSet before, VariantSet after) {
+        for (Variant gone : before.variants) {
+            boolean kept = false;
+            for (int i = 0; after != null && !kept && i < after.variants.size(); i++) {
+                kept = after.variants.get(i).body == gone.body;
+            }
+            if (!kept) {
+                gone.body.release();
+            }
+        }
     }
 
     /** Keys in the tag index (tests: the index must not outgrow the tier). */
@@ -356,13 +447,17 @@ public final class MemoryStorage implements CacheStorage {
 
     @Override
     public void close() {
+        for (CacheKey key : List.copyOf(cache.asMap().keySet())) {
+            cache.asMap().computeIfPresent(key, (k, set) -> reindex(k, set, null));
+        }
         cache.invalidateAll();
         tagIndex.clear();
     }
 
     /** Stores a variant stamped {@code stamp}; false when a purge of everything since covers it. */
-    private boolean insert(CacheEntry entry, MemoryBody body, long stamp) {
+    private boolean insert(CacheEntry entry, TierBody body, long stamp) {
         if (markers.effect(entry.key().host(), stamp) == PurgeMarkers.Effect.GONE) {
+            body.release();
             return false;
         }
         Variant variant = new Variant(entry, body, stamp);
@@ -422,7 +517,7 @@ public final class MemoryStorage implements CacheStorage {
             CacheEntry complete = new CacheEntry(entry.key(), entry.variantKey(), entry.varyNames(), entry.status(),
                     entry.headers(), entry.requestTime(), entry.responseTime(), entry.initialAge(), entry.policy(),
                     size, entry.invalidated());
-            MemoryBody body = offHeap(chunks.toArray(new byte[0][]));
+            TierBody body = hold(chunks.toArray(new byte[0][]), size);
             chunks.clear();
             if (body == null) {
                 abandoned = true;
@@ -444,8 +539,8 @@ public final class MemoryStorage implements CacheStorage {
         }
     }
 
-    private record Variant(CacheEntry entry, MemoryBody body, Set<String> tags, long stamp) {
-        Variant(CacheEntry entry, MemoryBody body, long stamp) {
+    private record Variant(CacheEntry entry, TierBody body, Set<String> tags, long stamp) {
+        Variant(CacheEntry entry, TierBody body, long stamp) {
             this(entry, body, Set.copyOf(SurrogateKeys.of(entry.headers())), stamp);
         }
 
@@ -454,7 +549,7 @@ public final class MemoryStorage implements CacheStorage {
         }
 
         long bytes() {
-            return entry.metadataBytes() + body.length() + body.viewHeapBytes();
+            return entry.metadataBytes() + body.length() + body.heapBytes();
         }
     }
 

@@ -1,0 +1,185 @@
+package dev.outpost.edge.storage.memory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A body of the memory tier held in a file of a memory filesystem (tmpfs), so that a hit can be sent
+ * with {@code sendfile(2)} from the file's pages instead of being copied from the process into the
+ * socket: for large objects that copy is most of the CPU a hit costs (measured in load-tests/bench).
+ *
+ * <p><b>Lifetime.</b> The file is unlinked as soon as it is open: it has no name, only this body's
+ * channel, so a crash or kill leaves nothing behind and no directory needs cleaning at start. The tier
+ * holds one reference; every {@linkplain #leaseFile lease} and {@linkplain #open reader} holds another.
+ * When the tier drops the body ({@link #release}) and the last send is over, the channel is closed and
+ * the filesystem frees the pages at once: a file-backed body costs memory exactly as long as something
+ * uses it, never until a garbage collection. A lease or reader asked for after the body was dropped
+ * and released is refused (the caller looked it up just before an eviction and answers otherwise).
+ */
+final class FileBody implements TierBody {
+
+    /** Bytes a reader returns at a time. */
+    private static final int READ_CHUNK = 64 * 1024;
+
+    private final FileChannel channel;
+    private final long length;
+    /** 1 for the tier + 1 per open lease or reader; 0 once closed (never revived). */
+    private final AtomicInteger refs = new AtomicInteger(1);
+    private final AtomicLong liveFileBytes;
+
+    private FileBody(FileChannel channel, long length, AtomicLong liveFileBytes) {
+        this.channel = channel;
+        this.length = length;
+        this.liveFileBytes = liveFileBytes;
+    }
+
+    /**
+     * Writes {@code chunks} to a new nameless file in {@code dir}.
+     *
+     * @param liveFileBytes counts the bytes of every open body's file (added now, subtracted when closed)
+     * @throws IOException when the file cannot be created or written (e.g. the filesystem is full); nothing
+     *                     is left behind
+     */
+    static FileBody write(Path dir, byte[][] chunks, AtomicLong liveFileBytes) throws IOException {
+        Path path = Files.createTempFile(dir, "outpost-body-", "");
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } finally {
+            Files.delete(path);
+        }
+        long length = 0;
+        try {
+            for (byte[] chunk : chunks) {
+                ByteBuffer src = ByteBuffer.wrap(chunk);
+                while (src.hasRemaining()) {
+                    channel.write(src);
+                }
+                length += chunk.length;
+            }
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        liveFileBytes.addAndGet(length);
+        return new FileBody(channel, length, liveFileBytes);
+    }
+
+    @Override
+    public long length() {
+        return length;
+    }
+
+    /** The channel and a few objects around it. */
+    @Override
+    public long heapBytes() {
+        return 512;
+    }
+
+    @Override
+    public void release() {
+        unref();
+    }
+
+    @Override
+    public FileLease leaseFile() {
+        return retain() ? new Lease() : null;
+    }
+
+    /** Reads from the file, a chunk at a time, into new heap buffers (for connections that cannot send files). */
+    @Override
+    public Reader open(long first, long last) {
+        if (first < 0 || last >= length || first > last + 1) {
+            throw new IndexOutOfBoundsException("range " + first + "-" + last + " of " + length);
+        }
+        Lease lease = retain() ? new Lease() : null;
+        return new Reader() {
+            long pos = first;
+
+            @Override
+            public CompletableFuture<ByteBuffer> next() {
+                if (lease == null) {
+                    return CompletableFuture.failedFuture(new IllegalStateException(
+                            "the body was dropped from the memory tier before it could be read"));
+                }
+                if (pos > last) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(READ_CHUNK, last - pos + 1));
+                try {
+                    while (chunk.hasRemaining()) {
+                        int n = channel.read(chunk, pos + chunk.position());
+                        if (n < 0) {
+                            throw new IOException("the body's file ended at " + (pos + chunk.position()) + " of "
+                                    + length);
+                        }
+                    }
+                } catch (IOException e) {
+                    return CompletableFuture.failedFuture(new UncheckedIOException(e));
+                }
+                pos += chunk.capacity();
+                return CompletableFuture.completedFuture(chunk.flip().asReadOnlyBuffer());
+            }
+
+            @Override
+            public void close() {
+                pos = last + 1;
+                if (lease != null) {
+                    lease.close();
+                }
+            }
+        };
+    }
+
+    /** Whether the channel is still open (tests: a dropped body frees its file once nothing uses it). */
+    boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    private boolean retain() {
+        for (int n = refs.get(); n > 0; n = refs.get()) {
+            if (refs.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void unref() {
+        int left = refs.decrementAndGet();
+        if (left == 0) {
+            liveFileBytes.addAndGet(-length);
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // closing a tmpfs file does not fail in practice; the kernel frees it with the descriptor
+            }
+        } else if (left < 0) {
+            throw new IllegalStateException("a file body was released more often than it was held");
+        }
+    }
+
+    private final class Lease implements FileLease {
+        private final AtomicInteger open = new AtomicInteger(1);
+
+        @Override
+        public FileChannel channel() {
+            return channel;
+        }
+
+        @Override
+        public void close() {
+            if (open.getAndSet(0) == 1) {
+                unref();
+            }
+        }
+    }
+}

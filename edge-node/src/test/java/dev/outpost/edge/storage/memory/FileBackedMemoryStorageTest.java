@@ -1,0 +1,197 @@
+package dev.outpost.edge.storage.memory;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.outpost.edge.cache.CacheKey;
+import dev.outpost.edge.cache.Purge;
+import dev.outpost.edge.storage.CacheStorage;
+import dev.outpost.edge.storage.CacheStorageContract;
+import dev.outpost.edge.storage.StoredBody;
+import dev.outpost.edge.storage.StoredObject;
+import dev.outpost.edge.testing.MutableClock;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.CompletionException;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The memory tier with its large bodies in files ({@code cache.memory.file-min-size}): the whole storage
+ * contract with every body from 1 KiB up in a file, and the files' lifetime: nameless from the start,
+ * counted, freed when the tier drops a body and its last send ends, never before.
+ */
+class FileBackedMemoryStorageTest extends CacheStorageContract {
+
+    private static final long MIN_SIZE = 1024;
+
+    @TempDir
+    Path dir;
+
+    @Override
+    protected CacheStorage newStorage(MutableClock clock) {
+        return new MemoryStorage(8L << 20, 1L << 20, clock, Duration.ofHours(1), Runnable::run,
+                new MemoryStorage.BodyFiles(dir, MIN_SIZE));
+    }
+
+    private MemoryStorage memory() {
+        return (MemoryStorage) storage;
+    }
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private StoredObject found(String path) {
+        return storage.lookup(new CacheKey("site.example", path)).join().get(0);
+    }
+
+    private static byte[] readLease(StoredBody.FileLease lease, long length) throws IOException {
+        ByteBuffer all = ByteBuffer.allocate((int) length);
+        while (all.hasRemaining()) {
+            if (lease.channel().read(all, all.position()) < 0) {
+                break;
+            }
+        }
+        return all.array();
+    }
+
+    private long namesIn(Path d) throws IOException {
+        try (Stream<Path> files = Files.list(d)) {
+            return files.count();
+        }
+    }
+
+    @Test
+    void largeBodiesAreNamelessFilesCountedInTheTierSmallOnesStayInBuffers() throws IOException {
+        byte[] large = random(200_000, 1);
+        assertTrue(store(entry("/large", "", large.length), large));
+        assertTrue(store(entry("/small", "", 100), new byte[100]));
+        assertEquals(0, namesIn(dir), "the file was unlinked once open: nothing to clean after a crash");
+        assertEquals(200_000, memory().fileBytes());
+        assertTrue(storage.byteSize() >= 200_100, "both bodies count in the byte bound: " + storage.byteSize());
+
+        StoredBody body = found("/large").body();
+        assertNull(body.heldInMemoryAs(chunks -> chunks), "a file body is read or sent, not viewed");
+        try (StoredBody.FileLease lease = body.leaseFile()) {
+            assertNotNull(lease);
+            assertEquals(200_000, lease.channel().size());
+            assertArrayEquals(large, readLease(lease, 200_000));
+        }
+        assertArrayEquals(java.util.Arrays.copyOfRange(large, 65_000, 140_001), read(found("/large"), 65_000, 140_000),
+                "a range read across the reader's 64 KiB reads");
+        StoredBody small = found("/small").body();
+        assertNull(small.leaseFile());
+        assertNotNull(small.heldInMemoryAs(chunks -> chunks));
+    }
+
+    @Test
+    void aPurgedBodyKeepsItsBytesForTheSendInFlightAndFreesThemWhenItEnds() throws IOException {
+        byte[] large = random(300_000, 2);
+        assertTrue(store(entry("/p", "", large.length), large));
+        StoredObject looked = found("/p");
+        StoredBody.FileLease sending = looked.body().leaseFile();
+        StoredBody.Reader reading = looked.body().open(0, large.length - 1);
+
+        storage.purge(new Purge.Url(new CacheKey("site.example", "/p"), false)).join();
+        assertTrue(storage.lookup(new CacheKey("site.example", "/p")).join().isEmpty());
+        assertEquals(300_000, memory().fileBytes(), "still being sent");
+        assertArrayEquals(large, readLease(sending, large.length), "the bytes in flight are the body's");
+        sending.close();
+        sending.close(); // a second close does nothing
+        assertEquals(300_000, memory().fileBytes(), "the reader opened before the purge still reads");
+        ByteBuffer first = reading.next().join();
+        assertEquals(64 * 1024, first.remaining());
+        assertEquals(ByteBuffer.wrap(large, 0, 64 * 1024), first);
+        reading.close();
+        assertEquals(0, memory().fileBytes(), "freed when the last user ended");
+        assertNull(looked.body().leaseFile(), "no send of a freed body: the caller answers otherwise");
+
+        StoredBody.Reader late = looked.body().open(0, 10);
+        CompletionException refused = assertThrows(CompletionException.class, () -> late.next().join());
+        assertTrue(refused.getCause().getMessage().contains("dropped from the memory tier"), refused.getMessage());
+        late.close();
+    }
+
+    @Test
+    void everyWayOfDroppingABodyFreesItsFileAndKeepingItDoesNot() {
+        assertTrue(store(entry("/r", "", 2000), new byte[2000]));
+        assertTrue(store(entry("/r", "", 3000), new byte[3000]));
+        assertEquals(3000, memory().fileBytes(), "replaced");
+
+        assertTrue(store(entry("/v", "de", 4000), new byte[4000]));
+        assertTrue(store(entry("/v", "fr", 5000), new byte[5000]));
+        storage.purge(new Purge.Url(new CacheKey("site.example", "/v"), true)).join();
+        assertTrue(storage.updateEntry(found("/r").entry().asInvalidated()).join());
+        assertEquals(12_000, memory().fileBytes(), "soft purge and metadata update keep the bodies");
+        assertTrue(storage.removeVariant(new CacheKey("site.example", "/v"), "de").join());
+        assertEquals(8000, memory().fileBytes(), "variant removed");
+        storage.remove(new CacheKey("site.example", "/v")).join();
+        assertEquals(3000, memory().fileBytes(), "key removed");
+
+        storage.purge(new Purge.All(null, false)).join();
+        assertTrue(storage.lookup(new CacheKey("site.example", "/r")).join().isEmpty());
+        assertEquals(0, memory().fileBytes(), "dropped by the lookup after a purge of everything");
+
+        assertTrue(store(entry("/c", "", 6000), new byte[6000]));
+        storage.close();
+        assertEquals(0, memory().fileBytes(), "closed tier");
+        storage = newStorage(clock);
+    }
+
+    @Test
+    void sizeEvictionFreesFilesAndKeepsTheBoundOverBothKinds() {
+        MemoryStorage small = new MemoryStorage(1L << 20, 256 * 1024, clock, Duration.ofHours(1), Runnable::run,
+                new MemoryStorage.BodyFiles(dir, 32 * 1024));
+        try {
+            for (int i = 0; i < 100; i++) {
+                small.put(entry("/o" + i, "", -1), new byte[i % 2 == 0 ? 64 * 1024 : 16 * 1024]);
+            }
+            small.cleanUp();
+            assertTrue(small.stats().evictionCount() > 0);
+            assertTrue(small.byteSize() <= 1L << 20, "bytes " + small.byteSize());
+            assertTrue(small.fileBytes() > 0 && small.fileBytes() < small.byteSize(),
+                    "files " + small.fileBytes() + " of " + small.byteSize());
+            long held = 0;
+            for (int i = 0; i < 100; i += 2) {
+                held += small.lookupInMemory(new CacheKey("site.example", "/o" + i)).isEmpty() ? 0 : 64 * 1024;
+            }
+            assertEquals(held, small.fileBytes(), "exactly the files of the bodies still held");
+        } finally {
+            small.close();
+        }
+        assertEquals(0, small.fileBytes());
+    }
+
+    @Test
+    void aFileThatCannotBeWrittenLeavesTheBodyInDirectBuffers() throws IOException {
+        Path gone = Files.createDirectory(dir.resolve("gone"));
+        MemoryStorage m = new MemoryStorage(8L << 20, 1L << 20, clock, Duration.ofHours(1), Runnable::run,
+                new MemoryStorage.BodyFiles(gone, MIN_SIZE));
+        try {
+            Files.delete(gone); // as a full filesystem would, every create fails
+            byte[] body = random(100_000, 3);
+            assertTrue(m.put(entry("/f", "", body.length), body));
+            StoredObject o = m.lookupInMemory(new CacheKey("site.example", "/f")).get(0);
+            assertNull(o.body().leaseFile());
+            assertArrayEquals(body, read(o, 0, body.length - 1));
+            assertEquals(1, m.fileWriteFailures());
+            assertEquals(0, m.fileBytes());
+        } finally {
+            m.close();
+        }
+        assertFalse(Files.exists(gone));
+    }
+}
