@@ -32,6 +32,8 @@
 #   EDGE_JVM_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC"
 #   EDGE_EXTRA_JVM_OPTS=""    appended to EDGE_JVM_OPTS
 #   FAST_MEMORY_HITS=true     the edge's server.fast-memory-hits (false: every hit through the full lifecycle)
+#   MEMORY_FILE_MIN_SIZE=128KiB   the edge's cache.memory.file-min-size: bodies from it up in files of
+#                             /dev/shm, sent with sendfile (0: every body in direct buffers)
 #   NOISE_LIMIT=10            a run is "noisy" when other processes or steal took more than this
 #                             % of the server CPU or the client CPU during it
 #   QUIET_WAIT=30             before each run, wait up to this many seconds for both CPUs to be
@@ -66,6 +68,7 @@ CLIENT_CPU="${CLIENT_CPU:-1}"
 EDGE_JVM_OPTS="${EDGE_JVM_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC}"
 EDGE_EXTRA_JVM_OPTS="${EDGE_EXTRA_JVM_OPTS:-}"
 FAST_MEMORY_HITS="${FAST_MEMORY_HITS:-true}"
+MEMORY_FILE_MIN_SIZE="${MEMORY_FILE_MIN_SIZE:-128KiB}"
 PROFILE_SECONDS="${PROFILE_SECONDS:-30}"
 RATE_SHARE="${RATE_SHARE:-0.5}"
 RATE_DURATION="${RATE_DURATION:-10s}"
@@ -317,6 +320,7 @@ origins:
 cache:
   memory:
     max-size: 256MiB
+    file-min-size: $MEMORY_FILE_MIN_SIZE
 access-log:
   enabled: false
 EOF
@@ -667,6 +671,8 @@ else
 fi
 fast_hits="$(grep -E '^outpost_requests_fast_total' <<<"$METRICS" | awk '{printf "%.0f", $NF}' || true)"
 echo "Hits answered on the connection (server.fast-memory-hits: $FAST_MEMORY_HITS): ${fast_hits:-0}."
+file_bytes="$(grep -E '^outpost_cache_file_bytes' <<<"$METRICS" | awk '{printf "%.0f", $NF}' || true)"
+echo "Memory tier bodies from cache.memory.file-min-size $MEMORY_FILE_MIN_SIZE up in files, sent with sendfile (0: all in direct buffers): ${file_bytes:-0} bytes in files at the end."
 if [[ -n "$hits_line" ]]; then
     echo
     echo "Edge request counters, non-zero (from /metrics; includes the fill and warm-up runs):"

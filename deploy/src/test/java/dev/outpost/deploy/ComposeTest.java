@@ -135,6 +135,9 @@ class ComposeTest {
                 assertTrue(port.asText().endsWith(":" + config.server().port()), name + " publishes " + port);
             }
             assertTrue(config.cache().disk().isPresent(), name);
+            assertTrue(composeBytes(service.path("shm_size").asText("64m")) > config.cache().memory().maxSize(),
+                    name + ": shm_size leaves /dev/shm room for the memory tier's file bodies (cache.memory.max-size)"
+                            + " and evicted ones still being sent");
             Deploy.assertInside(dataDir, config.cache().disk().get().path(), name + " cache.disk.path");
             Duration grace = parseDuration(service.get("stop_grace_period").asText());
             assertTrue(grace.compareTo(config.server().shutdownTimeout()) > 0,
@@ -180,6 +183,20 @@ class ComposeTest {
         Map<String, JsonNode> out = new LinkedHashMap<>();
         compose.get("services").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue()));
         return out;
+    }
+
+    /** A Compose byte value such as {@code 128m} (units b, k, m, g; 1024-based). */
+    private static long composeBytes(String value) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)([bkmg]?)b?").matcher(
+                value.toLowerCase(java.util.Locale.ROOT));
+        assertTrue(m.matches(), "a Compose byte value: " + value);
+        int shift = switch (m.group(2)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            default -> 0;
+        };
+        return Long.parseLong(m.group(1)) << shift;
     }
 
     /** The config of every edge-node service, parsed under its environment (image ENV, then its own). */

@@ -118,6 +118,7 @@ class KubernetesManifestsTest {
                 assertTrue(disk.maxSize() + disk.minFreeOn(pvc) <= pvc,
                         what + ": cache.disk.max-size + min-free fit its " + pvc + "-byte volume");
                 assertMemoryFits(c, config.cache().memory().maxSize(), what);
+                assertBodyFilesFit(set, c, config.cache().memory(), what);
 
                 long preStop = c.getLifecycle().getPreStop().getExec().getCommand().stream()
                         .filter(s -> s.matches("\\d+")).mapToLong(Long::parseLong).sum();
@@ -387,6 +388,23 @@ class KubernetesManifestsTest {
         long direct = bytes(limit) * percent / 100;
         assertTrue(memoryTier + NETWORK_BUFFERS <= direct,
                 what + ": cache.memory.max-size " + memoryTier + " does not fit direct memory " + direct);
+    }
+
+    /**
+     * The memory tier's file bodies (cache.memory.file-dir, /dev/shm by default) go to a memory-backed
+     * volume with room for the whole tier: a container's own /dev/shm is 64 MiB.
+     */
+    private static void assertBodyFilesFit(StatefulSet set, Container c, dev.outpost.config.MemoryTierConfig memory,
+            String what) {
+        String dir = memory.fileDir().orElse(dev.outpost.config.MemoryTierConfig.DEFAULT_FILE_DIR).toString();
+        var mount = c.getVolumeMounts().stream().filter(m -> m.getMountPath().equals(dir)).findFirst();
+        assertTrue(mount.isPresent(), what + ": a volume at the memory tier's file-dir " + dir);
+        var volume = set.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getName().equals(mount.get().getName())).findFirst().orElseThrow();
+        assertNotNull(volume.getEmptyDir(), what + ": " + dir + " is an emptyDir");
+        assertEquals("Memory", volume.getEmptyDir().getMedium(), what + ": " + dir + " is memory-backed (tmpfs)");
+        assertTrue(bytes(volume.getEmptyDir().getSizeLimit()) > memory.maxSize(),
+                what + ": " + dir + " has room for cache.memory.max-size and evicted bodies still being sent");
     }
 
     private static void assertRunsAsTheImageUser(PodSpec pod, String what) {
