@@ -22,6 +22,7 @@ import dev.outpost.edge.metrics.EdgeMetrics.Outcome;
 import dev.outpost.edge.metrics.EdgeMetrics.TierLabel;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.ObjectWriter;
+import dev.outpost.edge.storage.StoredBody;
 import dev.outpost.edge.storage.StoredObject;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -460,6 +461,14 @@ public final class ProxyPipeline {
          */
         private Fields forwarded;
         private CacheControl directives;
+        /**
+         * Keeps the body of the stored response this exchange chose readable until the exchange ends (a
+         * body held in a file; null for any other), though its tier may drop it meanwhile: a 304 that
+         * makes it unstorable, or an eviction during a validation or stale-if-error round trip.
+         */
+        private StoredBody.FileLease chosenBody;
+        /** The response ended or the connection closed: {@link #finished} ran. */
+        private boolean over;
         /** The collapsed fetch this exchange leads, released at the latest when the exchange ends. */
         private CacheLock.Fill heldFill;
         /** Set when this request waited on another's fetch: what that fetch was for (RFC 9211 collapsed). */
@@ -620,7 +629,15 @@ public final class ProxyPipeline {
             return ProxyPipeline.select(variants, this::forwarded);
         }
 
+        private void holdChosenBody(StoredObject stored) {
+            if (chosenBody != null) {
+                chosenBody.close(); // an earlier round's choice
+            }
+            chosenBody = over ? null : stored.body().leaseFile(); // after the end, nothing would let it go
+        }
+
         private void decideReuse(StoredObject stored, int round) {
+            holdChosenBody(stored);
             CacheEntry entry = stored.entry();
             long age = entry.currentAge(clock.instant());
             // a soft-purged entry is decided as already stale (never FRESH): stale-while-revalidate serves it
@@ -1064,9 +1081,14 @@ public final class ProxyPipeline {
             }
             cacheStatus = cacheStatusOf(stored, status);
             writer.serve(ctx, req, request, stored, age, cacheStatus, via).onFailure(err -> {
-                // A storage read failed (I/O error, corrupt chunk; the tier counted it and logged the
-                // condition once): the stored copy is dropped whatever happens to this response.
-                storage.removeVariant(key, stored.entry().variantKey());
+                if (err instanceof StoredBody.BodyDropped) {
+                    // dropped by its tier between the lookup and the read: nothing is wrong with storage
+                    LOG.debug("stored {} was dropped before it could be read; fetching from the origin", key);
+                } else {
+                    // A storage read failed (I/O error, corrupt chunk; the tier counted it and logged the
+                    // condition once): the stored copy is dropped whatever happens to this response.
+                    storage.removeVariant(key, stored.entry().variantKey());
+                }
                 if (resp.headWritten() || clientGone) {
                     // a body above ResponseWriter.VERIFIED_BEFORE_HEAD failed part-way: the response was
                     // cut; the client sees a short body, never a wrong one
@@ -1148,6 +1170,10 @@ public final class ProxyPipeline {
 
         /** The client response ended (or the connection closed); a fetch may still be filling the cache. */
         private void finished() {
+            over = true;
+            if (chosenBody != null) {
+                chosenBody.close();
+            }
             metrics.request(outcome, tier);
             metrics.bytesServed(tier, resp.bytesWritten());
             if (settings.accessLog()) {

@@ -111,18 +111,19 @@ public final class ResponseWriter {
             throw new IllegalArgumentException("only bodies held in memory are encoded whole, not " + object.tier());
         }
         Answer answer = Answer.of(request, head, object.entry(), object.body().length());
-        BodyBuffers body = null;
-        LeasedFileRegion file = null;
-        if (answer.sendsBody()) {
-            body = object.body().heldInMemoryAs(BodyBuffers.OF);
-            StoredBody.FileLease lease = body == null && sendFiles ? object.body().leaseFile() : null;
-            if (body == null && lease == null) {
-                return null;
-            }
-            file = lease == null ? null : new LeasedFileRegion(lease, answer.first(), answer.bodyLength());
+        BodyBuffers body = answer.sendsBody() ? object.body().heldInMemoryAs(BodyBuffers.OF) : null;
+        boolean fromFile = answer.sendsBody() && body == null;
+        if (fromFile && !sendFiles) {
+            return null;
         }
         EncodedHead bytes = new EncodedHead(alloc.directBuffer(ENCODED_HEAD_GUESS));
+        StoredBody.FileLease lease = fromFile ? object.body().leaseFile() : null;
+        if (fromFile && lease == null) {
+            bytes.buf.release();
+            return null;
+        }
         out.add(bytes.buf); // the caller releases what is in out if this throws
+        LeasedFileRegion file = lease == null ? null : new LeasedFileRegion(lease, answer.first(), answer.bodyLength());
         if (file != null) {
             out.add(file); // the head is written into its buffer before anything is sent
         }
@@ -376,16 +377,21 @@ public final class ResponseWriter {
         private final HttpServerResponse resp;
         private final Promise<Long> done;
         private long sent;
+        /** The reader is closed: the body was sent, a read failed, or the client went away. */
+        private boolean over;
 
         BodyPump(Context ctx, StoredBody.Reader reader, HttpServerResponse resp, Promise<Long> done) {
             this.ctx = ctx;
             this.reader = reader;
             this.resp = resp;
             this.done = done;
+            // The connection closing before the end (client gone, write failed) ends the pump: Vert.x calls
+            // no drain handler then, and the reader must still be closed (it may hold a body's file).
+            resp.exceptionHandler(err -> clientGone());
         }
 
         void pump(CompletableFuture<ByteBuffer> next) {
-            while (true) {
+            while (!over) {
                 if (!next.isDone()) {
                     CompletableFuture<ByteBuffer> pending = next;
                     pending.whenComplete((c, e) -> ctx.runOnContext(v -> pump(pending)));
@@ -429,9 +435,11 @@ public final class ResponseWriter {
             }
             CompletableFuture.allOf(reads.toArray(new CompletableFuture<?>[0])).whenComplete((v, err) ->
                     ctx.runOnContext(x -> {
+                        if (over) {
+                            return;
+                        }
                         if (err != null) {
-                            fail(err instanceof java.util.concurrent.CompletionException && err.getCause() != null
-                                    ? err.getCause() : err);
+                            fail(err);
                             return;
                         }
                         for (int i = 0; i < reads.size() - 1; i++) {
@@ -452,18 +460,33 @@ public final class ResponseWriter {
         }
 
         private void finish(ByteBuffer last) {
+            over = true;
             reader.close();
             Future<Void> end = last == null ? resp.end() : resp.end(buffer(last));
             end.onComplete(ar -> done.tryComplete(sent));
         }
 
-        /** Nothing sent yet: the caller may still answer from the origin. Otherwise the response is cut. */
+        /**
+         * Nothing sent yet: the caller may still answer from the origin. Otherwise the response is cut.
+         * Fails {@code done} with the read's own exception, not the future's wrapper.
+         */
         private void fail(Throwable err) {
+            over = true;
             reader.close();
             if (resp.headWritten()) {
                 resp.reset();
             }
-            done.tryFail(err);
+            done.tryFail(err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                    ? err.getCause() : err);
+        }
+
+        /** Not a storage failure: the response just ends here, with what was sent. */
+        private void clientGone() {
+            if (!over) {
+                over = true;
+                reader.close();
+                done.tryComplete(sent);
+            }
         }
 
         private static Buffer buffer(ByteBuffer chunk) {

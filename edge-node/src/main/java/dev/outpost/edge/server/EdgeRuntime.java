@@ -1,6 +1,8 @@
 package dev.outpost.edge.server;
 
+import dev.outpost.config.ByteSize;
 import dev.outpost.config.EdgeConfig;
+import dev.outpost.config.MemoryTierConfig;
 import dev.outpost.config.OriginConfig;
 import dev.outpost.edge.cache.Purge;
 import dev.outpost.edge.cache.CacheKeyPolicy;
@@ -248,28 +250,28 @@ public final class EdgeRuntime {
     }
 
     /**
-     * Memory-tier bodies live in direct buffers, bounded by the JVM's direct memory limit
-     * ({@code -XX:MaxDirectMemorySize}, by default the heap's maximum). Say so at start when the tier
-     * could outgrow it, instead of failing later under load.
-     */
-    /**
      * Where the memory tier keeps large bodies, or null (all in direct buffers); says which in the log, and
-     * warns when the directory is not a memory filesystem or has less room than the tier may fill.
+     * warns when the directory is not a memory filesystem, has less room than the tier may fill, or the
+     * process may open fewer files than the tier may hold bodies in files (one open file each).
      */
-    private static MemoryStorage.BodyFiles bodyFiles(dev.outpost.config.MemoryTierConfig memory) {
+    private static MemoryStorage.BodyFiles bodyFiles(MemoryTierConfig memory) {
         if (!memory.filesEnabled()) {
             LOG.info("memory tier: every body in direct buffers (cache.memory.file-min-size is 0, or no file-dir "
-                    + "was set and {} is not a directory here)", dev.outpost.config.MemoryTierConfig.DEFAULT_FILE_DIR);
+                    + "was set and {} is not a directory here)", MemoryTierConfig.DEFAULT_FILE_DIR);
             return null;
         }
         java.nio.file.Path dir = memory.fileDir().orElseThrow();
-        String size = dev.outpost.config.ByteSize.format(memory.fileMinSize());
+        if (memory.fileMinSize() > memory.maxObjectSize()) {
+            LOG.warn("cache.memory.file-min-size {} is above cache.memory.max-object-size {}: no body is kept in a "
+                    + "file", ByteSize.format(memory.fileMinSize()), ByteSize.format(memory.maxObjectSize()));
+        }
         try {
             java.nio.file.Files.createDirectories(dir);
             java.nio.file.FileStore store = java.nio.file.Files.getFileStore(dir);
             long free = store.getUsableSpace();
-            LOG.info("memory tier: bodies of {} and more in files under {} ({}, {} free), sent with sendfile", size,
-                    dir, store.type(), dev.outpost.config.ByteSize.format(free));
+            LOG.info("memory tier: bodies of {} and more in files under {} ({}, {} free); fresh hits answered on "
+                    + "the connection send them with sendfile", ByteSize.format(memory.fileMinSize()), dir,
+                    store.type(), ByteSize.format(free));
             if (!"tmpfs".equals(store.type())) {
                 LOG.warn("cache.memory.file-dir {} is on a {} filesystem, not tmpfs: the memory tier's large bodies "
                         + "are written through to its device. Point it at a tmpfs directory such as /dev/shm", dir,
@@ -279,15 +281,31 @@ public final class EdgeRuntime {
                 LOG.warn("cache.memory.file-dir {} has {} free, less than cache.memory.max-size {}: large bodies "
                         + "that find no room there are kept in direct memory instead (a container's /dev/shm is "
                         + "64MiB unless its shm_size or a memory-backed volume says otherwise)", dir,
-                        dev.outpost.config.ByteSize.format(free),
-                        dev.outpost.config.ByteSize.format(memory.maxSize()));
+                        ByteSize.format(free), ByteSize.format(memory.maxSize()));
             }
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cache.memory.file-dir " + dir + " cannot be used: " + e, e);
         }
+        long mostFiles = memory.maxSize() / memory.fileMinSize();
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean os
+                && os.getMaxFileDescriptorCount() < mostFiles + FILES_BESIDES_BODIES) {
+            LOG.warn("the process may open {} files, but the memory tier may hold up to {} bodies in files (one open "
+                    + "file each: cache.memory.max-size / file-min-size) besides its connections: raise the limit "
+                    + "(ulimit -n, LimitNOFILE, the container's nofile) or raise cache.memory.file-min-size",
+                    os.getMaxFileDescriptorCount(), mostFiles);
+        }
         return new MemoryStorage.BodyFiles(dir, memory.fileMinSize());
     }
 
+    /** Open files an edge needs besides its body files: connections, RocksDB, jars (a generous guess). */
+    private static final long FILES_BESIDES_BODIES = 16_384;
+
+    /**
+     * Memory-tier bodies live in direct buffers, bounded by the JVM's direct memory limit
+     * ({@code -XX:MaxDirectMemorySize}, by default the heap's maximum). Say so at start when the tier
+     * could outgrow it, instead of failing later under load.
+     */
     private static void warnIfDirectMemoryTooSmall(long memoryTierBytes) {
         long limit = Runtime.getRuntime().maxMemory();
         for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {

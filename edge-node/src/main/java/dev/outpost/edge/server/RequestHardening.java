@@ -3,6 +3,9 @@ package dev.outpost.edge.server;
 import dev.outpost.edge.http.CacheStatus;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.DefaultMessageSizeEstimator;
+import io.netty.channel.FileRegion;
+import io.netty.channel.MessageSizeEstimator;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -56,12 +59,29 @@ public final class RequestHardening {
 
     private static void installDecoder(HttpConnection conn, HttpServerOptions options, long headDeadlineMs,
             StrictHttpRequestDecoder.EarlyResponder early) {
+        ((ConnectionBase) conn).channel().config().setMessageSizeEstimator(FILE_REGIONS_COUNTED);
         ChannelPipeline p = ((ConnectionBase) conn).channel().pipeline();
         ChannelHandler current = p.get("httpDecoder");
         if (current instanceof VertxHttpRequestDecoder && !(current instanceof StrictHttpRequestDecoder)) {
             p.replace("httpDecoder", "httpDecoder", new StrictHttpRequestDecoder(options, headDeadlineMs, early));
         }
     }
+
+    /**
+     * Netty's estimate of what a write queues, except that a file region weighs its bytes (Netty's own
+     * counts it as 0): the socket's writability, which the early answers respect, then sees bodies sent
+     * from files, so a client that does not read cannot queue more of them than one socket's worth.
+     */
+    static final MessageSizeEstimator FILE_REGIONS_COUNTED = new MessageSizeEstimator() {
+        private final MessageSizeEstimator.Handle others = DefaultMessageSizeEstimator.DEFAULT.newHandle();
+        private final MessageSizeEstimator.Handle handle = msg -> msg instanceof FileRegion region
+                ? (int) Math.min(Integer.MAX_VALUE, region.count()) : others.size(msg);
+
+        @Override
+        public Handle newHandle() {
+            return handle;
+        }
+    };
 
     /** 4xx with a short message naming the problem, then close: the framing can no longer be trusted. */
     private void rejectInvalid(HttpServerRequest req) {

@@ -29,11 +29,11 @@ public interface StoredBody {
     }
 
     /**
-     * For a body held in a file of a memory filesystem: a lease on that file for one send straight from
-     * it (e.g. {@code sendfile(2)}), or {@code null} for a body that is not so held, or no longer is (it
-     * was evicted or purged since it was looked up). The bytes of a lease stay valid until it is closed,
-     * whatever happens to the body meanwhile; the caller must close it exactly once when the send is over
-     * (or failed).
+     * For a body held in a file of a memory filesystem: a lease on that file, for a send straight from it
+     * (e.g. {@code sendfile(2)}) or to keep the body readable while a request may still serve it; or
+     * {@code null} for a body that is not so held, or no longer is (dropped from its tier and no longer in
+     * use since it was looked up). The bytes stay valid until the lease is closed, whatever happens to
+     * the body meanwhile; the caller must close it when done (closing again does nothing).
      */
     default FileLease leaseFile() {
         return null;
@@ -49,6 +49,19 @@ public interface StoredBody {
         void close();
     }
 
+    /**
+     * A body's bytes are gone: its tier dropped it (evicted, purged, replaced) after it was looked up and
+     * before it was read, and nothing held it. Not a storage fault: nothing is wrong with what is stored.
+     */
+    final class BodyDropped extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        public BodyDropped(String message) {
+            super(message);
+        }
+    }
+
+    /** Reads a body; must be closed, exactly once, whether it was read to the end or not. */
     interface Reader extends AutoCloseable {
         /**
          * The next chunk (a read-only buffer the caller must not keep), or {@code null} at the end (an

@@ -30,8 +30,9 @@ import org.junit.jupiter.api.Test;
  * request the same, byte for byte apart from the field order Vert.x chooses (RFC 9111 §4 reuse with Age
  * §5.1, §4.3.2 304, RFC 9110 §14 ranges and §13.1.5 If-Range, HEAD, RFC 9211 Cache-Status, RFC 9112
  * §9.6 Connection: close); responses on one connection leave in request order (RFC 9112 §9.3.2) however
- * the requests are answered. The edge with the shortcut keeps bodies from 128 KiB in files (sent with
- * sendfile), the other every body in direct buffers: the answers must not depend on where a body is.
+ * the requests are answered. Both keep bodies from 128 KiB in files (the shortcut sends them with
+ * sendfile, the lifecycle reads them); a third edge, with the shortcut, keeps every body in direct
+ * buffers: the answers must not depend on where a body is.
  */
 class FastMemoryHitsIT extends EdgeTestBase {
 
@@ -48,6 +49,8 @@ class FastMemoryHitsIT extends EdgeTestBase {
     }
 
     private EdgeRuntime plain;
+    /** With the shortcut and every body in direct buffers ({@code file-min-size: 0}). */
+    private EdgeRuntime direct;
     private static final String BODY_FILES = "    file-min-size: 128KiB\n    file-dir: %s\n";
 
     @org.junit.jupiter.api.io.TempDir
@@ -61,8 +64,8 @@ class FastMemoryHitsIT extends EdgeTestBase {
 
     @BeforeEach
     void startASecondEdgeWithoutTheShortcut() throws Exception {
-        plain = startEdge(edgeYaml().replace("  port: 0\nadmin:", "  port: 0\n  fast-memory-hits: false\nadmin:")
-                .replace(BODY_FILES.formatted(bodyFiles), "    file-min-size: 0\n"));
+        plain = startEdge(edgeYaml().replace("  port: 0\nadmin:", "  port: 0\n  fast-memory-hits: false\nadmin:"));
+        direct = startEdge(edgeYaml().replace(BODY_FILES.formatted(bodyFiles), "    file-min-size: 0\n"));
         String date = dev.outpost.edge.http.HttpDate.format(clock.instant()); // the same stored Date at both edges
         origin.stubFor(WireMock.get(urlEqualTo("/doc")).willReturn(aResponse()
                 .withHeader("Date", date)
@@ -97,6 +100,7 @@ class FastMemoryHitsIT extends EdgeTestBase {
     @AfterEach
     void stopTheSecondEdge() {
         plain.stop(Duration.ofMillis(200));
+        direct.stop(Duration.ofMillis(200));
     }
 
     private double fastHits(EdgeRuntime node) {
@@ -169,14 +173,15 @@ class FastMemoryHitsIT extends EdgeTestBase {
 
     @Test
     void everyKindOfFreshMemoryHitIsAnsweredAsTheFullLifecycleAnswersIt() throws IOException {
-        for (EdgeRuntime node : List.of(edge, plain)) {
+        for (EdgeRuntime node : List.of(edge, plain, direct)) {
             for (String path : List.of("/doc", "/gone", "/empty", "/big")) {
                 assertTrue(send(node, "GET", path, true).header("Cache-Status").contains("fwd=uri-miss"), path);
             }
             assertEquals("varies", send(node, "GET", "/lang", true, "Accept-Language: de").text());
         }
-        assertEquals(BIG_BODY.length(), edge.memory().fileBytes(), "/big is in a file at one edge...");
-        assertEquals(0, plain.memory().fileBytes(), "...and in direct buffers at the other");
+        assertEquals(BIG_BODY.length(), edge.memory().fileBytes(), "/big is in a file at two edges...");
+        assertEquals(BIG_BODY.length(), plain.memory().fileBytes());
+        assertEquals(0, direct.memory().fileBytes(), "...and in direct buffers at the third");
         clock.advance(Duration.ofSeconds(7)); // Age and ttl move on, the same for both edges
 
         String[][] requests = {
@@ -207,7 +212,9 @@ class FastMemoryHitsIT extends EdgeTestBase {
             String what = String.join(" ", r);
             String[] lines = java.util.Arrays.copyOfRange(r, 2, r.length);
             RawHttp.Response closing = send(edge, r[0], r[1], true, lines);
-            assertSame(what + " (Connection: close)", send(plain, r[0], r[1], true, lines), closing);
+            RawHttp.Response lifecycle = send(plain, r[0], r[1], true, lines);
+            assertSame(what + " (Connection: close)", lifecycle, closing);
+            assertSame(what + " (direct buffers)", lifecycle, send(direct, r[0], r[1], true, lines));
             assertTrue(closing.closed(), what + ": the connection is closed after the response");
             List<RawHttp.Response> viaShortcut = sendTwice(edge, r[0], r[1], lines);
             List<RawHttp.Response> viaLifecycle = sendTwice(plain, r[0], r[1], lines);
@@ -217,7 +224,13 @@ class FastMemoryHitsIT extends EdgeTestBase {
         }
         assertEquals(fastBefore + 3 * requests.length, fastHits(edge), "every request took the shortcut");
         assertEquals(0, fastHits(plain), "none with server.fast-memory-hits: false");
-        assertEquals(5, origin.getAllServeEvents().size() / 2, "each edge fetched each object once");
+        assertEquals(5, origin.getAllServeEvents().size() / 3, "each edge fetched each object once");
+        for (EdgeRuntime node : List.of(edge, plain, direct)) { // the stored bytes themselves, not only alike
+            assertEquals(BIG_BODY, send(node, "GET", "/big", true).text());
+            assertEquals(BIG_BODY.substring(65_530, 65_546),
+                    send(node, "GET", "/big", true, "Range: bytes=65530-65545").text());
+            assertEquals(BIG_BODY.substring(130_000), send(node, "GET", "/big", true, "Range: bytes=-70000").text());
+        }
     }
 
     /**
@@ -226,21 +239,14 @@ class FastMemoryHitsIT extends EdgeTestBase {
      */
     @Test
     void aBodyPurgedWhileItIsSentFromItsFileArrivesWholeAndIsFreedAfterwards() throws Exception {
-        StringBuilder text = new StringBuilder(4 << 20);
-        for (int i = 0; text.length() < 4 << 20; i++) {
-            text.append(i).append('\n');
-        }
-        byte[] huge = text.substring(0, 4 << 20).getBytes(StandardCharsets.US_ASCII);
+        byte[] huge = hugeBody();
         origin.stubFor(WireMock.get(urlEqualTo("/huge")).willReturn(aResponse()
                 .withHeader("Cache-Control", "max-age=600").withBody(huge)));
         assertArrayEquals(huge, send(edge, "GET", "/huge", true).body());
         assertEquals(huge.length, edge.memory().fileBytes());
         assertEquals(huge.length, edge.registry().get("outpost.cache.file.bytes").gauge().value(), "the metric");
         double before = fastHits(edge);
-        try (Socket s = new Socket()) {
-            s.setReceiveBufferSize(16 * 1024); // the edge cannot hand 4 MiB to the socket at once
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", edge.trafficPort()));
-            s.setSoTimeout(10_000);
+        try (Socket s = slowReader(edge)) {
             s.getOutputStream().write(request("GET", "/huge", false));
             InputStream in = s.getInputStream();
             RawHttp.Response head = RawHttp.readHead(in);
@@ -255,13 +261,109 @@ class FastMemoryHitsIT extends EdgeTestBase {
             System.arraycopy(start, 0, got, 0, 1000);
             System.arraycopy(rest, 0, got, 1000, rest.length);
             assertArrayEquals(huge, got, "every byte, as stored");
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (edge.memory().fileBytes() != 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10); // the socket releases the file when its write completes, just after the last byte
-            }
-            assertEquals(0, edge.memory().fileBytes(), "freed once sent");
+            eventuallyNoFiles(edge, "freed once sent");
         }
         assertTrue(send(edge, "GET", "/huge", true).header("Cache-Status").contains("fwd=uri-miss"), "purged");
+    }
+
+    private static byte[] hugeBody() {
+        StringBuilder text = new StringBuilder(4 << 20);
+        for (int i = 0; text.length() < 4 << 20; i++) {
+            text.append(i).append('\n');
+        }
+        return text.substring(0, 4 << 20).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** A socket that takes little at a time: the edge cannot hand it a 4 MiB body at once. */
+    private static Socket slowReader(EdgeRuntime node) throws IOException {
+        Socket s = new Socket();
+        s.setReceiveBufferSize(16 * 1024);
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", node.trafficPort()));
+        s.setSoTimeout(10_000);
+        return s;
+    }
+
+    private static void eventuallyNoFiles(EdgeRuntime node, String why) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (node.memory().fileBytes() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10); // released on the event loop, just after the client's side of it
+        }
+        assertEquals(0, node.memory().fileBytes(), why);
+    }
+
+    /**
+     * On the full lifecycle (which reads the file), a client that goes away part-way through a body lets
+     * the body's file go: the read is ended, not left waiting for a socket that will never drain.
+     */
+    @Test
+    void aClientGoneMidBodyOnTheLifecycleLetsTheFileGo() throws Exception {
+        byte[] huge = hugeBody();
+        origin.stubFor(WireMock.get(urlEqualTo("/huge")).willReturn(aResponse()
+                .withHeader("Cache-Control", "max-age=600").withBody(huge)));
+        assertArrayEquals(huge, send(plain, "GET", "/huge", true).body());
+        try (Socket s = slowReader(plain)) {
+            s.getOutputStream().write(request("GET", "/huge", false));
+            InputStream in = s.getInputStream();
+            assertEquals(200, RawHttp.readHead(in).status());
+            assertEquals(1000, in.readNBytes(1000).length);
+        } // closed with most of the body unread
+        plain.memory().purge(new dev.outpost.edge.cache.Purge.Url(
+                new dev.outpost.edge.cache.CacheKey(HOST, "/huge"), false)).join();
+        eventuallyNoFiles(plain, "the abandoned read let the file go");
+    }
+
+    /**
+     * RFC 9111 §4.3.4: a 304 that makes the stored response unstorable (here no-store) still updates the
+     * response sent to this client, from the stored body, though the tier drops that body at once: the
+     * request holds it. No second fetch.
+     */
+    @Test
+    void aStoredBodyDroppedByA304ThatMakesItUnstorableIsStillServed() throws Exception {
+        origin.stubFor(WireMock.get(urlEqualTo("/reval")).willReturn(aResponse()
+                .withHeader("Date", dev.outpost.edge.http.HttpDate.format(clock.instant()))
+                .withHeader("Cache-Control", "max-age=1").withHeader("ETag", "\"r1\"").withBody(BIG_BODY)));
+        origin.stubFor(WireMock.get(urlEqualTo("/reval")).withHeader("If-None-Match", WireMock.equalTo("\"r1\""))
+                .atPriority(1).willReturn(aResponse().withStatus(304).withHeader("Cache-Control", "no-store")
+                        .withHeader("ETag", "\"r1\"")));
+        assertEquals(BIG_BODY, send(edge, "GET", "/reval", true).text());
+        assertEquals(BIG_BODY.length(), edge.memory().fileBytes());
+        clock.advance(Duration.ofSeconds(10));
+        RawHttp.Response revalidated = send(edge, "GET", "/reval", true);
+        assertEquals(200, revalidated.status());
+        assertEquals(BIG_BODY, revalidated.text());
+        assertTrue(revalidated.header("Cache-Control").contains("no-store"), "the 304's fields are sent on");
+        assertEquals(2, origin.countRequestsMatching(WireMock.getRequestedFor(urlEqualTo("/reval")).build())
+                .getCount(), "the fill and the validation; no fetch after it");
+        eventuallyNoFiles(edge, "no longer stored, no longer held");
+        assertTrue(send(edge, "GET", "/reval", true).header("Cache-Status").contains("fwd=uri-miss"));
+    }
+
+    /**
+     * A client that pipelines requests for a large object without reading gets one answer sent from the
+     * file on the connection; the rest wait in the lifecycle for the socket to drain (the file region
+     * weighs its bytes in the socket's writability), so unread answers cannot pin files without bound.
+     */
+    @Test
+    void aClientThatDoesNotReadQueuesOneFileAnswerAtATime() throws Exception {
+        byte[] huge = hugeBody();
+        origin.stubFor(WireMock.get(urlEqualTo("/huge")).willReturn(aResponse()
+                .withHeader("Cache-Control", "max-age=600").withBody(huge)));
+        assertArrayEquals(huge, send(edge, "GET", "/huge", true).body());
+        double before = fastHits(edge);
+        try (Socket s = slowReader(edge)) {
+            byte[] one = request("GET", "/huge", false);
+            java.io.ByteArrayOutputStream four = new java.io.ByteArrayOutputStream();
+            for (int i = 0; i < 4; i++) {
+                four.writeBytes(one);
+            }
+            s.getOutputStream().write(four.toByteArray()); // in one segment: read and decoded together
+            for (int i = 0; i < 4; i++) {
+                RawHttp.Response r = RawHttp.next(s.getInputStream(), false);
+                assertEquals(200, r.status());
+                assertArrayEquals(huge, r.body(), "response " + (i + 1));
+            }
+        }
+        assertEquals(before + 1, fastHits(edge), "the first on the connection, the others once it drained");
     }
 
     /** RFC 9211 §2.2 ttl and RFC 9111 §5.1 Age follow the clock from hit to hit, on both paths. */

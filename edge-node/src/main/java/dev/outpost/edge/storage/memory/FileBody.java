@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -33,6 +34,8 @@ final class FileBody implements TierBody {
     private final long length;
     /** 1 for the tier + 1 per open lease or reader; 0 once closed (never revived). */
     private final AtomicInteger refs = new AtomicInteger(1);
+    /** The tier's reference was given back ({@link #release} is idempotent). */
+    private final AtomicBoolean released = new AtomicBoolean();
     private final AtomicLong liveFileBytes;
 
     private FileBody(FileChannel channel, long length, AtomicLong liveFileBytes) {
@@ -50,11 +53,16 @@ final class FileBody implements TierBody {
      */
     static FileBody write(Path dir, byte[][] chunks, AtomicLong liveFileBytes) throws IOException {
         Path path = Files.createTempFile(dir, "outpost-body-", "");
-        FileChannel channel;
+        FileChannel channel = null;
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        } finally {
-            Files.delete(path);
+            Files.delete(path); // from here the file has no name: closing the channel frees it
+        } catch (IOException | RuntimeException e) {
+            if (channel != null) {
+                channel.close();
+            }
+            Files.deleteIfExists(path);
+            throw e;
         }
         long length = 0;
         try {
@@ -86,7 +94,9 @@ final class FileBody implements TierBody {
 
     @Override
     public void release() {
-        unref();
+        if (released.compareAndSet(false, true)) {
+            unref();
+        }
     }
 
     @Override
@@ -107,7 +117,7 @@ final class FileBody implements TierBody {
             @Override
             public CompletableFuture<ByteBuffer> next() {
                 if (lease == null) {
-                    return CompletableFuture.failedFuture(new IllegalStateException(
+                    return CompletableFuture.failedFuture(new BodyDropped(
                             "the body was dropped from the memory tier before it could be read"));
                 }
                 if (pos > last) {

@@ -15,7 +15,9 @@ import dev.outpost.edge.storage.ObjectWriter;
 import dev.outpost.edge.storage.UsefulLifeExpiry;
 import dev.outpost.edge.storage.StoredObject;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -96,8 +99,12 @@ public final class MemoryStorage implements CacheStorage {
     private final AtomicLong fileBytes = new AtomicLong();
     /** Bodies kept in direct buffers because their file could not be written. */
     private final LongAdder fileWriteFailures = new LongAdder();
-    /** A file write failed and that was logged; cleared (and logged) at the next successful one. */
+    /** A file write failure was logged; cleared (and logged) at the next successful write. */
     private final AtomicBoolean filesFailing = new AtomicBoolean();
+    /** Bytes of files the file-dir held when a write last failed (unbounded after a success). */
+    private volatile long fileRoom = Long.MAX_VALUE;
+    private volatile long retryFilesAtMillis;
+    private volatile long nextFileWarningMillis;
     /** How bodies get their off-heap buffers; replaced by tests to simulate exhausted direct memory. */
     private volatile IntFunction<ByteBuffer> allocateDirect = ByteBuffer::allocateDirect;
 
@@ -139,9 +146,9 @@ public final class MemoryStorage implements CacheStorage {
      * Where the memory tier keeps bodies of at least {@code minSize} bytes: nameless files in {@code dir},
      * which should be on a memory filesystem (tmpfs, e.g. {@code /dev/shm}).
      */
-    public record BodyFiles(java.nio.file.Path dir, long minSize) {
+    public record BodyFiles(Path dir, long minSize) {
         public BodyFiles {
-            java.util.Objects.requireNonNull(dir, "dir");
+            Objects.requireNonNull(dir, "dir");
             if (minSize < 1) {
                 throw new IllegalArgumentException("minSize must be at least 1: " + minSize);
             }
@@ -201,25 +208,42 @@ public final class MemoryStorage implements CacheStorage {
      * written, else into direct buffers; null when direct memory is exhausted (see {@link #offHeap}).
      */
     private TierBody hold(byte[][] chunks, long size) {
-        if (files != null && size >= files.minSize()) {
+        if (files != null && size >= files.minSize() && mayTryFile(size)) {
             try {
                 FileBody body = FileBody.write(files.dir(), chunks, fileBytes);
+                fileRoom = Long.MAX_VALUE;
                 if (filesFailing.get() && filesFailing.compareAndSet(true, false)) {
                     LOG.info("memory tier: body files can be written again in {}", files.dir());
                 }
                 return body;
-            } catch (java.io.IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 fileWriteFailures.increment();
-                if (filesFailing.compareAndSet(false, true)) {
+                fileRoom = fileBytes.get();
+                long now = clock.millis();
+                retryFilesAtMillis = now + FILE_RETRY_MILLIS;
+                if (now >= nextFileWarningMillis && filesFailing.compareAndSet(false, true)) {
+                    nextFileWarningMillis = now + FILE_WARNING_MILLIS;
                     LOG.warn("memory tier: a body file could not be written in {} ({}); large bodies are kept in "
-                            + "direct memory while this lasts (logged once; further occurrences are only counted). "
-                            + "Give that filesystem room for cache.memory.max-size or lower it", files.dir(),
-                            e.toString());
+                            + "direct memory until files fit again (logged at most every 10 minutes; every "
+                            + "occurrence is counted in outpost_cache_file_write_failures_total). Give that "
+                            + "filesystem room for cache.memory.max-size or lower it", files.dir(), e.toString());
                 }
             }
         }
         return offHeap(chunks);
     }
+
+    /**
+     * After a failed file write (a full filesystem), files are tried again only when the tier's own files
+     * have shrunk enough for this body to fit where the failure happened, or a minute later: no attempt,
+     * with its partial copy, per object while the filesystem stays full.
+     */
+    private boolean mayTryFile(long size) {
+        return fileBytes.get() + size <= fileRoom || clock.millis() >= retryFilesAtMillis;
+    }
+
+    private static final long FILE_RETRY_MILLIS = 60_000;
+    private static final long FILE_WARNING_MILLIS = 600_000;
 
     /**
      * The body copied off-heap, or null when direct memory is exhausted: the object is then not stored
@@ -250,7 +274,10 @@ public final class MemoryStorage implements CacheStorage {
         return writeFailures.sum();
     }
 
-    /** Bytes of the body files open now (on the memory filesystem; part of {@link #byteSize}). */
+    /**
+     * Bytes of the body files open now, on the memory filesystem: those of bodies the tier holds (part of
+     * {@link #byteSize}) and of bodies it dropped that are still being sent.
+     */
     public long fileBytes() {
         return fileBytes.get();
     }

@@ -189,9 +189,34 @@ class FileBackedMemoryStorageTest extends CacheStorageContract {
             assertArrayEquals(body, read(o, 0, body.length - 1));
             assertEquals(1, m.fileWriteFailures());
             assertEquals(0, m.fileBytes());
+
+            assertTrue(m.put(entry("/g", "", body.length), body));
+            assertEquals(1, m.fileWriteFailures(), "not tried again while nothing was freed: no copy per object");
+            Files.createDirectory(gone);
+            clock.advance(Duration.ofSeconds(61));
+            assertTrue(m.put(entry("/h", "", body.length), body));
+            assertEquals(1, m.fileWriteFailures());
+            assertEquals(body.length, m.fileBytes(), "tried again a minute later, and it fits");
+            assertNotNull(m.lookupInMemory(new CacheKey("site.example", "/h")).get(0).body().leaseFile());
         } finally {
             m.close();
         }
-        assertFalse(Files.exists(gone));
+        assertEquals(0, namesIn(gone));
+    }
+
+    @Test
+    void theTiersReleaseIsCountedOnceHoweverOftenItComes() throws IOException {
+        byte[] large = random(50_000, 4);
+        assertTrue(store(entry("/once", "", large.length), large));
+        TierBody body = (TierBody) found("/once").body();
+        try (StoredBody.FileLease sending = body.leaseFile()) {
+            body.release();
+            body.release(); // a second release must not take the lease's reference
+            assertArrayEquals(large, readLease(sending, large.length));
+            assertTrue(((FileBody) body).isOpen());
+        }
+        assertFalse(((FileBody) body).isOpen(), "the lease was the last user");
+        storage.remove(new CacheKey("site.example", "/once")).join(); // the tier's own release: already given
+        assertEquals(0, memory().fileBytes());
     }
 }
