@@ -239,10 +239,7 @@ class FastMemoryHitsIT extends EdgeTestBase {
      */
     @Test
     void aBodyPurgedWhileItIsSentFromItsFileArrivesWholeAndIsFreedAfterwards() throws Exception {
-        byte[] huge = hugeBody();
-        origin.stubFor(WireMock.get(urlEqualTo("/huge")).willReturn(aResponse()
-                .withHeader("Cache-Control", "max-age=600").withBody(huge)));
-        assertArrayEquals(huge, send(edge, "GET", "/huge", true).body());
+        byte[] huge = storeHuge(edge);
         assertEquals(huge.length, edge.memory().fileBytes());
         assertEquals(huge.length, edge.registry().get("outpost.cache.file.bytes").gauge().value(), "the metric");
         double before = fastHits(edge);
@@ -266,12 +263,17 @@ class FastMemoryHitsIT extends EdgeTestBase {
         assertTrue(send(edge, "GET", "/huge", true).header("Cache-Status").contains("fwd=uri-miss"), "purged");
     }
 
-    private static byte[] hugeBody() {
+    /** Stores a 4 MiB object, /huge, at {@code node} (a file body with this class's settings); its bytes. */
+    private byte[] storeHuge(EdgeRuntime node) throws IOException {
         StringBuilder text = new StringBuilder(4 << 20);
         for (int i = 0; text.length() < 4 << 20; i++) {
             text.append(i).append('\n');
         }
-        return text.substring(0, 4 << 20).getBytes(StandardCharsets.US_ASCII);
+        byte[] huge = text.substring(0, 4 << 20).getBytes(StandardCharsets.US_ASCII);
+        origin.stubFor(WireMock.get(urlEqualTo("/huge")).willReturn(aResponse()
+                .withHeader("Cache-Control", "max-age=600").withBody(huge)));
+        assertArrayEquals(huge, send(node, "GET", "/huge", true).body());
+        return huge;
     }
 
     /** A socket that takes little at a time: the edge cannot hand it a 4 MiB body at once. */
@@ -297,10 +299,7 @@ class FastMemoryHitsIT extends EdgeTestBase {
      */
     @Test
     void aClientGoneMidBodyOnTheLifecycleLetsTheFileGo() throws Exception {
-        byte[] huge = hugeBody();
-        origin.stubFor(WireMock.get(urlEqualTo("/huge")).willReturn(aResponse()
-                .withHeader("Cache-Control", "max-age=600").withBody(huge)));
-        assertArrayEquals(huge, send(plain, "GET", "/huge", true).body());
+        byte[] huge = storeHuge(plain);
         try (Socket s = slowReader(plain)) {
             s.getOutputStream().write(request("GET", "/huge", false));
             InputStream in = s.getInputStream();
@@ -345,10 +344,7 @@ class FastMemoryHitsIT extends EdgeTestBase {
      */
     @Test
     void aClientThatDoesNotReadQueuesOneFileAnswerAtATime() throws Exception {
-        byte[] huge = hugeBody();
-        origin.stubFor(WireMock.get(urlEqualTo("/huge")).willReturn(aResponse()
-                .withHeader("Cache-Control", "max-age=600").withBody(huge)));
-        assertArrayEquals(huge, send(edge, "GET", "/huge", true).body());
+        byte[] huge = storeHuge(edge);
         double before = fastHits(edge);
         try (Socket s = slowReader(edge)) {
             byte[] one = request("GET", "/huge", false);
