@@ -99,8 +99,8 @@ public final class EdgeMetrics {
         FunctionCounter.builder("outpost.cache.write.failures", memory, MemoryStorage::writeFailures)
                 .description(WRITE_FAILURES).tag("tier", "memory").register(registry);
         Gauge.builder("outpost.cache.file.bytes", memory, MemoryStorage::fileBytes).baseUnit("bytes")
-                .description("Bytes of the memory tier's bodies in files of cache.memory.file-dir: those it holds "
-                        + "(part of outpost_cache_bytes) and those it dropped that are still being sent")
+                .description("Bytes of the memory tier's body files in cache.memory.file-dir: bodies it holds (part "
+                        + "of outpost_cache_bytes), bodies it dropped that are still being sent, fills streaming in")
                 .tag("tier", "memory").register(registry);
         FunctionCounter.builder("outpost.cache.file.write.failures", memory, MemoryStorage::fileWriteFailures)
                 .description("Bodies kept in direct memory because their file could not be written (file-dir full)")

@@ -47,38 +47,82 @@ final class FileBody implements TierBody {
     /**
      * Writes {@code chunks} to a new nameless file in {@code dir}.
      *
-     * @param liveFileBytes counts the bytes of every open body's file (added now, subtracted when closed)
+     * @param liveFileBytes counts the bytes of every open body file (added as written, subtracted when closed)
      * @throws IOException when the file cannot be created or written (e.g. the filesystem is full); nothing
      *                     is left behind
      */
     static FileBody write(Path dir, byte[][] chunks, AtomicLong liveFileBytes) throws IOException {
-        Path path = Files.createTempFile(dir, "outpost-body-", "");
-        FileChannel channel = null;
-        try {
-            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            Files.delete(path); // from here the file has no name: closing the channel frees it
-        } catch (IOException | RuntimeException e) {
-            if (channel != null) {
-                channel.close();
-            }
-            Files.deleteIfExists(path);
-            throw e;
-        }
-        long length = 0;
+        Filling filling = Filling.start(dir, liveFileBytes);
         try {
             for (byte[] chunk : chunks) {
-                ByteBuffer src = ByteBuffer.wrap(chunk);
-                while (src.hasRemaining()) {
-                    channel.write(src);
-                }
-                length += chunk.length;
+                filling.append(ByteBuffer.wrap(chunk));
             }
         } catch (IOException | RuntimeException e) {
-            channel.close();
+            filling.discard();
             throw e;
         }
-        liveFileBytes.addAndGet(length);
-        return new FileBody(channel, length, liveFileBytes);
+        return filling.complete();
+    }
+
+    /**
+     * A body's nameless file while the body streams in (a fill from the origin), so that a large body never
+     * gathers in the heap first. {@link #complete} makes it a body, {@link #discard} frees it.
+     */
+    static final class Filling {
+        private final FileChannel channel;
+        private final AtomicLong liveFileBytes;
+        private long length;
+
+        private Filling(FileChannel channel, AtomicLong liveFileBytes) {
+            this.channel = channel;
+            this.liveFileBytes = liveFileBytes;
+        }
+
+        /**
+         * A new file in {@code dir}, unlinked at once; nothing is left behind if this throws.
+         *
+         * @param liveFileBytes counts the bytes of every open body file, filled or being filled
+         */
+        static Filling start(Path dir, AtomicLong liveFileBytes) throws IOException {
+            Path path = Files.createTempFile(dir, "outpost-body-", "");
+            FileChannel channel = null;
+            try {
+                channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                Files.delete(path); // from here the file has no name: closing the channel frees it
+            } catch (IOException | RuntimeException e) {
+                if (channel != null) {
+                    channel.close();
+                }
+                Files.deleteIfExists(path);
+                throw e;
+            }
+            return new Filling(channel, liveFileBytes);
+        }
+
+        /** Appends the remaining bytes of {@code src} (its position is not moved). */
+        void append(ByteBuffer src) throws IOException {
+            ByteBuffer bytes = src.duplicate();
+            while (bytes.hasRemaining()) {
+                int n = channel.write(bytes, length);
+                length += n;
+                liveFileBytes.addAndGet(n);
+            }
+        }
+
+        /** The body of the bytes appended (still counted in the live bytes until the body is closed). */
+        FileBody complete() {
+            return new FileBody(channel, length, liveFileBytes);
+        }
+
+        void discard() {
+            liveFileBytes.addAndGet(-length);
+            length = 0;
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // a nameless file: the kernel frees it with the descriptor
+            }
+        }
     }
 
     @Override

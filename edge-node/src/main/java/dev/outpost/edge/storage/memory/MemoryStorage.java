@@ -66,8 +66,10 @@ import org.slf4j.LoggerFactory;
  * up, in nameless files of a memory filesystem ({@link FileBody}) that hits send with {@code sendfile(2)}.
  * Both count in the same byte bound. A file body is released ({@link TierBody#release}) by
  * {@link #reindex}, which sees every change of a key's variants, as soon as no variant of the tier
- * holds it; its pages are freed when the last send of it ends. A file that cannot be written (the
- * filesystem is full) leaves the body in direct buffers.
+ * holds it; its pages are freed when the last send of it ends. A fill streams into its file as soon
+ * as the body is known to reach that size (declared length, or bytes so far), so a large body never
+ * gathers in the heap. A file that cannot be started (the filesystem is full) leaves the body in direct
+ * buffers; one that fails part-way leaves the object unstored.
  */
 public final class MemoryStorage implements CacheStorage {
 
@@ -208,29 +210,42 @@ public final class MemoryStorage implements CacheStorage {
      * written, else into direct buffers; null when direct memory is exhausted (see {@link #offHeap}).
      */
     private TierBody hold(byte[][] chunks, long size) {
-        if (files != null && size >= files.minSize() && mayTryFile(size)) {
+        if (wantsFile(size)) {
             try {
                 FileBody body = FileBody.write(files.dir(), chunks, fileBytes);
-                fileRoom = Long.MAX_VALUE;
-                if (filesFailing.get() && filesFailing.compareAndSet(true, false)) {
-                    LOG.info("memory tier: body files can be written again in {}", files.dir());
-                }
+                fileWritten();
                 return body;
             } catch (IOException | RuntimeException e) {
-                fileWriteFailures.increment();
-                fileRoom = fileBytes.get();
-                long now = clock.millis();
-                retryFilesAtMillis = now + FILE_RETRY_MILLIS;
-                if (now >= nextFileWarningMillis && filesFailing.compareAndSet(false, true)) {
-                    nextFileWarningMillis = now + FILE_WARNING_MILLIS;
-                    LOG.warn("memory tier: a body file could not be written in {} ({}); large bodies are kept in "
-                            + "direct memory until files fit again (logged at most every 10 minutes; every "
-                            + "occurrence is counted in outpost_cache_file_write_failures_total). Give that "
-                            + "filesystem room for cache.memory.max-size or lower it", files.dir(), e.toString());
-                }
+                fileFailed(e);
             }
         }
         return offHeap(chunks);
+    }
+
+    /** Whether a body of {@code size} bytes goes to a file (see {@link #mayTryFile}). */
+    private boolean wantsFile(long size) {
+        return files != null && size >= files.minSize() && mayTryFile(size);
+    }
+
+    private void fileWritten() {
+        fileRoom = Long.MAX_VALUE;
+        if (filesFailing.get() && filesFailing.compareAndSet(true, false)) {
+            LOG.info("memory tier: body files can be written again in {}", files.dir());
+        }
+    }
+
+    private void fileFailed(Exception e) {
+        fileWriteFailures.increment();
+        fileRoom = fileBytes.get();
+        long now = clock.millis();
+        retryFilesAtMillis = now + FILE_RETRY_MILLIS;
+        if (now >= nextFileWarningMillis && filesFailing.compareAndSet(false, true)) {
+            nextFileWarningMillis = now + FILE_WARNING_MILLIS;
+            LOG.warn("memory tier: a body file could not be written in {} ({}); large bodies are kept in direct "
+                    + "memory until files fit again (logged at most every 10 minutes; every occurrence is counted "
+                    + "in outpost_cache_file_write_failures_total). Give that filesystem room for "
+                    + "cache.memory.max-size or lower it", files.dir(), e.toString());
+        }
     }
 
     /**
@@ -276,7 +291,7 @@ public final class MemoryStorage implements CacheStorage {
 
     /**
      * Bytes of the body files open now, on the memory filesystem: those of bodies the tier holds (part of
-     * {@link #byteSize}) and of bodies it dropped that are still being sent.
+     * {@link #byteSize}), of bodies it dropped that are still being sent, and of fills still streaming in.
      */
     public long fileBytes() {
         return fileBytes.get();
@@ -499,6 +514,8 @@ public final class MemoryStorage implements CacheStorage {
         private final long stamp = stamps.incrementAndGet();
         private final List<byte[]> chunks = new ArrayList<>();
         private ByteArrayOutputStream current = new ByteArrayOutputStream();
+        /** Where the body streams once it is known to reach file-min-size; null while it gathers in the heap. */
+        private FileBody.Filling file;
         private long size;
         private boolean abandoned;
         private boolean finished;
@@ -518,6 +535,18 @@ public final class MemoryStorage implements CacheStorage {
                 abort();
                 return;
             }
+            if (file == null && wantsFile(Math.max(size, entry.bodyLength()))) {
+                file = startFile(); // null: it gathers in the heap, as a small body does
+            }
+            if (file != null) {
+                try {
+                    file.append(chunk);
+                } catch (IOException | RuntimeException e) {
+                    fileFailed(e); // with part of the body gone to the file, the object is not stored
+                    abort();
+                }
+                return;
+            }
             ByteBuffer src = chunk.duplicate();
             byte[] tmp = new byte[n];
             src.get(tmp);
@@ -526,6 +555,27 @@ public final class MemoryStorage implements CacheStorage {
                 chunks.add(current.toByteArray());
                 current = new ByteArrayOutputStream();
             }
+        }
+
+        /** A file holding what gathered so far, or null (counted, logged) when it cannot be written. */
+        private FileBody.Filling startFile() {
+            FileBody.Filling started = null;
+            try {
+                started = FileBody.Filling.start(files.dir(), fileBytes);
+                for (byte[] gathered : chunks) {
+                    started.append(ByteBuffer.wrap(gathered));
+                }
+                started.append(ByteBuffer.wrap(current.toByteArray()));
+            } catch (IOException | RuntimeException e) {
+                if (started != null) {
+                    started.discard();
+                }
+                fileFailed(e);
+                return null;
+            }
+            chunks.clear();
+            current = new ByteArrayOutputStream();
+            return started;
         }
 
         @Override
@@ -538,13 +588,20 @@ public final class MemoryStorage implements CacheStorage {
                 chunks.add(current.toByteArray());
             }
             if (entry.bodyLength() >= 0 && entry.bodyLength() != size) {
-                abandoned = true;
+                abort();
                 return CompletableFuture.completedFuture(false);
             }
             CacheEntry complete = new CacheEntry(entry.key(), entry.variantKey(), entry.varyNames(), entry.status(),
                     entry.headers(), entry.requestTime(), entry.responseTime(), entry.initialAge(), entry.policy(),
                     size, entry.invalidated());
-            TierBody body = hold(chunks.toArray(new byte[0][]), size);
+            TierBody body;
+            if (file != null) {
+                body = file.complete();
+                file = null;
+                fileWritten();
+            } else {
+                body = hold(chunks.toArray(new byte[0][]), size);
+            }
             chunks.clear();
             if (body == null) {
                 abandoned = true;
@@ -558,6 +615,10 @@ public final class MemoryStorage implements CacheStorage {
             abandoned = true;
             chunks.clear();
             current = new ByteArrayOutputStream();
+            if (file != null) {
+                file.discard();
+                file = null;
+            }
         }
 
         @Override

@@ -12,6 +12,7 @@ import dev.outpost.edge.cache.CacheKey;
 import dev.outpost.edge.cache.Purge;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.CacheStorageContract;
+import dev.outpost.edge.storage.ObjectWriter;
 import dev.outpost.edge.storage.StoredBody;
 import dev.outpost.edge.storage.StoredObject;
 import dev.outpost.edge.testing.MutableClock;
@@ -183,7 +184,10 @@ class FileBackedMemoryStorageTest extends CacheStorageContract {
         try {
             Files.delete(gone); // as a full filesystem would, every create fails
             byte[] body = random(100_000, 3);
-            assertTrue(m.put(entry("/f", "", body.length), body));
+            ObjectWriter fill = m.writer(entry("/f", "", body.length)); // a fill that cannot start its file...
+            fill.write(ByteBuffer.wrap(body, 0, 40_000));
+            fill.write(ByteBuffer.wrap(body, 40_000, 60_000));
+            assertTrue(fill.commit().join(), "...gathers in the heap and is stored in direct buffers");
             StoredObject o = m.lookupInMemory(new CacheKey("site.example", "/f")).get(0);
             assertNull(o.body().leaseFile());
             assertArrayEquals(body, read(o, 0, body.length - 1));
@@ -202,6 +206,38 @@ class FileBackedMemoryStorageTest extends CacheStorageContract {
             m.close();
         }
         assertEquals(0, namesIn(gone));
+    }
+
+    /** A fill goes to its file as soon as the body is known to be large: never gathered in the heap first. */
+    @Test
+    void aLargeFillStreamsIntoItsFileFromTheMomentItIsKnownToBeLarge() {
+        byte[] body = random(300_000, 5);
+        ObjectWriter declared = storage.writer(entry("/declared", "", body.length));
+        declared.write(ByteBuffer.wrap(body, 0, 100));
+        assertEquals(100, memory().fileBytes(), "a declared length above file-min-size: in the file from byte one");
+        declared.write(ByteBuffer.wrap(body, 100, body.length - 100));
+        assertEquals(body.length, memory().fileBytes());
+        assertTrue(declared.commit().join());
+        assertArrayEquals(body, read(found("/declared"), 0, body.length - 1));
+        assertEquals(body.length, memory().fileBytes(), "the fill's file is the body's");
+
+        ObjectWriter unknown = storage.writer(entry("/chunked", "", -1));
+        unknown.write(ByteBuffer.wrap(body, 0, 600));
+        assertEquals(body.length, memory().fileBytes(), "600 bytes of unknown length: still in the heap");
+        unknown.write(ByteBuffer.wrap(body, 600, 600));
+        assertEquals(body.length + 1200, memory().fileBytes(), "past file-min-size: what gathered went to a file");
+        unknown.write(ByteBuffer.wrap(body, 1200, 800));
+        assertTrue(unknown.commit().join());
+        assertArrayEquals(java.util.Arrays.copyOf(body, 2000), read(found("/chunked"), 0, 1999));
+        assertNotNull(found("/chunked").body().leaseFile());
+
+        ObjectWriter dropped = storage.writer(entry("/dropped", "", body.length));
+        dropped.write(ByteBuffer.wrap(body, 0, 5000));
+        dropped.abort();
+        ObjectWriter shorter = storage.writer(entry("/short", "", body.length));
+        shorter.write(ByteBuffer.wrap(body, 0, 5000));
+        assertFalse(shorter.commit().join(), "fewer bytes than declared: not stored");
+        assertEquals(body.length + 2000, memory().fileBytes(), "aborted and short fills freed their files");
     }
 
     @Test
