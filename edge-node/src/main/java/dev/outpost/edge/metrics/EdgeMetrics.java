@@ -103,7 +103,8 @@ public final class EdgeMetrics {
                         + "of outpost_cache_bytes), bodies it dropped that are still being sent, fills streaming in")
                 .tag("tier", "memory").register(registry);
         FunctionCounter.builder("outpost.cache.file.write.failures", memory, MemoryStorage::fileWriteFailures)
-                .description("Bodies kept in direct memory because their file could not be written (file-dir full)")
+                .description("Body files that could not be written (file-dir full): the body was kept in direct "
+                        + "memory, or, for a fill that failed part-way, not stored")
                 .tag("tier", "memory").register(registry);
     }
 

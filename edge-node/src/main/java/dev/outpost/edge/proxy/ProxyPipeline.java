@@ -630,10 +630,15 @@ public final class ProxyPipeline {
         }
 
         private void holdChosenBody(StoredObject stored) {
-            if (chosenBody != null) {
-                chosenBody.close(); // an earlier round's choice
-            }
+            releaseChosenBody(); // an earlier round's choice
             chosenBody = over ? null : stored.body().leaseFile(); // after the end, nothing would let it go
+        }
+
+        private void releaseChosenBody() {
+            if (chosenBody != null) {
+                chosenBody.close();
+                chosenBody = null;
+            }
         }
 
         private void decideReuse(StoredObject stored, int round) {
@@ -965,6 +970,7 @@ public final class ProxyPipeline {
 
         private void stream(HttpClientResponse upstream, ObjectWriter objectWriter, CacheLock.Fill fill,
                 boolean bodyToClient) {
+            releaseChosenBody(); // the origin's body is the answer now: the stored one will not be served
             boolean[] toClient = {bodyToClient && !clientGone};
             UpstreamFlow flow = new UpstreamFlow(upstream, ctx);
             resp.closeHandler(v -> {
@@ -1102,6 +1108,7 @@ public final class ProxyPipeline {
                         stored.tier().label(), err.toString());
                 resp.headers().clear();
                 tier = TierLabel.NONE; // served by the origin, not by the tier that failed
+                releaseChosenBody();
                 fetch(FetchMode.MISS, null, CacheStatus.Fwd.MISS, null);
             });
         }
@@ -1171,9 +1178,7 @@ public final class ProxyPipeline {
         /** The client response ended (or the connection closed); a fetch may still be filling the cache. */
         private void finished() {
             over = true;
-            if (chosenBody != null) {
-                chosenBody.close();
-            }
+            releaseChosenBody();
             metrics.request(outcome, tier);
             metrics.bytesServed(tier, resp.bytesWritten());
             if (settings.accessLog()) {

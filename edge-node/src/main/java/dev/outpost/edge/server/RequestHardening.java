@@ -59,6 +59,8 @@ public final class RequestHardening {
 
     private static void installDecoder(HttpConnection conn, HttpServerOptions options, long headDeadlineMs,
             StrictHttpRequestDecoder.EarlyResponder early) {
+        // Netty keeps the estimator of the pipeline's first write: a TLS connection's handshake wrote before
+        // this runs, so there it stays Netty's own (harmless: no file region is ever sent over TLS).
         ((ConnectionBase) conn).channel().config().setMessageSizeEstimator(FILE_REGIONS_COUNTED);
         ChannelPipeline p = ((ConnectionBase) conn).channel().pipeline();
         ChannelHandler current = p.get("httpDecoder");

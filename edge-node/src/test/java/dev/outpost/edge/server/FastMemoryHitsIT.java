@@ -340,7 +340,8 @@ class FastMemoryHitsIT extends EdgeTestBase {
     /**
      * A client that pipelines requests for a large object without reading gets one answer sent from the
      * file on the connection; the rest wait in the lifecycle for the socket to drain (the file region
-     * weighs its bytes in the socket's writability), so unread answers cannot pin files without bound.
+     * weighs its bytes in the socket's writability), so a client that does not read cannot queue a file
+     * answer, each holding its file, per request.
      */
     @Test
     void aClientThatDoesNotReadQueuesOneFileAnswerAtATime() throws Exception {

@@ -72,6 +72,8 @@ final class FileBody implements TierBody {
         private final FileChannel channel;
         private final AtomicLong liveFileBytes;
         private long length;
+        /** Completed or discarded: the file is no longer this filling's. */
+        private boolean over;
 
         private Filling(FileChannel channel, AtomicLong liveFileBytes) {
             this.channel = channel;
@@ -101,6 +103,7 @@ final class FileBody implements TierBody {
 
         /** Appends the remaining bytes of {@code src} (its position is not moved). */
         void append(ByteBuffer src) throws IOException {
+            checkNotOver();
             ByteBuffer bytes = src.duplicate();
             while (bytes.hasRemaining()) {
                 int n = channel.write(bytes, length);
@@ -111,16 +114,26 @@ final class FileBody implements TierBody {
 
         /** The body of the bytes appended (still counted in the live bytes until the body is closed). */
         FileBody complete() {
+            checkNotOver();
+            over = true;
             return new FileBody(channel, length, liveFileBytes);
         }
 
         void discard() {
+            checkNotOver();
+            over = true;
             liveFileBytes.addAndGet(-length);
             length = 0;
             try {
                 channel.close();
             } catch (IOException e) {
                 // a nameless file: the kernel frees it with the descriptor
+            }
+        }
+
+        private void checkNotOver() {
+            if (over) {
+                throw new IllegalStateException("this body file was already completed or discarded");
             }
         }
     }

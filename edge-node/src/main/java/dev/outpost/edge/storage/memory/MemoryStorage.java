@@ -542,8 +542,8 @@ public final class MemoryStorage implements CacheStorage {
                 try {
                     file.append(chunk);
                 } catch (IOException | RuntimeException e) {
-                    fileFailed(e); // with part of the body gone to the file, the object is not stored
-                    abort();
+                    abort(); // with part of the body gone to the file, the object is not stored...
+                    fileFailed(e); // ...and the room left is judged without its partial file
                 }
                 return;
             }

@@ -233,9 +233,10 @@ class FileBackedMemoryStorageTest extends CacheStorageContract {
 
         ObjectWriter dropped = storage.writer(entry("/dropped", "", body.length));
         dropped.write(ByteBuffer.wrap(body, 0, 5000));
-        dropped.abort();
         ObjectWriter shorter = storage.writer(entry("/short", "", body.length));
-        shorter.write(ByteBuffer.wrap(body, 0, 5000));
+        shorter.write(ByteBuffer.wrap(body, 0, 7000));
+        assertEquals(body.length + 2000 + 12_000, memory().fileBytes(), "both fills in their files");
+        dropped.abort();
         assertFalse(shorter.commit().join(), "fewer bytes than declared: not stored");
         assertEquals(body.length + 2000, memory().fileBytes(), "aborted and short fills freed their files");
     }
