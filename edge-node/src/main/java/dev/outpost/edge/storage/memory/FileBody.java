@@ -124,11 +124,7 @@ final class FileBody implements TierBody {
             over = true;
             liveFileBytes.addAndGet(-length);
             length = 0;
-            try {
-                channel.close();
-            } catch (IOException e) {
-                // a nameless file: the kernel frees it with the descriptor
-            }
+            closeQuietly(channel);
         }
 
         private void checkNotOver() {
@@ -224,18 +220,23 @@ final class FileBody implements TierBody {
         int left = refs.decrementAndGet();
         if (left == 0) {
             liveFileBytes.addAndGet(-length);
-            try {
-                channel.close();
-            } catch (IOException e) {
-                // closing a tmpfs file does not fail in practice; the kernel frees it with the descriptor
-            }
+            closeQuietly(channel);
         } else if (left < 0) {
             throw new IllegalStateException("a file body was released more often than it was held");
         }
     }
 
+    /** Closing a nameless file does not fail in practice; the kernel frees it with the descriptor anyway. */
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing is left to free
+        }
+    }
+
     private final class Lease implements FileLease {
-        private final AtomicInteger open = new AtomicInteger(1);
+        private final AtomicBoolean open = new AtomicBoolean(true);
 
         @Override
         public FileChannel channel() {
@@ -244,7 +245,7 @@ final class FileBody implements TierBody {
 
         @Override
         public void close() {
-            if (open.getAndSet(0) == 1) {
+            if (open.getAndSet(false)) {
                 unref();
             }
         }

@@ -97,9 +97,9 @@ public final class MemoryStorage implements CacheStorage {
     private final AtomicBoolean directMemoryShort = new AtomicBoolean();
     /** Where large bodies are kept as files; null: every body in direct buffers. */
     private final BodyFiles files;
-    /** Bytes of the open body files (the memory filesystem's share of the tier). */
+    /** Bytes of the open body files: held, dropped but still being sent, or still filling ({@link #fileBytes}). */
     private final AtomicLong fileBytes = new AtomicLong();
-    /** Bodies kept in direct buffers because their file could not be written. */
+    /** Body files that could not be written (the body went to direct buffers, or a fill went unstored). */
     private final LongAdder fileWriteFailures = new LongAdder();
     /** A file write failure was logged; cleared (and logged) at the next successful write. */
     private final AtomicBoolean filesFailing = new AtomicBoolean();
@@ -297,7 +297,7 @@ public final class MemoryStorage implements CacheStorage {
         return fileBytes.get();
     }
 
-    /** Bodies kept in direct buffers because their file could not be written. */
+    /** Body files that could not be written (the body went to direct buffers, or a fill went unstored). */
     public long fileWriteFailures() {
         return fileWriteFailures.sum();
     }
