@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The edge with memory in front of the RocksDB disk tier: placement, restarts, ranges from disk. */
@@ -108,9 +109,15 @@ class DiskTierIT extends EdgeTestBase {
     void diskTierMetricsAreExported() throws Exception {
         origin.stubFor(WireMock.get("/m").willReturn(aResponse().withHeader("Cache-Control", "max-age=60").withBody("m")));
         get("/m");
+        String diskEntries = "outpost_cache_entries{node=\"edge-test-1\",region=\"test\",tier=\"disk\"} 1.0";
+        // The disk commit runs after the response went out: wait (bounded) until it has landed.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String metrics = RawHttp.get(edge.adminPort(), "localhost", "/metrics").text();
-        assertTrue(metrics.contains("outpost_cache_entries{node=\"edge-test-1\",region=\"test\",tier=\"disk\"} 1.0"),
-                metrics);
+        while (!metrics.contains(diskEntries) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            metrics = RawHttp.get(edge.adminPort(), "localhost", "/metrics").text();
+        }
+        assertTrue(metrics.contains(diskEntries), metrics);
         assertTrue(metrics.contains("outpost_cache_rebuild_seconds"), metrics);
         assertTrue(metrics.contains("outpost_cache_read_failures_total"), metrics);
         assertTrue(metrics.contains("outpost_cache_disk_write_seconds_count"), "disk write latency histogram");
