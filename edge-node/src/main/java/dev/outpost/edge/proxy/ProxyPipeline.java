@@ -409,9 +409,7 @@ public final class ProxyPipeline {
                     bug);
             return false;
         }
-        for (Object message : response) {
-            ctx.write(message, ctx.voidPromise());
-        }
+        CorkedFileWrite.write(ctx, response);
         // written: from here on nothing may make the caller hand the request on as well
         try {
             metrics.request(Outcome.HIT, TierLabel.MEMORY);
