@@ -1,6 +1,5 @@
 package dev.outpost.edge.proxy;
 
-import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.FileRegion;
 import io.netty.channel.epoll.EpollSocketChannelConfig;
@@ -14,14 +13,17 @@ import java.util.List;
  * calls. With {@code TCP_NODELAY} (the server's default) the head would go out alone as a small segment,
  * one more segment (and acknowledgement) for both ends to process per response; on loopback the
  * receiving side's work runs on the sender's CPU too. {@code TCP_CORK} (Linux, epoll transport) holds
- * partial segments while it is set: it is set before the head is written and cleared once the region is
- * written, which pushes out the last partial segment at once (never the kernel's 200 ms cork limit).
- * Full segments leave as usual in between, so a region sent over several writable rounds is not held
- * back. Measured in load-tests/bench (256 KiB: 9.8 → 7.6 segments per response, nginx 7.2).
+ * partial segments while it is set: it is set when the response is queued (so whatever is queued before
+ * it on the connection is corked too) and cleared once the region is written or has failed, which pushes
+ * out the last partial segment at once (never the kernel's 200 ms cork limit). Netty notifies the region's
+ * promise as it leaves the outbound buffer, before the next message is written, so a response queued
+ * after it is not held. Full segments leave as usual in between, so a region sent over several writable
+ * rounds is not held back. Measured in load-tests/bench (256 KiB: 9.8 → 7.6 segments per response,
+ * nginx 7.2).
  *
- * <p>On other transports (NIO) or for responses without a file region the messages are written as
- * they are. Pipelined file responses each cork and uncork; the uncork of one may send the next one's
- * head alone, which is only the uncorked behaviour.
+ * <p>On other transports (NIO, io_uring), on a connection no longer active, or for responses without a
+ * file region the messages are written as they are. Pipelined file responses each cork and uncork; the
+ * uncork of one may send the next one uncorked, which is only the behaviour without this class.
  */
 final class CorkedFileWrite {
 
@@ -34,7 +36,7 @@ final class CorkedFileWrite {
         if (last < 0) {
             return;
         }
-        EpollSocketChannelConfig cork = messages.get(last) instanceof FileRegion
+        EpollSocketChannelConfig cork = messages.get(last) instanceof FileRegion && ctx.channel().isActive()
                 && ctx.channel().config() instanceof EpollSocketChannelConfig epoll && setCork(epoll, true)
                 ? epoll : null;
         for (int i = 0; i < last; i++) {
@@ -52,12 +54,15 @@ final class CorkedFileWrite {
         }
     }
 
-    /** False when the socket refused (closed under us): then nothing is corked. */
+    /**
+     * False when the socket refused (closed under us): then nothing is corked. Never throws: the caller
+     * holds buffers and a file lease that must reach {@code write}.
+     */
     private static boolean setCork(EpollSocketChannelConfig config, boolean on) {
         try {
             config.setTcpCork(on);
             return true;
-        } catch (ChannelException closed) {
+        } catch (RuntimeException refused) { // ChannelException from setsockopt
             return false;
         }
     }

@@ -69,12 +69,23 @@ class CorkedFileWriteTest {
         }
     }
 
-    /** What the accepted connection's cork was right after the write (before the flush), and its channel. */
-    private record Written(boolean corkedBeforeFlush, Channel channel) {
+    /**
+     * What the accepted connection's cork was right after the write (before the flush), its channel, and
+     * the cork as the next response (if any) was written.
+     */
+    private record Written(boolean corkedBeforeFlush, Channel channel, CompletableFuture<Boolean> corkedForNext) {
     }
 
-    /** Serves one response built by {@code messages} on each connection; completes with what was seen. */
     private CompletableFuture<Written> serve(Function<ChannelHandlerContext, List<Object>> messages)
+            throws InterruptedException {
+        return serve(messages, null);
+    }
+
+    /**
+     * Serves one response built by {@code messages} on each connection, then {@code next} (if not null) as
+     * a plain buffer queued behind it before the flush; completes with what was seen.
+     */
+    private CompletableFuture<Written> serve(Function<ChannelHandlerContext, List<Object>> messages, byte[] next)
             throws InterruptedException {
         CompletableFuture<Written> written = new CompletableFuture<>();
         server = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
@@ -82,9 +93,15 @@ class CorkedFileWriteTest {
                     @Override
                     public void channelActive(ChannelHandlerContext ctx) {
                         CorkedFileWrite.write(ctx, messages.apply(ctx));
-                        boolean corked = ((EpollSocketChannelConfig) ctx.channel().config()).isTcpCork();
+                        EpollSocketChannelConfig config = (EpollSocketChannelConfig) ctx.channel().config();
+                        boolean corked = config.isTcpCork();
+                        CompletableFuture<Boolean> corkedForNext = new CompletableFuture<>();
+                        if (next != null) {
+                            ctx.write(Unpooled.wrappedBuffer(next))
+                                    .addListener(f -> corkedForNext.complete(config.isTcpCork()));
+                        }
                         ctx.flush();
-                        written.complete(new Written(corked, ctx.channel()));
+                        written.complete(new Written(corked, ctx.channel(), corkedForNext));
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
@@ -94,6 +111,7 @@ class CorkedFileWriteTest {
     /** Connects and reads {@code length} bytes; the connection stays open (closed after the test). */
     private byte[] receive(int length) throws Exception {
         client = new Socket("127.0.0.1", ((InetSocketAddress) server.localAddress()).getPort());
+        client.setSoTimeout(10_000); // a regression fails the test instead of hanging the build
         InputStream in = client.getInputStream();
         ByteArrayOutputStream got = new ByteArrayOutputStream();
         byte[] buffer = new byte[65536];
@@ -113,28 +131,52 @@ class CorkedFileWriteTest {
                 .get(5, TimeUnit.SECONDS);
     }
 
-    @Test
-    void aFileResponseIsCorkedWhileWrittenAndUncorkedOnceTheRegionIsOut() throws Exception {
+    private byte[] fileBody() {
         byte[] body = new byte[300_000];
         for (int i = 0; i < body.length; i++) {
             body[i] = (byte) (i * 31 + 7);
         }
-        Path file = Files.write(dir.resolve("body"), body);
+        return body;
+    }
+
+    /** The head and a region of {@code body}, written to a file of its own. */
+    private Function<ChannelHandlerContext, List<Object>> fileResponse(byte[] body) throws Exception {
+        Path file = Files.write(Files.createTempFile(dir, "body", ""), body);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-        CompletableFuture<Written> written = serve(ctx -> {
+        return ctx -> {
             List<Object> messages = new ArrayList<>();
             messages.add(Unpooled.wrappedBuffer(HEAD));
             messages.add(new DefaultFileRegion(channel, 0, body.length));
             return messages;
-        });
-        byte[] got = receive(HEAD.length + body.length);
-        byte[] expected = new byte[HEAD.length + body.length];
-        System.arraycopy(HEAD, 0, expected, 0, HEAD.length);
-        System.arraycopy(body, 0, expected, HEAD.length, body.length);
-        assertArrayEquals(expected, got);
+        };
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            all.writeBytes(p);
+        }
+        return all.toByteArray();
+    }
+
+    @Test
+    void aFileResponseIsCorkedWhileWrittenAndUncorkedOnceTheRegionIsOut() throws Exception {
+        byte[] body = fileBody();
+        CompletableFuture<Written> written = serve(fileResponse(body));
+        assertArrayEquals(concat(HEAD, body), receive(HEAD.length + body.length));
         Written w = written.get(5, TimeUnit.SECONDS);
         assertEquals(true, w.corkedBeforeFlush(), "the head waits for the body's first bytes");
         assertEquals(false, corkNow(w.channel()), "uncorked once the region is written");
+    }
+
+    @Test
+    void aResponseQueuedBehindTheRegionIsWrittenUncorked() throws Exception {
+        byte[] body = fileBody();
+        byte[] next = "HTTP/1.1 304 Not Modified\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        CompletableFuture<Written> written = serve(fileResponse(body), next);
+        assertArrayEquals(concat(HEAD, body, next), receive(HEAD.length + body.length + next.length));
+        assertEquals(false, written.get(5, TimeUnit.SECONDS).corkedForNext().get(5, TimeUnit.SECONDS),
+                "the region's uncork runs before the next message leaves, which is not held for 200 ms");
     }
 
     @Test
