@@ -1,5 +1,6 @@
 package dev.outpost.edge;
 
+import dev.outpost.config.testing.FreePorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -93,7 +94,7 @@ class EdgeProcessIT {
     }
 
     private static int freePort() throws IOException {
-        return EdgeProcesses.freePort();
+        return FreePorts.loopback(); // below the ephemeral range: see FreePorts
     }
 
     private Path config(int port, int adminPort, String extra) throws IOException {

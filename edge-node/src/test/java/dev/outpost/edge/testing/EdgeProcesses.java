@@ -1,9 +1,8 @@
 package dev.outpost.edge.testing;
 
+import dev.outpost.config.testing.FreePorts;
 import dev.outpost.edge.EdgeNode;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,9 +19,7 @@ public final class EdgeProcesses {
     }
 
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
+        return FreePorts.loopback(); // below the ephemeral range: see FreePorts
     }
 
     public static Process launch(Path config, Path stdout, Path stderr, String... jvmArgs) throws IOException {

@@ -1,11 +1,10 @@
 package dev.outpost.purge.bench;
 
+import dev.outpost.config.testing.FreePorts;
 import dev.outpost.config.ConfigLoader;
 import dev.outpost.edge.server.EdgeRuntime;
 import dev.outpost.purge.PurgeApiRuntime;
 import io.vertx.core.json.JsonObject;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -184,8 +183,6 @@ public final class FanOutBenchmark {
     }
 
     private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
+        return FreePorts.loopback(); // below the ephemeral range: see FreePorts
     }
 }

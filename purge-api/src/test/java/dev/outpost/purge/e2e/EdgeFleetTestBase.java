@@ -1,5 +1,6 @@
 package dev.outpost.purge.e2e;
 
+import dev.outpost.config.testing.FreePorts;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -9,8 +10,6 @@ import dev.outpost.purge.PurgeApiRuntime;
 import dev.outpost.purge.testing.Http;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -76,9 +75,7 @@ abstract class EdgeFleetTestBase {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
+        return FreePorts.loopback(); // below the ephemeral range: see FreePorts
     }
 
     String apiYaml() {

@@ -1,9 +1,8 @@
 package dev.outpost.purge.testing;
 
+import dev.outpost.config.testing.FreePorts;
 import dev.outpost.purge.PurgeApi;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,9 +18,7 @@ public final class PurgeApiProcesses {
     }
 
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
+        return FreePorts.loopback(); // below the ephemeral range: see FreePorts
     }
 
     /** Starts it with {@code config}; stdout and stderr go to {@code dir/name.out} and {@code dir/name.err}. */
