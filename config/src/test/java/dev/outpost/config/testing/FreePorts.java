@@ -36,9 +36,14 @@ public final class FreePorts {
                 return port;
             }
         }
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort(); // no room below the range: the old way
+        for (int attempt = 0; attempt < 1_000; attempt++) { // no room below the range: ask the kernel
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            }
         }
+        throw new IOException("no free loopback port found");
     }
 
     private static boolean isFree(int port) {

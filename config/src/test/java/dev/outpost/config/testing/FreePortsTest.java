@@ -19,7 +19,7 @@ class FreePortsTest {
         for (int i = 0; i < 50; i++) {
             int port = FreePorts.loopback();
             assertTrue(port < below || below - 10_000 <= 1_000, port + " is below " + below);
-            assertTrue(seen.add(port), "handed out twice: " + port);
+            assertTrue(seen.add(port), "handed out twice: " + port + " (ephemeral range from " + below + ")");
             try (ServerSocket s = new ServerSocket()) {
                 s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
                 assertEquals(port, s.getLocalPort());
