@@ -16,7 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>A port probed with {@code bind(0)} comes from the kernel's ephemeral range, the range it also hands to
  * every later {@code bind(0)} and outgoing connection: between the probe and the server's own bind, another
- * socket of the same test could take it ("Address already in use", seen on a CI run). These ports are drawn
+ * socket of the same test could take it ("Address already in use", seen in a full verify run). These ports are drawn
  * below that range instead, checked free, and never handed out twice in one JVM.
  */
 public final class FreePorts {
