@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,16 +53,7 @@ final class FileBody implements TierBody {
      *                     is left behind
      */
     static FileBody write(Path dir, byte[][] chunks, AtomicLong liveFileBytes) throws IOException {
-        Filling filling = Filling.start(dir, liveFileBytes);
-        try {
-            for (byte[] chunk : chunks) {
-                filling.append(ByteBuffer.wrap(chunk));
-            }
-        } catch (IOException | RuntimeException e) {
-            filling.discard();
-            throw e;
-        }
-        return filling.complete();
+        return Filling.start(dir, liveFileBytes, List.of(chunks)).complete();
     }
 
     /**
@@ -81,11 +73,12 @@ final class FileBody implements TierBody {
         }
 
         /**
-         * A new file in {@code dir}, unlinked at once; nothing is left behind if this throws.
+         * A new file in {@code dir}, unlinked at once, holding {@code first} (the bytes gathered so far);
+         * nothing is left behind if this throws.
          *
          * @param liveFileBytes counts the bytes of every open body file, filled or being filled
          */
-        static Filling start(Path dir, AtomicLong liveFileBytes) throws IOException {
+        static Filling start(Path dir, AtomicLong liveFileBytes, List<byte[]> first) throws IOException {
             Path path = Files.createTempFile(dir, "outpost-body-", "");
             FileChannel channel = null;
             try {
@@ -93,12 +86,21 @@ final class FileBody implements TierBody {
                 Files.delete(path); // from here the file has no name: closing the channel frees it
             } catch (IOException | RuntimeException e) {
                 if (channel != null) {
-                    channel.close();
+                    closeQuietly(channel);
                 }
                 Files.deleteIfExists(path);
                 throw e;
             }
-            return new Filling(channel, liveFileBytes);
+            Filling filling = new Filling(channel, liveFileBytes);
+            try {
+                for (byte[] chunk : first) {
+                    filling.append(ByteBuffer.wrap(chunk));
+                }
+            } catch (IOException | RuntimeException e) {
+                filling.discard();
+                throw e;
+            }
+            return filling;
         }
 
         /** Appends the remaining bytes of {@code src} (its position is not moved). */

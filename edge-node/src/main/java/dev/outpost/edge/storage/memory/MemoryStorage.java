@@ -559,17 +559,12 @@ public final class MemoryStorage implements CacheStorage {
 
         /** A file holding what gathered so far, or null (counted, logged) when it cannot be written. */
         private FileBody.Filling startFile() {
-            FileBody.Filling started = null;
+            List<byte[]> gathered = new ArrayList<>(chunks);
+            gathered.add(current.toByteArray());
+            FileBody.Filling started;
             try {
-                started = FileBody.Filling.start(files.dir(), fileBytes);
-                for (byte[] gathered : chunks) {
-                    started.append(ByteBuffer.wrap(gathered));
-                }
-                started.append(ByteBuffer.wrap(current.toByteArray()));
+                started = FileBody.Filling.start(files.dir(), fileBytes, gathered);
             } catch (IOException | RuntimeException e) {
-                if (started != null) {
-                    started.discard();
-                }
                 fileFailed(e);
                 return null;
             }
