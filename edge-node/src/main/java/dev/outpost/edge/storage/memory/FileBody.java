@@ -1,12 +1,12 @@
 package dev.outpost.edge.storage.memory;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,7 +53,11 @@ final class FileBody implements TierBody {
      *                     is left behind
      */
     static FileBody write(Path dir, byte[][] chunks, AtomicLong liveFileBytes) throws IOException {
-        return Filling.start(dir, liveFileBytes, List.of(chunks)).complete();
+        long length = 0;
+        for (byte[] chunk : chunks) {
+            length += chunk.length;
+        }
+        return Filling.start(dir, liveFileBytes, List.of(chunks), length).complete();
     }
 
     /**
@@ -76,14 +80,28 @@ final class FileBody implements TierBody {
          * A new file in {@code dir}, unlinked at once, holding {@code first} (the bytes gathered so far);
          * nothing is left behind if this throws.
          *
+         * <p>When the body's length is known the file is given that size before anything is written. The
+         * size costs no memory (the file is sparse until written), but it lets a tmpfs mounted with
+         * {@code huge=within_size} back the file with large folios (kernel 6.x mTHP) whatever the size of
+         * the writes: {@code sendfile(2)} then handles one folio where it handled 64 pages of 4 KiB
+         * (measured in load-tests/bench: 14-16 % less CPU per 256 KiB and 4 MiB hit). An appended file
+         * only gets folios as large and as aligned as each write.
+         *
          * @param liveFileBytes counts the bytes of every open body file, filled or being filled
+         * @param expectedLength the body's final length, or -1 when not known
          */
-        static Filling start(Path dir, AtomicLong liveFileBytes, List<byte[]> first) throws IOException {
+        static Filling start(Path dir, AtomicLong liveFileBytes, List<byte[]> first, long expectedLength)
+                throws IOException {
             Path path = Files.createTempFile(dir, "outpost-body-", "");
             FileChannel channel = null;
             try {
-                channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                // the channel keeps the RandomAccessFile (and so its descriptor) reachable; closing it closes both
+                RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw");
+                channel = file.getChannel();
                 Files.delete(path); // from here the file has no name: closing the channel frees it
+                if (expectedLength > 0) {
+                    file.setLength(expectedLength);
+                }
             } catch (IOException | RuntimeException e) {
                 if (channel != null) {
                     closeQuietly(channel);

@@ -563,7 +563,7 @@ public final class MemoryStorage implements CacheStorage {
             gathered.add(current.toByteArray());
             FileBody.Filling started;
             try {
-                started = FileBody.Filling.start(files.dir(), fileBytes, gathered);
+                started = FileBody.Filling.start(files.dir(), fileBytes, gathered, entry.bodyLength());
             } catch (IOException | RuntimeException e) {
                 fileFailed(e);
                 return null;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.outpost.edge.cache.CacheKey;
 import dev.outpost.edge.cache.Purge;
@@ -17,10 +18,14 @@ import dev.outpost.edge.storage.StoredBody;
 import dev.outpost.edge.storage.StoredObject;
 import dev.outpost.edge.testing.MutableClock;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
@@ -67,6 +72,31 @@ class FileBackedMemoryStorageTest extends CacheStorageContract {
             }
         }
         return all.array();
+    }
+
+    /**
+     * Sizes of the files of {@code d} this process has open, as the kernel sees them (they have no name:
+     * found through {@code /proc/self/fd}), smallest first.
+     */
+    private static List<Long> sizesOfOpenFilesIn(Path d) {
+        Path fds = Path.of("/proc/self/fd");
+        assumeTrue(Files.isDirectory(fds), "needs /proc/self/fd (Linux)");
+        List<Long> sizes = new ArrayList<>();
+        try (Stream<Path> links = Files.list(fds)) {
+            for (Path link : (Iterable<Path>) links::iterator) {
+                try {
+                    if (Files.readSymbolicLink(link).toString().startsWith(d.toString() + "/")) {
+                        sizes.add(Files.size(link));
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile (e.g. the listing's own descriptor)
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Collections.sort(sizes);
+        return sizes;
     }
 
     private long namesIn(Path d) throws IOException {
@@ -215,6 +245,8 @@ class FileBackedMemoryStorageTest extends CacheStorageContract {
         ObjectWriter declared = storage.writer(entry("/declared", "", body.length));
         declared.write(ByteBuffer.wrap(body, 0, 100));
         assertEquals(100, memory().fileBytes(), "a declared length above file-min-size: in the file from byte one");
+        assertEquals(List.of((long) body.length), sizesOfOpenFilesIn(dir),
+                "the file has the declared length before it is written (so a tmpfs can give it large folios)");
         declared.write(ByteBuffer.wrap(body, 100, body.length - 100));
         assertEquals(body.length, memory().fileBytes());
         assertTrue(declared.commit().join());
@@ -226,6 +258,8 @@ class FileBackedMemoryStorageTest extends CacheStorageContract {
         assertEquals(body.length, memory().fileBytes(), "600 bytes of unknown length: still in the heap");
         unknown.write(ByteBuffer.wrap(body, 600, 600));
         assertEquals(body.length + 1200, memory().fileBytes(), "past file-min-size: what gathered went to a file");
+        assertEquals(List.of(1200L, (long) body.length), sizesOfOpenFilesIn(dir),
+                "a body of unknown length: its file grows as it is written");
         unknown.write(ByteBuffer.wrap(body, 1200, 800));
         assertTrue(unknown.commit().join());
         assertArrayEquals(java.util.Arrays.copyOf(body, 2000), read(found("/chunked"), 0, 1999));
