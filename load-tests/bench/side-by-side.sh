@@ -34,6 +34,8 @@
 #   FAST_MEMORY_HITS=true     the edge's server.fast-memory-hits (false: every hit through the full lifecycle)
 #   MEMORY_FILE_MIN_SIZE=128KiB   the edge's cache.memory.file-min-size: bodies from it up in files of
 #                             /dev/shm, sent with sendfile (0: every body in direct buffers)
+#   MEMORY_FILE_DIR=          the edge's cache.memory.file-dir (empty: its default, /dev/shm), e.g. a
+#                             tmpfs mounted with huge=within_size (see README, "Large folios")
 #   NOISE_LIMIT=10            a run is "noisy" when other processes or steal took more than this
 #                             % of the server CPU or the client CPU during it
 #   QUIET_WAIT=30             before each run, wait up to this many seconds for both CPUs to be
@@ -69,6 +71,7 @@ EDGE_JVM_OPTS="${EDGE_JVM_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC}"
 EDGE_EXTRA_JVM_OPTS="${EDGE_EXTRA_JVM_OPTS:-}"
 FAST_MEMORY_HITS="${FAST_MEMORY_HITS:-true}"
 MEMORY_FILE_MIN_SIZE="${MEMORY_FILE_MIN_SIZE:-128KiB}"
+MEMORY_FILE_DIR="${MEMORY_FILE_DIR:-}"
 PROFILE_SECONDS="${PROFILE_SECONDS:-30}"
 RATE_SHARE="${RATE_SHARE:-0.5}"
 RATE_DURATION="${RATE_DURATION:-10s}"
@@ -328,6 +331,7 @@ cache:
   memory:
     max-size: 256MiB
     file-min-size: $MEMORY_FILE_MIN_SIZE
+${MEMORY_FILE_DIR:+    file-dir: $MEMORY_FILE_DIR}
 access-log:
   enabled: false
 EOF
@@ -679,7 +683,7 @@ fi
 fast_hits="$(grep -E '^outpost_requests_fast_total' <<<"$METRICS" | awk '{printf "%.0f", $NF}' || true)"
 echo "Hits answered on the connection (server.fast-memory-hits: $FAST_MEMORY_HITS): ${fast_hits:-0}."
 file_bytes="$(grep -E '^outpost_cache_file_bytes' <<<"$METRICS" | awk '{printf "%.0f", $NF}' || true)"
-echo "Memory tier bodies from cache.memory.file-min-size $MEMORY_FILE_MIN_SIZE up in files, sent with sendfile (0: all in direct buffers): ${file_bytes:-0} bytes in files at the end."
+echo "Memory tier bodies from cache.memory.file-min-size $MEMORY_FILE_MIN_SIZE up in files of ${MEMORY_FILE_DIR:-/dev/shm}, sent with sendfile (0: all in direct buffers): ${file_bytes:-0} bytes in files at the end."
 if [[ -n "$hits_line" ]]; then
     echo
     echo "Edge request counters, non-zero (from /metrics; includes the fill and warm-up runs):"
