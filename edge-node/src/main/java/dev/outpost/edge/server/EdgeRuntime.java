@@ -251,34 +251,45 @@ public final class EdgeRuntime {
     }
 
     /**
-     * Where the memory tier keeps large bodies, or null (all in direct buffers); says which in the log, and
-     * warns when the directory is not a memory filesystem, has less room than the tier may fill, or the
-     * process may open fewer files than the tier may hold bodies in files (one open file each).
-     */
-    /**
      * Says whether the tmpfs of the body files gives them large folios ({@code huge=within_size}), which makes
-     * each large hit's {@code sendfile} cheaper; a hint only, so an unreadable mount table is no error.
+     * each large hit's {@code sendfile} cheaper, and warns when it may give a small file a whole 2 MiB folio
+     * ({@code huge=always}); a hint only, so an unreadable mount table is no error.
      */
     private static void logLargeFolios(java.nio.file.Path dir) {
         java.util.Optional<TmpfsMount> mount;
+        String host;
         try {
-            mount = TmpfsMount.of(dir.toRealPath(), java.nio.file.Files.readAllLines(PROC_MOUNTS));
+            mount = TmpfsMount.of(dir.toRealPath(),
+                    java.nio.file.Files.readAllLines(PROC_MOUNTS, java.nio.charset.StandardCharsets.ISO_8859_1));
+            host = java.nio.file.Files.isReadable(HOST_SHMEM_ENABLED)
+                    ? java.nio.file.Files.readString(HOST_SHMEM_ENABLED, java.nio.charset.StandardCharsets.ISO_8859_1)
+                    : "";
         } catch (java.io.IOException | RuntimeException e) {
             LOG.debug("cannot read the mount options of {}: {}", dir, e.toString());
             return;
         }
         mount.ifPresent(m -> {
-            if (m.largeFolios()) {
-                LOG.info("memory tier: {} is a tmpfs with huge={}: body files of a known length get large folios (below 2 MiB where the host enables the smaller sizes, see config/examples/edge.yaml)",
-                        m.mountPoint(), m.huge());
-            } else {
-                LOG.info("memory tier: {} is a tmpfs with huge={}: body files are sent from 4 KiB pages; a tmpfs "
-                        + "mounted with huge=within_size saves 14-16% of the CPU of each large hit (see "
-                        + "config/examples/edge.yaml, file-dir)", m.mountPoint(), m.huge());
+            String huge = m.effectiveHuge(host);
+            String setting = huge.equals(m.huge()) ? "huge=" + huge
+                    : "huge=" + m.huge() + ", " + HOST_SHMEM_ENABLED + " " + host.trim();
+            switch (huge) {
+                case "within_size" -> LOG.info("memory tier: {} is a tmpfs with {}: body files of a known length get "
+                        + "large folios", m.mountPoint(), setting);
+                case "always" -> LOG.warn("memory tier: {} is a tmpfs with {}: a body file of any size may take a "
+                        + "whole 2 MiB folio, memory that cache.memory.max-size does not count; mount it with "
+                        + "huge=within_size instead", m.mountPoint(), setting);
+                default -> LOG.info("memory tier: {} is a tmpfs with {}: body files are sent from 4 KiB pages; a tmpfs "
+                        + "mounted with huge=within_size took 14-16% less CPU per large hit on Linux 6.18 (see "
+                        + "config/examples/edge.yaml, file-dir)", m.mountPoint(), setting);
             }
         });
     }
 
+    /**
+     * Where the memory tier keeps large bodies, or null (all in direct buffers); says which in the log, and
+     * warns when the directory is not a memory filesystem, has less room than the tier may fill, or the
+     * process may open fewer files than the tier may hold bodies in files (one open file each).
+     */
     private static MemoryStorage.BodyFiles bodyFiles(MemoryTierConfig memory) {
         if (!memory.filesEnabled()) {
             LOG.info("memory tier: every body in direct buffers (cache.memory.file-min-size is 0, or no file-dir "
@@ -325,9 +336,12 @@ public final class EdgeRuntime {
         return new MemoryStorage.BodyFiles(dir, memory.fileMinSize());
     }
 
-    /** Open files an edge needs besides its body files: connections, RocksDB, jars (a generous guess). */
     /** The mount table, for the body files' tmpfs options. */
     private static final java.nio.file.Path PROC_MOUNTS = java.nio.file.Path.of("/proc/self/mounts");
+    /** The host's switch over every tmpfs's huge= option ({@code deny}, {@code force}). */
+    private static final java.nio.file.Path HOST_SHMEM_ENABLED =
+            java.nio.file.Path.of("/sys/kernel/mm/transparent_hugepage/shmem_enabled");
+    /** Open files an edge needs besides its body files: connections, RocksDB, jars (a generous guess). */
     private static final long FILES_BESIDES_BODIES = 16_384;
 
     /**

@@ -81,11 +81,12 @@ final class FileBody implements TierBody {
          * nothing is left behind if this throws.
          *
          * <p>When the body's length is known the file is given that size before anything is written. The
-         * size costs no memory (the file is sparse until written), but it lets a tmpfs mounted with
-         * {@code huge=within_size} back the file with large folios (kernel 6.x mTHP) whatever the size of
-         * the writes: {@code sendfile(2)} then handles one folio where it handled 64 pages of 4 KiB
-         * (measured in load-tests/bench: 14-16 % less CPU per 256 KiB and 4 MiB hit). An appended file
-         * only gets folios as large and as aligned as each write.
+         * size itself costs no memory (the file is sparse), but it lets a tmpfs mounted with
+         * {@code huge=within_size} back the file with the largest folios that fit inside it, whatever the size
+         * of the writes (Linux 6.18; before 6.14 only 2 MiB folios, and in between no larger than each write):
+         * {@code sendfile(2)} then handles one folio where it handled 64 pages of 4 KiB (measured in
+         * load-tests/bench: 14-16 % less CPU per 256 KiB and 4 MiB hit). A fill in flight holds at most one
+         * folio more than its bytes written (the folio being filled).
          *
          * @param liveFileBytes counts the bytes of every open body file, filled or being filled
          * @param expectedLength the body's final length, or -1 when not known

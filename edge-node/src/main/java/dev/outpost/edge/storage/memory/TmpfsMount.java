@@ -1,5 +1,6 @@
 package dev.outpost.edge.storage.memory;
 
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -7,9 +8,10 @@ import java.util.Optional;
 /**
  * The tmpfs mount a directory is on, as {@code /proc/self/mounts} lists it (fstab(5) format: device, mount
  * point, type, options, with spaces and tabs in paths written as octal escapes), for the one option that
- * matters to the memory tier's body files: {@code huge=}. With {@code huge=within_size} (or {@code always})
- * a file given its length before it is written is backed by large folios, and {@code sendfile(2)} from it costs
- * less per byte (see {@link FileBody}). Pure parsing, no I/O.
+ * matters to the memory tier's body files: {@code huge=}. With {@code huge=within_size} a file given its length
+ * before it is written is backed by large folios that never reach past its end, and {@code sendfile(2)} from it
+ * costs less per byte (see {@link FileBody}); {@code huge=always} (or the host's {@code shmem_enabled} set to
+ * {@code force}) may give a small file a whole 2 MiB folio, memory the tier does not count. Pure parsing, no I/O.
  *
  * @param mountPoint where the tmpfs is mounted
  * @param huge       the {@code huge=} option, {@code never} when absent (tmpfs's default)
@@ -29,7 +31,12 @@ public record TmpfsMount(Path mountPoint, String huge) {
             if (fields.length < 4) {
                 continue;
             }
-            Path mountPoint = Path.of(unescape(fields[1]));
+            Path mountPoint;
+            try {
+                mountPoint = Path.of(unescape(fields[1]));
+            } catch (InvalidPathException e) {
+                continue;
+            }
             if (dir.startsWith(mountPoint)
                     && (best == null || mountPoint.getNameCount() >= best.getNameCount())) {
                 best = mountPoint;
@@ -49,9 +56,23 @@ public record TmpfsMount(Path mountPoint, String huge) {
         return Optional.of(new TmpfsMount(best, huge));
     }
 
-    /** Whether files here can get large folios (a body file is given its length before it is written). */
-    public boolean largeFolios() {
-        return huge.equals("within_size") || huge.equals("always");
+    /**
+     * The {@code huge=} behaviour in effect, given the host's {@code /sys/kernel/mm/transparent_hugepage/shmem_enabled}
+     * (its text, or empty when unknown): {@code deny} turns large folios off on every tmpfs, {@code force} on.
+     */
+    public String effectiveHuge(String hostShmemEnabled) {
+        return switch (selectedOption(hostShmemEnabled)) {
+            case "deny" -> "never";
+            case "force" -> "always";
+            default -> huge;
+        };
+    }
+
+    /** The bracketed choice of a sysfs option list such as {@code "always within_size advise [never] deny force"}. */
+    static String selectedOption(String sysfsText) {
+        int open = sysfsText.indexOf('[');
+        int close = sysfsText.indexOf(']', open + 1);
+        return open >= 0 && close > open ? sysfsText.substring(open + 1, close) : "";
     }
 
     /** Decodes fstab(5)'s octal escapes ({@code \040} for a space, {@code \011} a tab, {@code \134} a backslash). */

@@ -82,10 +82,16 @@ class FileBackedMemoryStorageTest extends CacheStorageContract {
         Path fds = Path.of("/proc/self/fd");
         assumeTrue(Files.isDirectory(fds), "needs /proc/self/fd (Linux)");
         List<Long> sizes = new ArrayList<>();
+        String prefix;
+        try {
+            prefix = d.toRealPath() + "/"; // the links name real paths
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         try (Stream<Path> links = Files.list(fds)) {
             for (Path link : (Iterable<Path>) links::iterator) {
                 try {
-                    if (Files.readSymbolicLink(link).toString().startsWith(d.toString() + "/")) {
+                    if (Files.readSymbolicLink(link).toString().startsWith(prefix)) {
                         sizes.add(Files.size(link));
                     }
                 } catch (IOException e) {

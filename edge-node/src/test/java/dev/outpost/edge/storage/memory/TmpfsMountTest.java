@@ -1,8 +1,6 @@
 package dev.outpost.edge.storage.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -27,7 +25,7 @@ class TmpfsMountTest {
         TmpfsMount shm = TmpfsMount.of(Path.of("/dev/shm"), MOUNTS).orElseThrow();
         assertEquals(Path.of("/dev/shm"), shm.mountPoint());
         assertEquals("never", shm.huge());
-        assertFalse(shm.largeFolios());
+        assertEquals("never", shm.effectiveHuge(""));
     }
 
     @Test
@@ -35,7 +33,6 @@ class TmpfsMountTest {
         TmpfsMount bodies = TmpfsMount.of(Path.of("/mnt/bodies/edge-1"), MOUNTS).orElseThrow();
         assertEquals(Path.of("/mnt/bodies"), bodies.mountPoint());
         assertEquals("within_size", bodies.huge());
-        assertTrue(bodies.largeFolios());
         assertEquals(Optional.empty(), TmpfsMount.of(Path.of("/mnt/bodies/disk/x"), MOUNTS),
                 "an ext4 mounted inside the tmpfs: not a tmpfs");
         assertEquals(Optional.empty(), TmpfsMount.of(Path.of("/var/tmp"), MOUNTS), "the root filesystem");
@@ -47,15 +44,37 @@ class TmpfsMountTest {
     void escapedMountPointsAndStackedMountsAreReadAsTheKernelMeansThem() {
         TmpfsMount spaced = TmpfsMount.of(Path.of("/mnt/with space/bodies"), MOUNTS).orElseThrow();
         assertEquals(Path.of("/mnt/with space"), spaced.mountPoint());
-        assertTrue(spaced.largeFolios(), "huge=always");
+        assertEquals("always", spaced.huge());
         assertEquals("never", TmpfsMount.of(Path.of("/mnt/stacked"), MOUNTS).orElseThrow().huge(),
                 "the last mount listed at a point is the one on top");
+    }
+
+    @Test
+    void aTmpfsAtTheRootAndABackslashInAMountPointAreReadToo() {
+        List<String> mounts = List.of("none / tmpfs rw,huge=within_size 0 0",
+                "tmpfs /mnt/back\\134slash tmpfs rw,huge=always 0 0");
+        assertEquals(Path.of("/"), TmpfsMount.of(Path.of("/var/cache/outpost"), mounts).orElseThrow().mountPoint());
+        assertEquals(Path.of("/mnt/back\\slash"), TmpfsMount.of(Path.of("/mnt/back\\slash/x"), mounts).orElseThrow()
+                .mountPoint());
+    }
+
+    @Test
+    void theHostsSwitchOverridesEveryMount() {
+        TmpfsMount bodies = TmpfsMount.of(Path.of("/mnt/bodies"), MOUNTS).orElseThrow();
+        assertEquals("within_size", bodies.effectiveHuge("always within_size advise [never] deny force\n"),
+                "never: each mount's option decides");
+        assertEquals("within_size", bodies.effectiveHuge(""), "unknown (no sysfs): the mount's option");
+        assertEquals("never", bodies.effectiveHuge("always within_size advise never [deny] force"));
+        assertEquals("always", bodies.effectiveHuge("always within_size advise never deny [force]"));
+        assertEquals("always", TmpfsMount.selectedOption("[always] never"));
+        assertEquals("", TmpfsMount.selectedOption("no choice"));
     }
 
     @Test
     void malformedLinesAreSkipped() {
         assertEquals(Optional.empty(), TmpfsMount.of(Path.of("/dev/shm"), List.of("", "garbage", "tmpfs /dev/shm")));
         assertEquals("never", TmpfsMount.of(Path.of("/dev/shm"),
-                List.of("broken", "tmpfs /dev/shm tmpfs rw 0 0")).orElseThrow().huge());
+                List.of("broken", "tmpfs /dev/shm tmpfs rw 0 0", "tmpfs /dev/\\000nul tmpfs rw 0 0")).orElseThrow().huge(),
+                "a mount point the JDK cannot hold as a path (a NUL) is skipped, not fatal");
     }
 }
