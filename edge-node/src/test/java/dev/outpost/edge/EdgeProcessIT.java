@@ -1,6 +1,5 @@
 package dev.outpost.edge;
 
-import dev.outpost.config.testing.FreePorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -94,7 +93,7 @@ class EdgeProcessIT {
     }
 
     private static int freePort() throws IOException {
-        return FreePorts.loopback(); // below the ephemeral range: see FreePorts
+        return EdgeProcesses.freePort();
     }
 
     private Path config(int port, int adminPort, String extra) throws IOException {

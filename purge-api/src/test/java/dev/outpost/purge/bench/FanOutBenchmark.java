@@ -1,7 +1,7 @@
 package dev.outpost.purge.bench;
 
-import dev.outpost.config.testing.FreePorts;
 import dev.outpost.config.ConfigLoader;
+import dev.outpost.config.testing.FreePorts;
 import dev.outpost.edge.server.EdgeRuntime;
 import dev.outpost.purge.PurgeApiRuntime;
 import io.vertx.core.json.JsonObject;

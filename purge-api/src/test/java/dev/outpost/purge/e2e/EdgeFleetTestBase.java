@@ -1,10 +1,10 @@
 package dev.outpost.purge.e2e;
 
-import dev.outpost.config.testing.FreePorts;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.outpost.config.ConfigLoader;
+import dev.outpost.config.testing.FreePorts;
 import dev.outpost.edge.server.EdgeRuntime;
 import dev.outpost.purge.PurgeApiRuntime;
 import dev.outpost.purge.testing.Http;
