@@ -12,8 +12,8 @@ import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.outpost.edge.testing.CacheStatusEntry;
 import dev.outpost.edge.testing.EdgeProcesses;
+import dev.outpost.edge.testing.MountNamespaces;
 import dev.outpost.edge.testing.RawHttp;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,7 +76,7 @@ class DiskFullIT {
 
     @Test
     void aFullDiskNeverCostsAClientAnErrorAndIsCountedAndLoggedOnce() throws Exception {
-        List<String> unshare = unshareCommand();
+        List<String> unshare = MountNamespaces.unshareCommand();
         Path volume = dir.resolve("volume");
         Files.createDirectories(volume);
         Path disk = volume.resolve("store");
@@ -123,7 +123,7 @@ class DiskFullIT {
         assertTrue(edge.isAlive(), "the edge survives a full disk");
         assertEquals(200, RawHttp.get(adminPort, "localhost", "/readyz").status(), "still ready");
 
-        double failures = metric("outpost_cache_write_failures_total");
+        double failures = EdgeProcesses.metricSum(adminPort, "outpost_cache_write_failures_total");
         assertTrue(failures > 0, "write failures are counted: " + failures);
         String log = EdgeProcesses.read(stdout) + EdgeProcesses.read(stderr);
         long lines = log.lines().filter(l -> l.contains("below min-free")).count();
@@ -138,10 +138,9 @@ class DiskFullIT {
         assertEquals("disk", status.detail());
 
         // space is freed (as an operator would): RocksDB's SstFileManager notices, writes resume
-        assumeTrue(canEnter(edge.pid()), "cannot enter the edge's mount namespace to free space");
-        Process rm = new ProcessBuilder("nsenter", "-t", Long.toString(edge.pid()), "-m", "rm",
-                volume.resolve("ballast").toString()).redirectErrorStream(true).start();
-        assertTrue(rm.waitFor(10, TimeUnit.SECONDS) && rm.exitValue() == 0, "ballast removed");
+        assumeTrue(MountNamespaces.canEnter(edge.pid()), "cannot enter the edge's mount namespace to free space");
+        MountNamespaces.Result rm = MountNamespaces.insideOf(edge.pid(), "rm", volume.resolve("ballast").toString());
+        assertEquals(0, rm.exitCode(), "ballast removed: " + rm.output());
         int retry = notStored.get(notStored.size() - 1);
         boolean stored = false;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -157,49 +156,5 @@ class DiskFullIT {
                 + EdgeProcesses.read(stdout) + EdgeProcesses.read(stderr));
         String after = EdgeProcesses.read(stdout) + EdgeProcesses.read(stderr);
         assertTrue(after.contains("free space is back"), "the recovery is logged:\n" + after);
-    }
-
-    private static boolean canEnter(long pid) throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder("nsenter", "-t", Long.toString(pid), "-m", "true")
-                    .redirectErrorStream(true).start();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private double metric(String name) throws IOException {
-        String text = RawHttp.get(adminPort, "localhost", "/metrics").text();
-        double sum = 0;
-        boolean seen = false;
-        for (String line : text.split("\n")) {
-            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
-                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                seen = true;
-            }
-        }
-        assertTrue(seen, "no " + name + " in:\n" + text);
-        return sum;
-    }
-
-    /** {@code unshare -m} as root, {@code unshare -rm} otherwise; skips the test when neither can mount. */
-    private static List<String> unshareCommand() throws Exception {
-        for (List<String> candidate : List.of(List.of("unshare", "-m"), List.of("unshare", "-r", "-m"))) {
-            List<String> probe = new ArrayList<>(candidate);
-            probe.addAll(List.of("sh", "-c", "mount -t tmpfs -o size=1m probe /mnt 2>/dev/null || "
-                    + "mount -t tmpfs -o size=1m probe \"$TMPDIR\""));
-            try {
-                Process p = new ProcessBuilder(probe).redirectErrorStream(true).start();
-                if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    return candidate;
-                }
-                p.destroyForcibly();
-            } catch (IOException noUnshare) {
-                break;
-            }
-        }
-        assumeTrue(false, "cannot mount a small tmpfs here (needs unshare with root or user namespaces)");
-        return List.of();
     }
 }

@@ -60,6 +60,23 @@ public final class EdgeProcesses {
                 """.formatted(nodeId, port, adminPort, originUrl);
     }
 
+    /** The sum of every series of the metric {@code name} on the admin {@code /metrics}; fails when there is none. */
+    public static double metricSum(int adminPort, String name) throws IOException {
+        String text = RawHttp.get(adminPort, "localhost", "/metrics").text();
+        double sum = 0;
+        boolean seen = false;
+        for (String line : text.split("\n")) {
+            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                seen = true;
+            }
+        }
+        if (!seen) {
+            throw new AssertionError("no " + name + " in:\n" + text);
+        }
+        return sum;
+    }
+
     public static String read(Path file) throws IOException {
         return Files.exists(file) ? Files.readString(file) : "";
     }
