@@ -1,24 +1,21 @@
 package dev.outpost.edge;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.outpost.edge.testing.CacheStatusEntry;
 import dev.outpost.edge.testing.EdgeProcesses;
 import dev.outpost.edge.testing.MountNamespaces;
+import dev.outpost.edge.testing.RandomObjects;
 import dev.outpost.edge.testing.RawHttp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,36 +44,23 @@ class DiskFullIT {
     private Process edge;
     private int port;
     private int adminPort;
-    private final List<byte[]> bodies = new ArrayList<>();
+    private List<byte[]> bodies;
 
     @BeforeEach
     void startOrigin() {
         origin = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
         origin.start();
-        Random random = new Random(7);
-        for (int i = 0; i < OBJECTS; i++) {
-            byte[] body = new byte[OBJECT];
-            random.nextBytes(body);
-            bodies.add(body);
-            origin.stubFor(WireMock.get(urlPathMatching("/obj/" + i)).willReturn(aResponse().withStatus(200)
-                    .withHeader("Cache-Control", "max-age=3600").withBody(body)));
-        }
+        bodies = RandomObjects.stub(origin, OBJECTS, OBJECT, 7);
     }
 
     @AfterEach
     void stopAll() throws InterruptedException {
-        if (edge != null) {
-            edge.destroy();
-            if (!edge.waitFor(20, TimeUnit.SECONDS)) {
-                edge.destroyForcibly();
-            }
-        }
+        EdgeProcesses.stop(edge);
         origin.stop();
     }
 
     @Test
     void aFullDiskNeverCostsAClientAnErrorAndIsCountedAndLoggedOnce() throws Exception {
-        List<String> unshare = MountNamespaces.unshareCommand();
         Path volume = dir.resolve("volume");
         Files.createDirectories(volume);
         Path disk = volume.resolve("store");
@@ -95,17 +79,11 @@ class DiskFullIT {
                     max-object-size: 8MiB
                     min-free: 160MiB
                 """.formatted(disk));
-        List<String> cmd = new ArrayList<>(unshare);
-        cmd.add("sh");
-        cmd.add("-c");
-        // a ballast file takes a third of the volume; removing it later frees space for the recovery
-        cmd.add("mount -t tmpfs -o size=400m outpost-full \"$0\" && head -c 104857600 /dev/zero > \"$0/ballast\""
-                + " && exec \"$@\"");
-        cmd.add(volume.toString());
-        cmd.addAll(EdgeProcesses.command(config, "-Xmx256m"));
         Path stdout = dir.resolve("stdout.log");
         Path stderr = dir.resolve("stderr.log");
-        edge = new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        // a ballast file takes a quarter of the volume; removing it later frees space for the recovery
+        edge = MountNamespaces.startEdge("mount -t tmpfs -o size=400m outpost-full \"$0\""
+                + " && head -c 104857600 /dev/zero > \"$0/ballast\"", volume, config, stdout, stderr, "-Xmx256m");
         EdgeProcesses.awaitReady(edge, adminPort, stderr);
 
         List<Integer> notStored = new ArrayList<>();

@@ -1,25 +1,20 @@
 package dev.outpost.edge;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.outpost.edge.testing.CacheStatusEntry;
 import dev.outpost.edge.testing.EdgeProcesses;
 import dev.outpost.edge.testing.MountNamespaces;
+import dev.outpost.edge.testing.RandomObjects;
 import dev.outpost.edge.testing.RawHttp;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,36 +42,23 @@ class MemoryFileDirFullIT {
     private Process edge;
     private int port;
     private int adminPort;
-    private final List<byte[]> bodies = new ArrayList<>();
+    private List<byte[]> bodies;
 
     @BeforeEach
     void startOrigin() {
         origin = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
         origin.start();
-        Random random = new Random(11);
-        for (int i = 0; i < 5; i++) {
-            byte[] body = new byte[OBJECT];
-            random.nextBytes(body);
-            bodies.add(body);
-            origin.stubFor(WireMock.get(urlPathMatching("/obj/" + i)).willReturn(aResponse().withStatus(200)
-                    .withHeader("Cache-Control", "max-age=3600").withBody(body)));
-        }
+        bodies = RandomObjects.stub(origin, 5, OBJECT, 11);
     }
 
     @AfterEach
     void stopAll() throws InterruptedException {
-        if (edge != null) {
-            edge.destroy();
-            if (!edge.waitFor(20, TimeUnit.SECONDS)) {
-                edge.destroyForcibly();
-            }
-        }
+        EdgeProcesses.stop(edge);
         origin.stop();
     }
 
     @Test
     void aFillThatRunsOutOfRoomPartWayStillAnswersInFullAndLeavesNothingBehind() throws Exception {
-        List<String> unshare = MountNamespaces.unshareCommand();
         Path files = dir.resolve("files");
         Files.createDirectories(files);
         port = EdgeProcesses.freePort();
@@ -92,13 +74,10 @@ class MemoryFileDirFullIT {
                     file-dir: %s
                     file-min-size: 128KiB
                 """.formatted(files));
-        List<String> cmd = new ArrayList<>(unshare);
-        cmd.addAll(List.of("sh", "-c", "mount -t tmpfs -o size=" + VOLUME + " outpost-files \"$0\" && exec \"$@\"",
-                files.toString()));
-        cmd.addAll(EdgeProcesses.command(config, "-Xmx256m"));
         Path stdout = dir.resolve("stdout.log");
         Path stderr = dir.resolve("stderr.log");
-        edge = new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        edge = MountNamespaces.startEdge("mount -t tmpfs -o size=" + VOLUME + " outpost-files \"$0\"", files, config,
+                stdout, stderr, "-Xmx256m");
         EdgeProcesses.awaitReady(edge, adminPort, stderr);
         assumeTrue(MountNamespaces.canEnter(edge.pid()), "cannot enter the edge's mount namespace to read its df");
 

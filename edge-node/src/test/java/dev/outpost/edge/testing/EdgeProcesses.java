@@ -60,6 +60,16 @@ public final class EdgeProcesses {
                 """.formatted(nodeId, port, adminPort, originUrl);
     }
 
+    /** Stops {@code edge} (SIGTERM, then SIGKILL after 20 s); null is ignored. */
+    public static void stop(Process edge) throws InterruptedException {
+        if (edge != null) {
+            edge.destroy();
+            if (!edge.waitFor(20, TimeUnit.SECONDS)) {
+                edge.destroyForcibly();
+            }
+        }
+    }
+
     /** The sum of every series of the metric {@code name} on the admin {@code /metrics}; fails when there is none. */
     public static double metricSum(int adminPort, String name) throws IOException {
         String text = RawHttp.get(adminPort, "localhost", "/metrics").text();

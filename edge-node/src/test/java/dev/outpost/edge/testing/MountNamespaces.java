@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,19 @@ public final class MountNamespaces {
         }
         assumeTrue(false, "cannot mount a small tmpfs here (needs unshare with root or user namespaces)");
         return List.of();
+    }
+
+    /**
+     * Starts an edge with {@code config} in a mount namespace of its own, after {@code setup}: a shell script
+     * run there first, with the {@code volume} directory as {@code $0} (to mount a tmpfs on it, fill it...).
+     * Skips the calling test when no mount namespace can be made here.
+     */
+    public static Process startEdge(String setup, Path volume, Path config, Path stdout, Path stderr,
+            String... jvmArgs) throws Exception {
+        List<String> cmd = new ArrayList<>(unshareCommand());
+        cmd.addAll(List.of("sh", "-c", setup + " && exec \"$@\"", volume.toString()));
+        cmd.addAll(EdgeProcesses.command(config, jvmArgs));
+        return new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
     }
 
     /** Whether {@code nsenter} can enter the mount namespace of process {@code pid}. */
