@@ -3,7 +3,6 @@ package dev.outpost.edge;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
@@ -12,6 +11,7 @@ import dev.outpost.edge.testing.EdgeProcesses;
 import dev.outpost.edge.testing.MountNamespaces;
 import dev.outpost.edge.testing.RandomObjects;
 import dev.outpost.edge.testing.RawHttp;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -79,7 +79,6 @@ class MemoryFileDirFullIT {
         edge = MountNamespaces.startEdge("mount -t tmpfs -o size=" + VOLUME + " outpost-files \"$0\"", files, config,
                 stdout, stderr, "-Xmx256m");
         EdgeProcesses.awaitReady(edge, adminPort, stderr);
-        assumeTrue(MountNamespaces.canEnter(edge.pid()), "cannot enter the edge's mount namespace to read its df");
 
         // two bodies fit: 800 KiB of files on the 1 MiB volume
         for (int i = 0; i < 2; i++) {
@@ -126,6 +125,8 @@ class MemoryFileDirFullIT {
         RawHttp.Response r = RawHttp.get(port, "site.example", "/obj/" + i);
         assertEquals(200, r.status(), "object " + i + ": " + r.text());
         assertArrayEquals(bodies.get(i), r.body(), "object " + i + " body");
+        // the origin declares the length, so a fill's file is sized to it before its first write
+        assertEquals(Integer.toString(OBJECT), r.header("Content-Length"), "object " + i);
         CacheStatusEntry status = CacheStatusEntry.parse(r.header("Cache-Status"));
         assertEquals(hit, status.hit(), "object " + i + ": " + r.header("Cache-Status"));
         if (hit) {
@@ -141,12 +142,16 @@ class MemoryFileDirFullIT {
         return EdgeProcesses.metricSum(adminPort, "outpost_cache_file_bytes");
     }
 
-    /** Free bytes of the edge's tmpfs, as its own mount namespace sees it ({@code stat -f}). */
+    /**
+     * Free bytes of the edge's tmpfs ({@code stat -f}), reached through {@code /proc/PID/root}: the edge's
+     * own view of the filesystem, without entering its namespaces.
+     */
     private long freeBytes(Path volume) throws Exception {
-        MountNamespaces.Result df = MountNamespaces.insideOf(edge.pid(), "stat", "-f", "-c", "%a %S",
-                volume.toString());
-        assertEquals(0, df.exitCode(), df.output());
-        String[] fields = df.output().trim().split(" ");
+        Process stat = new ProcessBuilder("stat", "-f", "-c", "%a %S", "/proc/" + edge.pid() + "/root" + volume)
+                .redirectErrorStream(true).start();
+        String out = new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, stat.waitFor(), out);
+        String[] fields = out.trim().split(" ");
         return Long.parseLong(fields[0]) * Long.parseLong(fields[1]);
     }
 

@@ -9,7 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-/** Objects of random bytes on a WireMock origin, cacheable for an hour: {@code /obj/0} to {@code /obj/<count-1>}. */
+/**
+ * Objects of random bytes on a WireMock origin, cacheable for an hour and sent with their Content-Length:
+ * {@code /obj/0} to {@code /obj/<count-1>}.
+ */
 public final class RandomObjects {
 
     private RandomObjects() {
@@ -24,7 +27,9 @@ public final class RandomObjects {
             random.nextBytes(body);
             bodies.add(body);
             origin.stubFor(WireMock.get(urlPathMatching("/obj/" + i)).willReturn(aResponse().withStatus(200)
-                    .withHeader("Cache-Control", "max-age=3600").withBody(body)));
+                    .withHeader("Cache-Control", "max-age=3600")
+                    .withHeader("Content-Length", Integer.toString(size)) // else WireMock sends it chunked
+                    .withBody(body)));
         }
         return bodies;
     }
