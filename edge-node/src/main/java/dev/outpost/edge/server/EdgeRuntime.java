@@ -34,10 +34,16 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -235,16 +241,16 @@ public final class EdgeRuntime {
     private static DiskStorage openDisk(DiskTierConfig d, Clock clock) {
         try {
             return opened(d, DiskStorage.open(diskSettings(d, clock)));
-        } catch (java.io.IOException first) {
-            java.nio.file.Path aside = d.path().resolveSibling(d.path().getFileName() + ".broken-"
+        } catch (IOException first) {
+            Path aside = d.path().resolveSibling(d.path().getFileName() + ".broken-"
                     + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC)
                             .format(clock.instant()));
             LOG.error("disk store at {} cannot be opened ({}); moving it to {} and starting with an empty disk tier",
                     d.path(), first.getMessage(), aside);
             try {
-                java.nio.file.Files.move(d.path(), aside);
+                Files.move(d.path(), aside);
                 return opened(d, DiskStorage.open(diskSettings(d, clock)));
-            } catch (java.io.IOException second) {
+            } catch (IOException second) {
                 throw new IllegalStateException("cache.disk: " + second.getMessage(), second);
             }
         }
@@ -255,16 +261,16 @@ public final class EdgeRuntime {
      * each large hit's {@code sendfile} cheaper, and warns when it may give a small file a whole 2 MiB folio
      * ({@code huge=always}); a hint only, so an unreadable mount table is no error.
      */
-    private static void logLargeFolios(java.nio.file.Path dir) {
-        java.util.Optional<TmpfsMount> mount;
+    private static void logLargeFolios(Path dir) {
+        Optional<TmpfsMount> mount;
         String host;
         try {
             mount = TmpfsMount.of(dir.toRealPath(),
-                    java.nio.file.Files.readAllLines(PROC_MOUNTS, java.nio.charset.StandardCharsets.ISO_8859_1));
-            host = java.nio.file.Files.isReadable(HOST_SHMEM_ENABLED)
-                    ? java.nio.file.Files.readString(HOST_SHMEM_ENABLED, java.nio.charset.StandardCharsets.ISO_8859_1)
+                    Files.readAllLines(PROC_MOUNTS, StandardCharsets.ISO_8859_1));
+            host = Files.isReadable(HOST_SHMEM_ENABLED)
+                    ? Files.readString(HOST_SHMEM_ENABLED, StandardCharsets.ISO_8859_1)
                     : "";
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.debug("cannot read the mount options of {}: {}", dir, e.toString());
             return;
         }
@@ -296,14 +302,14 @@ public final class EdgeRuntime {
                     + "was set and {} is not a directory here)", MemoryTierConfig.DEFAULT_FILE_DIR);
             return null;
         }
-        java.nio.file.Path dir = memory.fileDir().orElseThrow();
+        Path dir = memory.fileDir().orElseThrow();
         if (memory.fileMinSize() > memory.maxObjectSize()) {
             LOG.warn("cache.memory.file-min-size {} is above cache.memory.max-object-size {}: no body is kept in a "
                     + "file", ByteSize.format(memory.fileMinSize()), ByteSize.format(memory.maxObjectSize()));
         }
         try {
-            java.nio.file.Files.createDirectories(dir);
-            java.nio.file.FileStore store = java.nio.file.Files.getFileStore(dir);
+            Files.createDirectories(dir);
+            FileStore store = Files.getFileStore(dir);
             long free = store.getUsableSpace();
             LOG.info("memory tier: bodies of {} and more in files under {} ({}, {} free); fresh hits answered on "
                     + "the connection send them with sendfile", ByteSize.format(memory.fileMinSize()), dir,
@@ -321,7 +327,7 @@ public final class EdgeRuntime {
                         + "64MiB unless its shm_size or a memory-backed volume says otherwise)", dir,
                         ByteSize.format(free), ByteSize.format(memory.maxSize()));
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("cache.memory.file-dir " + dir + " cannot be used: " + e, e);
         }
         long mostFiles = memory.maxSize() / memory.fileMinSize();
@@ -337,10 +343,10 @@ public final class EdgeRuntime {
     }
 
     /** The mount table, for the body files' tmpfs options. */
-    private static final java.nio.file.Path PROC_MOUNTS = java.nio.file.Path.of("/proc/self/mounts");
+    private static final Path PROC_MOUNTS = Path.of("/proc/self/mounts");
     /** The host's switch over every tmpfs's huge= option ({@code deny}, {@code force}). */
-    private static final java.nio.file.Path HOST_SHMEM_ENABLED =
-            java.nio.file.Path.of("/sys/kernel/mm/transparent_hugepage/shmem_enabled");
+    private static final Path HOST_SHMEM_ENABLED =
+            Path.of("/sys/kernel/mm/transparent_hugepage/shmem_enabled");
     /** Open files an edge needs besides its body files: connections, RocksDB, jars (a generous guess). */
     private static final long FILES_BESIDES_BODIES = 16_384;
 
@@ -371,9 +377,9 @@ public final class EdgeRuntime {
     }
 
     /** The disk tier's settings; {@code min-free} is resolved against the size of the volume. */
-    private static DiskStorage.Settings diskSettings(DiskTierConfig d, Clock clock) throws java.io.IOException {
-        java.nio.file.Files.createDirectories(d.path());
-        long volume = java.nio.file.Files.getFileStore(d.path()).getTotalSpace();
+    private static DiskStorage.Settings diskSettings(DiskTierConfig d, Clock clock) throws IOException {
+        Files.createDirectories(d.path());
+        long volume = Files.getFileStore(d.path()).getTotalSpace();
         return new DiskStorage.Settings(d.path(), d.maxSize(), d.maxObjectSize(), clock, REVALIDATION_GRACE)
                 .withMinFree(d.minFreeOn(volume));
     }
