@@ -37,6 +37,9 @@ public final class EdgeMetrics {
     /** One description for both tiers' write failures (one Prometheus family). */
     private static final String WRITE_FAILURES = "Objects not stored because the tier failed (disk: I/O error, write "
             + "queue overflow, volume below min-free; memory: direct memory exhausted)";
+    /** One description for both tiers' evictions. */
+    private static final String EVICTIONS = "Objects evicted: to stay within max-size, or expired (past every stale "
+            + "window and the revalidation grace)";
 
     private final MeterRegistry registry;
     private final Map<Outcome, Map<TierLabel, Counter>> requests = new EnumMap<>(Outcome.class);
@@ -94,8 +97,8 @@ public final class EdgeMetrics {
                 .description("Bytes stored").tag("tier", "memory").register(registry);
         Gauge.builder("outpost.cache.entries", memory, MemoryStorage::entryCount)
                 .description("Objects stored").tag("tier", "memory").register(registry);
-        FunctionCounter.builder("outpost.cache.evictions", memory, m -> m.stats().evictionCount())
-                .description("Objects evicted").tag("tier", "memory").register(registry);
+        FunctionCounter.builder("outpost.cache.evictions", memory, MemoryStorage::evictions)
+                .description(EVICTIONS).tag("tier", "memory").register(registry);
         FunctionCounter.builder("outpost.cache.write.failures", memory, MemoryStorage::writeFailures)
                 .description(WRITE_FAILURES).tag("tier", "memory").register(registry);
         Gauge.builder("outpost.cache.file.bytes", memory, MemoryStorage::fileBytes).baseUnit("bytes")
@@ -121,7 +124,7 @@ public final class EdgeMetrics {
         Gauge.builder("outpost.cache.entries", disk, d -> d.entryCount())
                 .description("Objects stored").tag("tier", "disk").register(registry);
         FunctionCounter.builder("outpost.cache.evictions", disk, d -> d.evictions())
-                .description("Objects evicted").tag("tier", "disk").register(registry);
+                .description(EVICTIONS).tag("tier", "disk").register(registry);
         FunctionCounter.builder("outpost.cache.write.failures", disk,
                         d -> d.writeFailures() + d.writeQueueOverflows() + d.spaceRefusals())
                 .description(WRITE_FAILURES).tag("tier", "disk")

@@ -9,6 +9,12 @@ import java.util.function.ToLongFunction;
  * (not fresh, outside every stale window, past the revalidation grace; see
  * {@code CacheEntry.usefulUntil}). Writes recompute it; reads never extend it. Time comes from the
  * injected clock, so tests move it by hand.
+ *
+ * <p>Used by the disk tier's index. The memory tier uses an {@link ExpiryQueue} instead: Caffeine moves an
+ * entry in its timer wheel on every read, which at memory-hit rates made young collections slow (see
+ * there). A disk hit is a RocksDB read, a few thousand per second, where that move is not measurable,
+ * while the queue would add ~50 bytes of heap per key to an index of millions (a deadline and its
+ * skip-list node, less the timer wheel's links).
  */
 public final class UsefulLifeExpiry<K, V> implements Expiry<K, V> {
 

@@ -3,16 +3,15 @@ package dev.outpost.edge.storage.memory;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
-import com.github.benmanes.caffeine.cache.Ticker;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.CacheKey;
 import dev.outpost.edge.cache.Purge;
 import dev.outpost.edge.storage.ByteWeigher;
+import dev.outpost.edge.storage.ExpiryQueue;
 import dev.outpost.edge.http.SurrogateKeys;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.ObjectWriter;
-import dev.outpost.edge.storage.UsefulLifeExpiry;
 import dev.outpost.edge.storage.StoredObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -44,7 +43,13 @@ import org.slf4j.LoggerFactory;
  * {@code cache.memory.max-size}; objects above {@code max-object-size} are not kept. Each key expires
  * when none of its variants can serve anything any more ({@link CacheEntry#usefulUntil}: fresh, inside
  * a stale-* window, or still revalidatable), so stale entries stay while they are useful and the
- * byte bound decides the rest. Time comes from the injected clock through Caffeine's Ticker.
+ * byte bound decides the rest. Time comes from the injected clock.
+ *
+ * <p><b>Expiry</b> is an {@link ExpiryQueue}, not Caffeine's variable expiry: a set's deadline is
+ * scheduled when the set is stored and cancelled when it is replaced, lookups hide a set past its
+ * deadline, and due sets are removed in bounded batches when a lookup or a write finds one due (or at
+ * {@link #cleanUp}). A hit writes nothing there, so a hit leaves no reference store in long-lived objects
+ * beyond Caffeine's recency bookkeeping (see {@link ExpiryQueue} for what the timer wheel cost).
  *
  * <p>Variants per key are capped ({@link #MAX_VARIANTS}); the oldest is dropped first, as a
  * {@code Vary: User-Agent} origin would otherwise fill one key without bound.
@@ -78,6 +83,11 @@ public final class MemoryStorage implements CacheStorage {
     private static final long CHUNK = 64 * 1024;
 
     private final Cache<CacheKey, VariantSet> cache;
+    private final ExpiryQueue<CacheKey> expiry = new ExpiryQueue<>();
+    /** Keys removed because their deadline passed (Caffeine counts the evictions by size). */
+    private final LongAdder expirations = new LongAdder();
+    /** Runs Caffeine's maintenance and the expiry sweeps. */
+    private final Executor maintenance;
     private final ConcurrentHashMap<String, ConcurrentHashMap<CacheKey, VariantSet>> tagIndex =
             new ConcurrentHashMap<>();
     private final long maxObjectSize;
@@ -113,7 +123,7 @@ public final class MemoryStorage implements CacheStorage {
     /**
      * Large bodies are kept as files under {@code files} (null: none).
      *
-     * @param executor runs Caffeine's maintenance (and so its evictions)
+     * @param executor runs Caffeine's maintenance (and so its evictions) and the expiry sweeps
      */
     public MemoryStorage(long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace, Executor executor,
             BodyFiles files) {
@@ -122,13 +132,10 @@ public final class MemoryStorage implements CacheStorage {
         this.weigher = ByteWeigher.forMaxObjectSize(maxObjectSize);
         this.clock = clock;
         this.revalidationGraceSeconds = revalidationGrace.toSeconds();
-        Ticker ticker = () -> clock.millis() * 1_000_000L;
+        this.maintenance = executor;
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(weigher.maximumWeight(maxSize))
                 .weigher((CacheKey k, VariantSet v) -> weigher.weigh(v.bytes()))
-                .expireAfter(new UsefulLifeExpiry<CacheKey, VariantSet>(clock,
-                        set -> set.usefulUntil(revalidationGraceSeconds).toEpochMilli()))
-                .ticker(ticker)
                 .executor(executor)
                 .evictionListener((CacheKey k, VariantSet set, RemovalCause cause) -> reindex(k, set, null))
                 .recordStats()
@@ -165,8 +172,10 @@ public final class MemoryStorage implements CacheStorage {
     /** The same as {@link #lookup}: the memory tier never needs to leave the calling thread. */
     @Override
     public List<StoredObject> lookupInMemory(CacheKey key) {
+        long now = clock.millis();
+        expireDueSoon(now);
         VariantSet set = cache.getIfPresent(key);
-        if (set == null) {
+        if (set == null || set.deadline.isDue(now)) {
             return List.of();
         }
         List<StoredObject> found = new ArrayList<>(set.variants.size());
@@ -371,8 +380,9 @@ public final class MemoryStorage implements CacheStorage {
     }
 
     /**
-     * Moves the tag index of {@code key} from {@code before} to {@code after} (either may be null) and
-     * returns {@code after}. Called inside the key's atomic map operation.
+     * Moves the tag index and the expiry deadline of {@code key} from {@code before} to {@code after}
+     * (either may be null) and returns {@code after}. Called inside the key's atomic map operation, so
+     * every set the map holds has its deadline.
      */
     private VariantSet reindex(CacheKey key, VariantSet before, VariantSet after) {
         if (before == after) {
@@ -380,6 +390,10 @@ public final class MemoryStorage implements CacheStorage {
         }
         if (before != null) {
             releaseDropped(before, after);
+            expiry.cancel(before.deadline);
+        }
+        if (after != null) {
+            after.deadline = expiry.schedule(key, after.usefulUntil(revalidationGraceSeconds).toEpochMilli());
         }
         variantCount.add((after == null ? 0 : after.variants.size()) - (before == null ? 0 : before.variants.size()));
         if (after != null) {
@@ -484,7 +498,41 @@ public final class MemoryStorage implements CacheStorage {
 
     /** Runs pending maintenance (expiry, eviction) now; for tests and metrics. */
     public void cleanUp() {
+        while (expiry.sweep(clock.millis(), EXPIRY_BATCH, this::expire) == EXPIRY_BATCH) {
+            // until nothing is due
+        }
         cache.cleanUp();
+    }
+
+    /** Sets removed per sweep: a mass expiry is spread over the lookups that find it due. */
+    static final int EXPIRY_BATCH = 256;
+
+    /** A sweep on {@link #maintenance} when some deadline is due; one volatile read otherwise. */
+    private void expireDueSoon(long now) {
+        if (expiry.anyDue(now)) {
+            maintenance.execute(() -> expiry.sweep(clock.millis(), EXPIRY_BATCH, this::expire));
+        }
+    }
+
+    /** Removes the set {@code due} was scheduled for, unless it was replaced meanwhile. */
+    private void expire(ExpiryQueue.Deadline<CacheKey> due) {
+        cache.asMap().computeIfPresent(due.key(), (k, set) -> {
+            if (set.deadline != due) {
+                return set;
+            }
+            expirations.increment();
+            return reindex(k, set, null);
+        });
+    }
+
+    /** Deadlines in the expiry queue (tests: one per key held). */
+    int scheduledDeadlines() {
+        return expiry.size();
+    }
+
+    /** Keys evicted by size or expired, since start. */
+    public long evictions() {
+        return cache.stats().evictionCount() + expirations.sum();
     }
 
     @Override
@@ -498,6 +546,7 @@ public final class MemoryStorage implements CacheStorage {
 
     /** Stores a variant stamped {@code stamp}; false when a purge of everything since covers it. */
     private boolean insert(CacheEntry entry, TierBody body, long stamp) {
+        expireDueSoon(clock.millis());
         if (markers.effect(entry.key().host(), stamp) == PurgeMarkers.Effect.GONE) {
             body.release();
             return false;
@@ -642,6 +691,8 @@ public final class MemoryStorage implements CacheStorage {
         final long bytes;
         /** Every tag of every variant. */
         final Set<String> tags;
+        /** When no variant can serve anything; set by {@link #reindex} before the map holds this set. */
+        ExpiryQueue.Deadline<CacheKey> deadline;
 
         VariantSet(List<Variant> variants) {
             this.variants = List.copyOf(variants);

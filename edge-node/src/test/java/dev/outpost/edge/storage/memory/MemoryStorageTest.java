@@ -13,7 +13,9 @@ import dev.outpost.edge.storage.CacheStorageContract;
 import dev.outpost.edge.storage.ObjectWriter;
 import dev.outpost.edge.testing.MutableClock;
 import java.nio.ByteBuffer;
+import dev.outpost.edge.storage.StoredObject;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +81,88 @@ class MemoryStorageTest extends CacheStorageContract {
         clock.advance(Duration.ofMinutes(31));
         m.cleanUp();
         assertTrue(m.lookupInMemory(withEtag.key()).isEmpty());
+    }
+
+    private CacheEntry living(String path, long seconds) {
+        return new CacheEntry(new CacheKey("site.example", path), "", List.of(), 200, HeaderFields.EMPTY,
+                clock.instant(), clock.instant(), 0, new Reuse.Policy(seconds, 0, 0, false, false, false), -1, false);
+    }
+
+    /**
+     * Past its deadline a key is hidden by the next lookup at once, before any sweep (as Caffeine's expiry
+     * did); that lookup starts the sweep which removes it, and the removal counts as an eviction.
+     */
+    @Test
+    void aLookupHidesAnExpiredKeyAtOnceAndStartsTheSweepThatRemovesIt() {
+        List<Runnable> maintenance = new ArrayList<>();
+        MemoryStorage m = new MemoryStorage(8L << 20, 1L << 20, clock, Duration.ofHours(1), maintenance::add);
+        CacheEntry e = living("/ten-seconds", 10);
+        m.put(e, new byte[10]);
+        runAll(maintenance);
+        clock.advance(Duration.ofSeconds(10));
+
+        assertTrue(m.lookupInMemory(e.key()).isEmpty(), "fresh for 10 s, no stale window, no validator");
+        assertEquals(1, m.entryCount(), "not removed by the lookup itself");
+        runAll(maintenance);
+        assertEquals(0, m.entryCount(), "removed by the sweep the lookup started");
+        assertEquals(1, m.evictions());
+        assertEquals(0, m.byteSize());
+    }
+
+    private static void runAll(List<Runnable> tasks) {
+        while (!tasks.isEmpty()) {
+            List<Runnable> now = new ArrayList<>(tasks);
+            tasks.clear();
+            now.forEach(Runnable::run);
+        }
+    }
+
+    /** A key stored again keeps the new object's lifetime: the replaced object's deadline removes nothing. */
+    @Test
+    void aReplacedObjectsDeadlineDoesNotExpireItsSuccessor() {
+        MemoryStorage m = (MemoryStorage) storage;
+        m.put(living("/k", 10), new byte[10]);
+        m.put(living("/k", 3600), new byte[20]);
+        clock.advance(Duration.ofSeconds(11));
+        m.cleanUp();
+        List<StoredObject> found = m.lookupInMemory(new CacheKey("site.example", "/k"));
+        assertEquals(1, found.size());
+        assertEquals(20, found.get(0).body().length(), "the second object");
+        assertEquals(0, m.evictions());
+    }
+
+    /** Each stored key has one deadline however often it is stored again, updated or purged. */
+    @Test
+    void oneDeadlinePerKeyHeld() {
+        MemoryStorage m = (MemoryStorage) storage;
+        for (int i = 0; i < 50; i++) {
+            m.put(living("/k", 60 + i), new byte[10]);
+            m.put(entry("/v", "lang" + i, -1), new byte[1]);
+        }
+        m.put(living("/gone", 60), new byte[1]);
+        m.remove(new CacheKey("site.example", "/gone")).join();
+        assertEquals(2, m.scheduledDeadlines());
+        m.close();
+        assertEquals(0, m.scheduledDeadlines());
+    }
+
+    /** Many keys due at once are removed a batch per lookup, not all on one request's thread. */
+    @Test
+    void aMassExpiryIsSpreadOverLookups() {
+        MemoryStorage m = (MemoryStorage) storage;
+        int keys = MemoryStorage.EXPIRY_BATCH * 2 + 10;
+        for (int i = 0; i < keys; i++) {
+            m.put(living("/o" + i, 10), new byte[1]);
+        }
+        clock.advance(Duration.ofSeconds(10));
+        CacheKey other = new CacheKey("site.example", "/other");
+        m.lookupInMemory(other);
+        assertEquals(keys - MemoryStorage.EXPIRY_BATCH, m.entryCount());
+        m.lookupInMemory(other);
+        assertEquals(10, m.entryCount());
+        m.lookupInMemory(other);
+        assertEquals(0, m.entryCount());
+        assertEquals(keys, m.evictions());
     }
 
     private CacheEntry taggedEntry(String path, String tags, long lifetime) {
