@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Expiry</b> is an {@link ExpiryQueue}, not Caffeine's variable expiry: a set's deadline is
  * scheduled when the set is stored and cancelled when it is replaced, lookups hide a set past its
- * deadline, and due sets are removed in bounded batches when a lookup or a write finds one due (or at
+ * deadline, and due sets are removed in bounded batches when a hit or a write finds one due (or at
  * {@link #cleanUp}). A hit writes nothing there, so a hit leaves no reference store in long-lived objects
  * beyond Caffeine's recency bookkeeping (see {@link ExpiryQueue} for what the timer wheel cost).
  *
@@ -172,10 +172,13 @@ public final class MemoryStorage implements CacheStorage {
     /** The same as {@link #lookup}: the memory tier never needs to leave the calling thread. */
     @Override
     public List<StoredObject> lookupInMemory(CacheKey key) {
+        VariantSet set = cache.getIfPresent(key);
+        if (set == null) {
+            return List.of(); // no clock read: a miss is followed by a write, which sweeps
+        }
         long now = clock.millis();
         expireDueSoon(now);
-        VariantSet set = cache.getIfPresent(key);
-        if (set == null || set.deadline.isDue(now)) {
+        if (set.deadline.isDue(now)) {
             return List.of();
         }
         List<StoredObject> found = new ArrayList<>(set.variants.size());

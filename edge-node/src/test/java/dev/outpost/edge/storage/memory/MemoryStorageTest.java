@@ -146,22 +146,31 @@ class MemoryStorageTest extends CacheStorageContract {
         assertEquals(0, m.scheduledDeadlines());
     }
 
-    /** Many keys due at once are removed a batch per lookup, not all on one request's thread. */
+    /**
+     * Many keys due at once are removed a batch per hit, not all on one request's thread; a miss does
+     * not sweep (it reads no clock), the write that follows it does.
+     */
     @Test
-    void aMassExpiryIsSpreadOverLookups() {
+    void aMassExpiryIsSpreadOverHitsAndWrites() {
         MemoryStorage m = (MemoryStorage) storage;
-        int keys = MemoryStorage.EXPIRY_BATCH * 2 + 10;
+        int keys = MemoryStorage.EXPIRY_BATCH * 3 + 10;
         for (int i = 0; i < keys; i++) {
             m.put(living("/o" + i, 10), new byte[1]);
         }
+        CacheEntry longLived = living("/long-lived", 3600);
+        m.put(longLived, new byte[1]);
         clock.advance(Duration.ofSeconds(10));
-        CacheKey other = new CacheKey("site.example", "/other");
-        m.lookupInMemory(other);
-        assertEquals(keys - MemoryStorage.EXPIRY_BATCH, m.entryCount());
-        m.lookupInMemory(other);
-        assertEquals(10, m.entryCount());
-        m.lookupInMemory(other);
-        assertEquals(0, m.entryCount());
+
+        assertTrue(m.lookupInMemory(new CacheKey("site.example", "/never-stored")).isEmpty());
+        assertEquals(keys + 1, m.entryCount(), "a miss sweeps nothing");
+        assertEquals(1, m.lookupInMemory(longLived.key()).size());
+        assertEquals(keys + 1 - MemoryStorage.EXPIRY_BATCH, m.entryCount(), "one batch per hit");
+        m.lookupInMemory(longLived.key());
+        assertEquals(keys + 1 - 2 * MemoryStorage.EXPIRY_BATCH, m.entryCount());
+        m.put(living("/written", 3600), new byte[1]);
+        assertEquals(12, m.entryCount(), "and one per write: 10 due left, the long-lived key and the new one");
+        m.lookupInMemory(longLived.key());
+        assertEquals(2, m.entryCount());
         assertEquals(keys, m.evictions());
     }
 
