@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  * and which serving it never touches. Caffeine's variable expiry was used before and was the cost: its
  * timer wheel moves an entry on every read, writing references into long-lived objects, and with 10,000
  * hot keys the cards this dirtied made the edge's young collections take 5.3 ms on average instead of
- * 0.86 ms (load-tests/bench/README.md, "Expiry off the hit path").
+ * 0.86 ms (load-tests/bench/README.md, on expiry off the memory tier's hit path).
  */
 public final class ExpiryQueue<K> {
 
