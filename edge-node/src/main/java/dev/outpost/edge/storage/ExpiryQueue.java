@@ -6,6 +6,8 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * When each stored key stops being useful ({@code CacheEntry.usefulUntil}: RFC 9111 §4.2 freshness, the
@@ -21,6 +23,8 @@ import java.util.function.Consumer;
  * 0.86 ms (load-tests/bench/README.md, on expiry off the memory tier's hit path).
  */
 public final class ExpiryQueue<K> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExpiryQueue.class);
 
     /** One stored value's deadline; identity matters (a tier keeps the one it scheduled). */
     public static final class Deadline<K> {
@@ -62,14 +66,20 @@ public final class ExpiryQueue<K> {
 
     private final ConcurrentSkipListSet<Deadline<K>> deadlines = new ConcurrentSkipListSet<>(EARLIEST_FIRST);
     private final AtomicLong seq = new AtomicLong();
-    /** No deadline is earlier than this (it may be earlier than the first one: that only costs a sweep). */
+    /**
+     * Outside a sweep, no deadline is earlier than this (it may be earlier than the first one: that only costs
+     * a sweep); a sweep sets it to the first deadline left when it ends.
+     */
     private final AtomicLong nextDueMillis = new AtomicLong(Long.MAX_VALUE);
     private final AtomicBoolean sweeping = new AtomicBoolean();
 
     public Deadline<K> schedule(K key, long atMillis) {
         Deadline<K> d = new Deadline<>(Objects.requireNonNull(key, "key"), atMillis, seq.incrementAndGet());
         deadlines.add(d);
-        nextDueMillis.accumulateAndGet(atMillis, Math::min); // after the add: a sweep running now sees one of them
+        // after the add: a sweep running now sees one of them; written only when lowered (hits read it)
+        if (atMillis < nextDueMillis.get()) {
+            nextDueMillis.accumulateAndGet(atMillis, Math::min);
+        }
         return d;
     }
 
@@ -101,7 +111,11 @@ public final class ExpiryQueue<K> {
             while (n < max && (first = firstOrNull()) != null && first.isDue(nowMillis)) {
                 if (deadlines.remove(first)) {
                     n++;
-                    expire.accept(first);
+                    try {
+                        expire.accept(first);
+                    } catch (RuntimeException e) { // not the hit's problem that triggered the sweep
+                        LOG.warn("expiry of {} failed; it stays until evicted by size", first, e);
+                    }
                 }
             }
         } finally {

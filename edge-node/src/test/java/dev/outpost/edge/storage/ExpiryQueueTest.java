@@ -80,6 +80,21 @@ class ExpiryQueueTest {
     }
 
     @Test
+    void aFailingExpiryIsLoggedAndTheSweepGoesOn() {
+        queue.schedule("fails", 100);
+        queue.schedule("b", 100);
+        int n = queue.sweep(100, 10, d -> {
+            if (d.key().equals("fails")) {
+                throw new IllegalStateException("test");
+            }
+            expired.add(d.key());
+        });
+        assertEquals(2, n);
+        assertEquals(List.of("b"), expired);
+        assertFalse(queue.anyDue(Long.MAX_VALUE - 1), "nothing left, and the sweep ended");
+    }
+
+    @Test
     void aHandedOutDeadlineCanStillBeCancelled() {
         ExpiryQueue.Deadline<String> d = queue.schedule("k", 100);
         assertEquals(1, sweep(100, 10));

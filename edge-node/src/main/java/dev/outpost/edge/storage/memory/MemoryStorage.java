@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * byte bound decides the rest. Time comes from the injected clock.
  *
  * <p><b>Expiry</b> is an {@link ExpiryQueue}, not Caffeine's variable expiry: a set's deadline is
- * scheduled when the set is stored and cancelled when it is replaced, lookups hide a set past its
- * deadline, and due sets are removed in bounded batches when a hit or a write finds one due (or at
+ * scheduled when the set is stored and cancelled when it is replaced or removed; lookups, writes,
+ * updates, removals and purges treat a set past its deadline as gone, and due sets are removed in bounded batches when a hit or a write finds one due (or at
  * {@link #cleanUp}). A hit writes nothing there, so a hit leaves no reference store in long-lived objects
  * beyond Caffeine's recency bookkeeping (see {@link ExpiryQueue} for what the timer wheel cost).
  *
@@ -56,8 +56,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Tag index.</b> Tag purges go through an index tag → (key → the variant set that carries the
  * tag), so they cost the tagged keys, not a walk over the whole tier. It is updated inside the same
- * per-key atomic operation that changes the key's variants, and Caffeine's eviction listener (size,
- * expiry) removes an evicted set's entries in its removal. Every removal is conditional on the set
+ * per-key atomic operation that changes the key's variants, Caffeine's eviction listener removes an
+ * evicted set's entries in its removal, and an expired set's go in the sweep's removal. Every removal is conditional on the set
  * instance, so an eviction reported after the key was stored again never unindexes the newer set.
  * Tag purges still match each variant's headers, so the index only has to never miss a tagged key.
  *
@@ -323,8 +323,9 @@ public final class MemoryStorage implements CacheStorage {
     public CompletableFuture<Boolean> updateEntry(CacheEntry updated) {
         boolean[] done = {false};
         cache.asMap().computeIfPresent(updated.key(), (k, set) -> {
-            VariantSet next = set.replaceEntry(updated, stamps.incrementAndGet(), markers);
-            done[0] = next != set;
+            VariantSet live = unexpired(set);
+            VariantSet next = live == null ? null : live.replaceEntry(updated, stamps.incrementAndGet(), markers);
+            done[0] = next != live;
             return reindex(k, set, next);
         });
         return CompletableFuture.completedFuture(done[0]);
@@ -334,7 +335,8 @@ public final class MemoryStorage implements CacheStorage {
     public CompletableFuture<Integer> remove(CacheKey key) {
         int[] removed = {0};
         cache.asMap().computeIfPresent(key, (k, set) -> {
-            removed[0] = set.variants.size();
+            VariantSet live = unexpired(set);
+            removed[0] = live == null ? 0 : live.variants.size();
             return reindex(k, set, null);
         });
         return CompletableFuture.completedFuture(removed[0]);
@@ -344,9 +346,10 @@ public final class MemoryStorage implements CacheStorage {
     public CompletableFuture<Boolean> removeVariant(CacheKey key, String variantKey) {
         boolean[] done = {false};
         cache.asMap().computeIfPresent(key, (k, set) -> {
-            VariantSet next = set.without(variantKey);
-            done[0] = next != set;
-            return reindex(k, set, next.variants.isEmpty() ? null : next);
+            VariantSet live = unexpired(set);
+            VariantSet next = live == null ? null : live.without(variantKey);
+            done[0] = next != live;
+            return reindex(k, set, next == null || next.variants.isEmpty() ? null : next);
         });
         return CompletableFuture.completedFuture(done[0]);
     }
@@ -375,8 +378,10 @@ public final class MemoryStorage implements CacheStorage {
         }
         for (CacheKey key : candidates) {
             if (purge.mayMatch(key)) {
-                cache.asMap().computeIfPresent(key, (k, set) -> reindex(k, set, applyTo(set, purge, affected,
-                        markers)));
+                cache.asMap().computeIfPresent(key, (k, set) -> {
+                    VariantSet live = unexpired(set);
+                    return reindex(k, set, live == null ? null : applyTo(live, purge, affected, markers));
+                });
             }
         }
         return CompletableFuture.completedFuture(affected[0]);
@@ -480,7 +485,10 @@ public final class MemoryStorage implements CacheStorage {
         return next.isEmpty() ? null : new VariantSet(next);
     }
 
-    /** Variants stored, including those a purge of everything hides until they are dropped. */
+    /**
+     * Variants stored, including those a purge of everything hides until they are dropped and those past their
+     * deadline until a hit, a write or {@link #cleanUp} sweeps them.
+     */
     @Override
     public long entryCount() {
         return variantCount.sum();
@@ -507,10 +515,10 @@ public final class MemoryStorage implements CacheStorage {
         cache.cleanUp();
     }
 
-    /** Sets removed per sweep: a mass expiry is spread over the lookups that find it due. */
+    /** Sets removed per sweep: a mass expiry is spread over the hits and writes that find it due. */
     static final int EXPIRY_BATCH = 256;
 
-    /** A sweep on {@link #maintenance} when some deadline is due; one volatile read otherwise. */
+    /** A sweep on {@link #maintenance} when a deadline is due (called by hits and writes); else one volatile read. */
     private void expireDueSoon(long now) {
         if (expiry.anyDue(now)) {
             maintenance.execute(() -> expiry.sweep(clock.millis(), EXPIRY_BATCH, this::expire));
@@ -531,6 +539,19 @@ public final class MemoryStorage implements CacheStorage {
     /** Deadlines in the expiry queue (tests: one per key held). */
     int scheduledDeadlines() {
         return expiry.size();
+    }
+
+    /**
+     * {@code set}, or null when it is past its deadline but not swept yet (counted as expired: the caller's map
+     * operation replaces or removes it). Writes, updates, removals and purges see such a set as gone, as
+     * lookups do.
+     */
+    private VariantSet unexpired(VariantSet set) {
+        if (set == null || !set.deadline.isDue(clock.millis())) {
+            return set;
+        }
+        expirations.increment();
+        return null;
     }
 
     /** Keys evicted by size or expired, since start. */
@@ -555,8 +576,10 @@ public final class MemoryStorage implements CacheStorage {
             return false;
         }
         Variant variant = new Variant(entry, body, stamp);
-        cache.asMap().compute(entry.key(), (k, set) -> reindex(k, set,
-                set == null ? new VariantSet(List.of(variant)) : set.with(variant)));
+        cache.asMap().compute(entry.key(), (k, set) -> {
+            VariantSet live = unexpired(set);
+            return reindex(k, set, live == null ? new VariantSet(List.of(variant)) : live.with(variant));
+        });
         return true;
     }
 
