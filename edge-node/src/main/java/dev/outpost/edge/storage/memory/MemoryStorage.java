@@ -47,9 +47,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Expiry</b> is an {@link ExpiryQueue}, not Caffeine's variable expiry: a set's deadline is
  * scheduled when the set is stored and cancelled when it is replaced or removed; lookups, writes,
- * updates, removals and purges treat a set past its deadline as gone, and due sets are removed in bounded batches when a hit or a write finds one due (or at
- * {@link #cleanUp}). A hit writes nothing there, so a hit leaves no reference store in long-lived objects
- * beyond Caffeine's recency bookkeeping (see {@link ExpiryQueue} for what the timer wheel cost).
+ * updates, removals and purges treat a set past its deadline as gone, and due sets are removed in
+ * bounded batches when a hit or a write finds one due (or at {@link #cleanUp}). A hit writes nothing
+ * there, so a hit leaves no reference store in long-lived objects beyond Caffeine's recency
+ * bookkeeping (see {@link ExpiryQueue} for what the timer wheel cost).
  *
  * <p>Variants per key are capped ({@link #MAX_VARIANTS}); the oldest is dropped first, as a
  * {@code Vary: User-Agent} origin would otherwise fill one key without bound.
@@ -57,8 +58,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Tag index.</b> Tag purges go through an index tag → (key → the variant set that carries the
  * tag), so they cost the tagged keys, not a walk over the whole tier. It is updated inside the same
  * per-key atomic operation that changes the key's variants, Caffeine's eviction listener removes an
- * evicted set's entries in its removal, and an expired set's go in the sweep's removal. Every removal is conditional on the set
- * instance, so an eviction reported after the key was stored again never unindexes the newer set.
+ * evicted set's entries in its removal, and an expired set's go in the sweep's removal. Every removal
+ * is conditional on the set instance, so an eviction reported after the key was stored again never
+ * unindexes the newer set.
  * Tag purges still match each variant's headers, so the index only has to never miss a tagged key.
  *
  * <p><b>Purges of everything</b> (global or per host, hard or soft) are {@link PurgeMarkers}: O(1), no
