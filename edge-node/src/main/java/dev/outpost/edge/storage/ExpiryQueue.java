@@ -42,12 +42,7 @@ public final class ExpiryQueue<K> {
             return key;
         }
 
-        /** From this instant on (epoch millis) the value can serve nothing. */
-        public long atMillis() {
-            return atMillis;
-        }
-
-        /** Whether the value is past its useful life at {@code nowMillis}. */
+        /** Whether the value is past its useful life at {@code nowMillis} (it can serve nothing from then on). */
         public boolean isDue(long nowMillis) {
             return nowMillis >= atMillis;
         }
