@@ -10,8 +10,8 @@
 #   --build             run ./mvnw -B -q -DskipTests package first (otherwise the jar must exist)
 #   --with-proxy-cache  also measure nginx proxy_cache (cache on disk in the temp dir, see PROXY_CACHE_DIR)
 #   --fixed-rate        then, per row, measure latency at the same fixed request rate for
-#                       every server (RATE_SHARE of the slowest server's median requests/s), with h2load
-#                       (apt-get install -y nghttp2-client): p99 at equal load, not at saturation
+#                       every server (each RATE_SHARE of the slowest server's median requests/s), with
+#                       h2load (apt-get install -y nghttp2-client): p99 at equal load, not at saturation
 #   --profile           after the benchmark, record a JFR profile of the edge during a 1 KiB hit run
 #                       and print the hottest frames (needs jcmd and jfr from the JDK)
 #
@@ -41,7 +41,10 @@
 #   QUIET_WAIT=30             before each run, wait up to this many seconds for both CPUs to be
 #                             quieter than NOISE_LIMIT (0 disables the wait)
 #   RETRIES=1                 re-run a noisy run up to this many times; the least noisy attempt counts
-#   RATE_SHARE=0.5 RATE_DURATION=10s   --fixed-rate: share of the slowest server's median req/s, run length
+#   RATE_SHARE="0.5 0.9" RATE_DURATION=10s   --fixed-rate: shares of the slowest server's median req/s
+#                             (one table row per share), length of each run in seconds (10s, 10 or 1m)
+#   RATE_PACING=spread        --fixed-rate: spread (h2load starts one connection a millisecond, so their
+#                             timers do not fire together) or lockstep (all at once: bursts of 64 requests)
 #   RATE_ROUNDS=$ROUNDS       --fixed-rate: interleaved rounds of [nginx, edge(, proxy)] per row (median reported)
 #   PROFILE_SECONDS=30        length of the --profile run
 #   JFR_FILE=$TMP/edge.jfr    where --profile writes the recording (kept after exit)
@@ -73,7 +76,8 @@ FAST_MEMORY_HITS="${FAST_MEMORY_HITS:-true}"
 MEMORY_FILE_MIN_SIZE="${MEMORY_FILE_MIN_SIZE:-128KiB}"
 MEMORY_FILE_DIR="${MEMORY_FILE_DIR:-}"
 PROFILE_SECONDS="${PROFILE_SECONDS:-30}"
-RATE_SHARE="${RATE_SHARE:-0.5}"
+RATE_SHARE="${RATE_SHARE:-0.5 0.9}"
+RATE_PACING="${RATE_PACING:-spread}"
 RATE_DURATION="${RATE_DURATION:-10s}"
 RATE_ROUNDS="${RATE_ROUNDS:-$ROUNDS}"
 NOISE_LIMIT="${NOISE_LIMIT:-10}"
@@ -159,7 +163,19 @@ for s in $SIZES; do size_bytes "$s" >/dev/null; done
 [[ "$JIT_PASSES" =~ ^[0-9]+$ && "$JIT_QUIET" =~ ^[0-9]+$ ]] || die "JIT_PASSES and JIT_QUIET must be whole numbers"
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ && "$RATE_ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS and RATE_ROUNDS must be whole numbers above 0"
 [[ "$FAST_MEMORY_HITS" == true || "$FAST_MEMORY_HITS" == false ]] || die "FAST_MEMORY_HITS must be true or false"
-[[ "$RATE_SHARE" =~ ^(0?\.[0-9]*[1-9][0-9]*|1(\.0*)?)$ ]] || die "RATE_SHARE must be a number above 0 and at most 1 (e.g. 0.5)"
+for share in $RATE_SHARE; do
+    [[ "$share" =~ ^(0?\.[0-9]*[1-9][0-9]*|1(\.0*)?)$ ]] || die "RATE_SHARE must be numbers above 0 and at most 1 (e.g. \"0.5 0.9\"), not '$share'"
+done
+[[ -n "${RATE_SHARE// /}" ]] || die "RATE_SHARE must name at least one share (e.g. 0.5)"
+[[ "$RATE_PACING" == spread || "$RATE_PACING" == lockstep ]] || die "RATE_PACING must be spread or lockstep, not '$RATE_PACING'"
+seconds_of() {   # seconds_of DURATION: 10s, 10 or 2m -> whole seconds (h2load's -n is counted from it)
+    [[ "$1" =~ ^([1-9][0-9]*)(s?|m)$ ]] || return 1
+    if [[ ${BASH_REMATCH[2]} == m ]]; then echo $(( BASH_REMATCH[1] * 60 )); else echo "${BASH_REMATCH[1]}"; fi
+}
+if [[ $FIXED_RATE == 1 ]]; then
+    seconds_of "$RATE_DURATION" >/dev/null || die "RATE_DURATION must be whole seconds or minutes (10s, 10 or 1m), not '$RATE_DURATION'"
+    seconds_of "$WARMUP" >/dev/null || die "with --fixed-rate, WARMUP must be whole seconds or minutes (10s, 10 or 1m), not '$WARMUP'"
+fi
 
 # ---- temp dir, cleanup ---------------------------------------------------------------------
 TMP="$(mktemp -d /tmp/outpost-bench.XXXXXX)"
@@ -694,15 +710,22 @@ fi
 
 # ---- optional latency at a fixed request rate (--fixed-rate) ------------------------------------
 # wrk keeps 64 connections busy, so its p99 at saturation is mostly queueing behind the server's own
-# throughput. Here every server gets the same offered load, below what the slowest of them sustains.
+# throughput (and, once a server outruns the client, inside the client). Here every server gets the same
+# offered load, a share of what the slowest of them sustains.
+# h2load paces each connection with its own timer, which fires every max(10 ms, 1/rate) and then sends
+# what is due back to back. Started together (lockstep), the 64 timers fire together: every tick is a burst
+# of 64 requests or more, and the latency measured is how long a burst takes to drain through the client's
+# one core (a 16 KiB hit at 640 req/s "took" 1.1 ms at the median). Started one a millisecond (spread:
+# -r 1 --rate-period=1ms, which needs a request count -n instead of -D), the timers' phases spread over the
+# tick, as independent clients' arrivals would be.
 percentiles() {   # percentiles H2LOAD_LOG -> "n p50 p99 p999 max errors" (ms) from its per-request lines (µs)
     sort -t$'\t' -k3 -n "$1" | awk -F'\t' '{v[NR] = $3 / 1000; if ($2 != 200) e++}
         END {n = NR; if (n == 0) {print "0 0 0 0 0 0"; exit}
              printf "%d %.3f %.3f %.3f %.3f %d\n", n, v[int((n - 1) * 0.5) + 1], v[int((n - 1) * 0.99) + 1], v[int((n - 1) * 0.999) + 1], v[n], e + 0}'
 }
-run_h2load() {   # run_h2load SERVER ROW ROUND PER_CONN [DURATION] -> one result line in $TMP/last-rate.tsv (ROUND "-" = warm-up)
-    local server="$1" size="$2" round="$3" per_conn="$4" dur="${5:-$RATE_DURATION}" hlog out t0 t1 a0 a1 b0 b1 s0 s1 k0 k1 q0 q1 w0 w1 j0 j1
-    hlog="$RATE_LOG_DIR/h2load-$server-$size-$round.log"; out="$TMP/h2load-$server-$size-$round.out"; rm -f "$hlog"
+run_h2load() {   # run_h2load SERVER ROW SHARE ROUND PER_CONN [DURATION] -> one result line in $TMP/last-rate.tsv (ROUND "-" = warm-up)
+    local server="$1" size="$2" share="$3" round="$4" per_conn="$5" dur="${6:-$RATE_DURATION}" hlog out t0 t1 a0 a1 b0 b1 s0 s1 k0 k1 q0 q1 w0 w1 j0 j1
+    hlog="$RATE_LOG_DIR/h2load-$server-$size-$share-$round.log"; out="$TMP/h2load-$server-$size-$share-$round.out"; rm -f "$hlog"
     [[ $round == - || $QUIET_WAIT == 0 ]] || wait_quiet
     j0="$(jit_ticks)"
     a0="$(cpu_ticks "${ALL_SERVER_PIDS[@]}")"; read -r b0 s0 <<<"$(cpu_line "$SERVER_CPU")"; read -r k0 q0 <<<"$(cpu_line "$CLIENT_CPU")"
@@ -712,7 +735,11 @@ run_h2load() {   # run_h2load SERVER ROW ROUND PER_CONN [DURATION] -> one result
         sed "s|^|http://127.0.0.1:$(server_port "$server")|" "$TMP/zipf-paths.txt" > "$TMP/zipf-uris-$server.txt"
         target=(-i "$TMP/zipf-uris-$server.txt")
     fi
-    taskset -c "$CLIENT_CPU" h2load --h1 -t1 -c"$CONNECTIONS" --rps="$per_conn" -D "$dur" --warm-up-time=2s \
+    local -a pacing=(-D "$dur" --warm-up-time=2s)
+    if [[ $RATE_PACING == spread ]]; then   # no warm-up time with -n: the untimed warm-up run per row covers it
+        pacing=(-r 1 --rate-period=1ms -n "$(( per_conn * CONNECTIONS * $(seconds_of "$dur") ))")
+    fi
+    taskset -c "$CLIENT_CPU" h2load --h1 -t1 -c"$CONNECTIONS" --rps="$per_conn" "${pacing[@]}" \
         --log-file="$hlog" "${target[@]}" > "$out" 2>&1 \
         || { cat "$out" >&2; die "h2load failed"; }
     t1="$(date +%s.%N)"; times > "$TMP/times1"; read -r b1 s1 <<<"$(cpu_line "$SERVER_CPU")"; read -r k1 q1 <<<"$(cpu_line "$CLIENT_CPU")"
@@ -724,57 +751,71 @@ run_h2load() {   # run_h2load SERVER ROW ROUND PER_CONN [DURATION] -> one result
     if [[ $KEEP_TMP == 1 ]]; then mv "$hlog" "$TMP/"; else rm -f "$hlog"; fi   # ~15 MB a run: not left in RAM
     noise="$(pct "$(( (b1 - b0) - (a1 - a0) + (s1 - s0) ))" "$t0" "$t1")"      # others + steal on the server CPU
     cnoise="$(pct "$(( (k1 - k0) - (w1 - w0) + (q1 - q0) ))" "$t0" "$t1")"   # others + steal on the client CPU
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$server" "$round" "$(( per_conn * CONNECTIONS ))" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size@$share" "$server" "$round" "$(( per_conn * CONNECTIONS ))" \
         "$n" "$p50" "$p99" "$p999" "$pmax" "$errs" "$noise" "$cnoise" "$LAST_JIT_PCT" > "$TMP/last-rate.tsv"
-    log "$(printf 'fixed rate %-5s %-5s round %s: %d req/s  p50 %7.3f ms  p99 %7.3f ms  p99.9 %7.3f ms  max %8.3f ms  noise srv %2s%% cli %2s%%%s' \
-        "$size" "$server" "$round" "$(( per_conn * CONNECTIONS ))" "$p50" "$p99" "$p999" "$pmax" "$noise" "$cnoise" \
+    log "$(printf 'fixed rate %-5s x%-4s %-5s round %s: %d req/s  p50 %7.3f ms  p99 %7.3f ms  p99.9 %7.3f ms  max %8.3f ms  noise srv %2s%% cli %2s%%%s' \
+        "$size" "$share" "$server" "$round" "$(( per_conn * CONNECTIONS ))" "$p50" "$p99" "$p999" "$pmax" "$noise" "$cnoise" \
         "$([[ $server == edge ]] && echo "  edge JIT ${LAST_JIT_PCT}%")")"
 }
-RATE_RESULTS="$TMP/rate-results.tsv"   # row server round rate requests p50 p99 p999 max errors srvnoise% clinoise% jit%
+RATE_RESULTS="$TMP/rate-results.tsv"   # row@share server round rate requests p50 p99 p999 max errors srvnoise% clinoise% jit%
 median3() { median | awk '{printf "%.3f", $1}'; }
 rcol() { awk -F'\t' -v s="$1" -v v="$2" -v f="$3" '$1 == s && $2 == v {print $f}' "$RATE_RESULTS"; }
+per_connection() {   # per_connection REQ_PER_S SHARE -> h2load's --rps for each of the CONNECTIONS (at least 1)
+    awk -v r="$1" -v f="$2" -v c="$CONNECTIONS" 'BEGIN {x = int(r * f / c); print (x < 1 ? 1 : x)}'
+}
 if [[ $FIXED_RATE == 1 ]]; then
     : > "$RATE_RESULTS"
     for s in $SIZES; do
         slowest="$(for v in "${SERVERS[@]}"; do col "$s" "$v" 4 | median; done | sort -g | head -n1)"
-        per_conn="$(awk -v r="$slowest" -v f="$RATE_SHARE" -v c="$CONNECTIONS" 'BEGIN {x = int(r * f / c); print (x < 1 ? 1 : x)}')"
+        read -r first_share _ <<<"$RATE_SHARE"
+        per_conn="$(per_connection "$slowest" "$first_share")"
         # h2load's requests are not wrk's (other fields): the edge's JIT compiles new paths on their first
         # run, on the server's core (measured: 0.4 s of C2 in the first 10 s run, p99 4.8 ms and max 62 ms
         # against 1.5-1.7 ms and 7 ms in the runs after). Every server gets the same untimed run first.
         for v in "${SERVERS[@]}"; do
             log "fixed rate warm-up $s: $v ${WARMUP}"
-            run_h2load "$v" "$s" - "$per_conn" "$WARMUP"
+            run_h2load "$v" "$s" "$first_share" - "$per_conn" "$WARMUP"
         done
-        for round in $(seq 1 "$RATE_ROUNDS"); do
-            for v in "${SERVERS[@]}"; do   # interleaved like the wrk rounds; a noisy run is re-run (RETRIES)
-                least_noisy "$RATE_RESULTS" "$TMP/last-rate.tsv" 11 12 "fixed rate $s $v round $round" \
-                    run_h2load "$v" "$s" "$round" "$per_conn"
+        for share in $RATE_SHARE; do
+            per_conn="$(per_connection "$slowest" "$share")"
+            for round in $(seq 1 "$RATE_ROUNDS"); do
+                for v in "${SERVERS[@]}"; do   # interleaved like the wrk rounds; a noisy run is re-run (RETRIES)
+                    least_noisy "$RATE_RESULTS" "$TMP/last-rate.tsv" 11 12 "fixed rate $s x$share $v round $round" \
+                        run_h2load "$v" "$s" "$share" "$round" "$per_conn"
+                done
             done
         done
     done
     echo
     echo "### Latency at a fixed request rate (h2load)"
     echo
-    echo "Every server offered the same load: RATE_SHARE=$RATE_SHARE of the slowest server's median requests/s above,"
-    echo "\`h2load --h1 -t1 -c$CONNECTIONS --rps=<rate/$CONNECTIONS>\` for $RATE_DURATION after 2 s of warm-up, on CPU $CLIENT_CPU,"
+    echo "Every server offered the same load: each share in RATE_SHARE=\"$RATE_SHARE\" of the slowest server's median requests/s"
+    if [[ $RATE_PACING == spread ]]; then
+        echo "above, \`h2load --h1 -t1 -c$CONNECTIONS --rps=<rate/$CONNECTIONS> -r 1 --rate-period=1ms -n <rate × $RATE_DURATION>\` (connections"
+        echo "started a millisecond apart, so that their timers do not fire together) on CPU $CLIENT_CPU,"
+    else
+        echo "above, \`h2load --h1 -t1 -c$CONNECTIONS --rps=<rate/$CONNECTIONS>\` for $RATE_DURATION after 2 s of warm-up (RATE_PACING=lockstep:"
+        echo "the connections' timers fire together, bursts of $CONNECTIONS requests) on CPU $CLIENT_CPU,"
+    fi
     echo "$RATE_ROUNDS interleaved rounds; percentiles over every request of a run (h2load's per-request log), then the"
     echo "median over rounds. 'p99 ≤ ceiling' counts the rounds in which a server's p99 was at most the ceiling's p99 of"
     echo "the same round."
     echo
-    echo "| row | rate req/s | server | p50 ms | p99 ms | p99.9 ms | max ms | p99 ≤ ceiling | noisy rounds | rounds p99 ms | errors |"
-    echo "|-----|-----------:|--------|-------:|-------:|---------:|-------:|--------------:|-------------:|---------------|-------:|"
-    for s in $SIZES; do
+    echo "| row | share | rate req/s | server | p50 ms | p99 ms | p99.9 ms | max ms | p99 ≤ ceiling | noisy rounds | rounds p99 ms | errors |"
+    echo "|-----|------:|-----------:|--------|-------:|-------:|---------:|-------:|--------------:|-------------:|---------------|-------:|"
+    for s in $SIZES; do for share in $RATE_SHARE; do
+        r="$s@$share"
         for v in "${SERVERS[@]}"; do
-            better="$(awk -F'\t' -v s="$s" -v v="$v" '$1 == s && $2 == "nginx" {c[$3] = $7} $1 == s && $2 == v {m[$3] = $7}
+            better="$(awk -F'\t' -v s="$r" -v v="$v" '$1 == s && $2 == "nginx" {c[$3] = $7} $1 == s && $2 == v {m[$3] = $7}
                 END {for (r in m) {n++; if (m[r] <= c[r]) k++}; printf "%d/%d", k, n}' "$RATE_RESULTS")"
-            noisy="$(awk -F'\t' -v s="$s" -v v="$v" -v l="$NOISE_LIMIT" '$1 == s && $2 == v {n++; if ($11 > l || $12 > l) k++} END {printf "%d/%d", k, n}' "$RATE_RESULTS")"
-            printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" "$(rcol "$s" "$v" 4 | head -n1)" \
-                "$(server_label "$v")" "$(rcol "$s" "$v" 6 | median3)" "$(rcol "$s" "$v" 7 | median3)" \
-                "$(rcol "$s" "$v" 8 | median3)" "$(rcol "$s" "$v" 9 | median3)" \
-                "$([[ $v == nginx ]] && echo - || echo "$better")" "$noisy" "$(rcol "$s" "$v" 7 | paste -sd, - | sed 's/,/, /g')" \
-                "$(rcol "$s" "$v" 10 | awk '{n += $1} END {print n + 0}')"
+            noisy="$(awk -F'\t' -v s="$r" -v v="$v" -v l="$NOISE_LIMIT" '$1 == s && $2 == v {n++; if ($11 > l || $12 > l) k++} END {printf "%d/%d", k, n}' "$RATE_RESULTS")"
+            printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" "$share" "$(rcol "$r" "$v" 4 | head -n1)" \
+                "$(server_label "$v")" "$(rcol "$r" "$v" 6 | median3)" "$(rcol "$r" "$v" 7 | median3)" \
+                "$(rcol "$r" "$v" 8 | median3)" "$(rcol "$r" "$v" 9 | median3)" \
+                "$([[ $v == nginx ]] && echo - || echo "$better")" "$noisy" "$(rcol "$r" "$v" 7 | paste -sd, - | sed 's/,/, /g')" \
+                "$(rcol "$r" "$v" 10 | awk '{n += $1} END {print n + 0}')"
         done
-    done
+    done; done
 fi
 
 # ---- optional JFR profile of the 1 KiB hit path -----------------------------------------------
