@@ -765,9 +765,9 @@ per_connection() {   # per_connection REQ_PER_S SHARE -> h2load's --rps for each
 }
 if [[ $FIXED_RATE == 1 ]]; then
     : > "$RATE_RESULTS"
+    read -r first_share _ <<<"$RATE_SHARE"   # the warm-up runs at the first share
     for s in $SIZES; do
         slowest="$(for v in "${SERVERS[@]}"; do col "$s" "$v" 4 | median; done | sort -g | head -n1)"
-        read -r first_share _ <<<"$RATE_SHARE"
         per_conn="$(per_connection "$slowest" "$first_share")"
         # h2load's requests are not wrk's (other fields): the edge's JIT compiles new paths on their first
         # run, on the server's core (measured: 0.4 s of C2 in the first 10 s run, p99 4.8 ms and max 62 ms
