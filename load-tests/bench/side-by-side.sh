@@ -26,6 +26,9 @@
 #   JIT_PASSES=4              before measuring, warm the edge on every row (WARMUP each) up to this many
 #                             passes, until a whole pass used at most JIT_QUIET % of a CPU in JIT compiler
 #   JIT_QUIET=1               threads (0 passes: no such pre-warm)
+#   CHURN=5s                  each JIT pass also opens and closes connections for this long (wrk with
+#                             Connection: close on the first row), so that the edge's connection set-up and
+#                             teardown are compiled before the fixed-rate runs open theirs (0s: none)
 #   CONNECTIONS=64            wrk -c
 #   WRK_THREADS=1             wrk -t
 #   SERVER_CPU=0 CLIENT_CPU=1 taskset CPU lists for the servers and for wrk
@@ -66,6 +69,7 @@ DURATION="${DURATION:-10s}"
 WARMUP="${WARMUP:-10s}"
 JIT_PASSES="${JIT_PASSES:-4}"
 JIT_QUIET="${JIT_QUIET:-1}"
+CHURN="${CHURN:-5s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 WRK_THREADS="${WRK_THREADS:-1}"
 SERVER_CPU="${SERVER_CPU:-0}"
@@ -172,6 +176,8 @@ seconds_of() {   # seconds_of DURATION: 10s, 10 or 2m -> whole seconds (h2load's
     [[ "$1" =~ ^([1-9][0-9]*)(s?|m)$ ]] || return 1
     if [[ ${BASH_REMATCH[2]} == m ]]; then echo $(( BASH_REMATCH[1] * 60 )); else echo "${BASH_REMATCH[1]}"; fi
 }
+if [[ "$CHURN" =~ ^0+(s|m)?$ ]]; then CHURN_S=0
+else CHURN_S="$(seconds_of "$CHURN")" || die "CHURN must be whole seconds or minutes (5s, 5 or 1m; 0 for none), not '$CHURN'"; fi
 if [[ $FIXED_RATE == 1 ]]; then
     seconds_of "$RATE_DURATION" >/dev/null || die "RATE_DURATION must be whole seconds or minutes (10s, 10 or 1m), not '$RATE_DURATION'"
     seconds_of "$WARMUP" >/dev/null || die "with --fixed-rate, WARMUP must be whole seconds or minutes (10s, 10 or 1m), not '$WARMUP'"
@@ -478,16 +484,20 @@ cpu_line() {   # cpu_line CPU: "busy steal" ticks of one CPU from /proc/stat (bu
         echo "0 0"
     fi
 }
-jit_ticks() {   # utime+stime of the edge's JIT compiler threads (C1/C2 CompilerThread), in clock ticks
+jit_ns() {   # CPU time of the edge's JIT compiler threads (C1/C2 CompilerThread) so far, in nanoseconds
     local total=0 t v
     for t in /proc/"$EDGE_PID"/task/*; do
         [[ "$(cat "$t/comm" 2>/dev/null)" == C[12]\ Compiler* ]] || continue
-        # the JVM starts and stops compiler threads as needed: one may be gone by now (and its ticks with it)
-        v="$( { sed 's/^.*) //' "$t/stat" 2>/dev/null || true; } | awk '{print $12 + $13}')"
+        # the JVM starts and stops compiler threads as needed: one may be gone by now (and its time with it);
+        # schedstat counts nanoseconds (a C2 compile of a few ms is invisible in /proc's 10 ms ticks)
+        if ! v="$(awk '{print $1}' "$t/schedstat" 2>/dev/null)"; then
+            v="$( { sed 's/^.*) //' "$t/stat" 2>/dev/null || true; } | awk -v hz="$CLK_TCK" '{printf "%.0f", ($12 + $13) * 1e9 / hz}')"
+        fi
         total=$(( total + ${v:-0} ))
     done
     echo "$total"
 }
+ms_of_ns() { awk -v n="$1" 'BEGIN {x = n / 1e6; printf "%.0f", (x < 0 ? 0 : x)}'; }
 child_ticks() {   # child_ticks FILE: user+sys CPU of the shell's reaped children, from `times > FILE`, in ticks
     awk -v hz="$CLK_TCK" 'NR == 2 {
         t = 0; for (i = 1; i <= 2; i++) { v = $i; m = v; sub(/m.*$/, "", m); sub(/^[0-9]+m/, "", v); sub(/s$/, "", v); t += m * 60 + v }
@@ -524,20 +534,21 @@ to_ms() {   # wrk latency (e.g. 812.00us, 1.23ms, 1.01s) -> milliseconds
 }
 secs() { awk -v d="$1" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; print n }'; }
 
-RESULTS="$TMP/results.tsv"   # row server round rps p50ms p99ms srvcpu% errors srvnoise% wrkcpu% clinoise% cpu-us/req
+RESULTS="$TMP/results.tsv"   # row server round rps p50ms p99ms srvcpu% errors srvnoise% wrkcpu% clinoise% cpu-us/req jit-ms
 ALL_SERVER_PIDS=("$NGINX_PID" "$NGINX_WORKER_PID" "$EDGE_PID")
 [[ $PROXY == 0 ]] || ALL_SERVER_PIDS+=("$PROXY_PID" "$PROXY_WORKER_PID")
 : > "$RESULTS"
 
-run_wrk() {   # run_wrk SERVER ROW ROUND DURATION -> writes one result line to $TMP/last.tsv (ROUND "-" = warm-up)
+run_wrk() {   # run_wrk SERVER ROW ROUND DURATION [HEADER] -> one result line in $TMP/last.tsv (ROUND "-" = warm-up)
     local server="$1" size="$2" round="$3" dur="$4" port out t0 t1 c0 c1 j0 j1 target
     local -a pids script=()
+    [[ -z "${5:-}" ]] || script=(-H "$5")
     port="$(server_port "$server")"; read -r -a pids <<<"$(server_pids "$server")"
-    if [[ $size == zipf ]]; then target="http://127.0.0.1:$port"; script=(-s "$TMP/zipf.lua")
+    if [[ $size == zipf ]]; then target="http://127.0.0.1:$port"; script+=(-s "$TMP/zipf.lua")
     else target="http://127.0.0.1:$port/$size.bin"; fi
     out="$TMP/wrk-$server-$size-$round.txt"
     [[ $round == - || $QUIET_WAIT == 0 ]] || wait_quiet
-    j0="$(jit_ticks)"
+    j0="$(jit_ns)"
     c0="$(cpu_ticks "${pids[@]}")"; a0="$(cpu_ticks "${ALL_SERVER_PIDS[@]}")"; read -r b0 s0 <<<"$(cpu_line "$SERVER_CPU")"; read -r k0 q0 <<<"$(cpu_line "$CLIENT_CPU")"
     times > "$TMP/times0"   # in this shell, not a subshell: counts wrk once it is reaped
     t0="$(date +%s.%N)"
@@ -545,7 +556,7 @@ run_wrk() {   # run_wrk SERVER ROW ROUND DURATION -> writes one result line to $
         "$target" > "$out" 2>&1 || { cat "$out" >&2; die "wrk failed"; }
     t1="$(date +%s.%N)"; times > "$TMP/times1"; read -r b1 s1 <<<"$(cpu_line "$SERVER_CPU")"; read -r k1 q1 <<<"$(cpu_line "$CLIENT_CPU")"
     c1="$(cpu_ticks "${pids[@]}")"; a1="$(cpu_ticks "${ALL_SERVER_PIDS[@]}")"
-    j1="$(jit_ticks)"; LAST_JIT_PCT="$(pct "$((j1 - j0))" "$t0" "$t1")"   # the edge's JIT threads, any server's run
+    j1="$(jit_ns)"; LAST_JIT_MS="$(ms_of_ns "$((j1 - j0))")"   # the edge's JIT threads, any server's run
     w0="$(child_ticks "$TMP/times0")"; w1="$(child_ticks "$TMP/times1")"
     [[ $round == - ]] && return 0
     local rps p50 p99 cpu errs noise wcpu cnoise requests us
@@ -562,10 +573,10 @@ run_wrk() {   # run_wrk SERVER ROW ROUND DURATION -> writes one result line to $
     errs="$(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$out")"
     [[ -n "$rps" && -n "$requests" ]] || { cat "$out" >&2; die "could not parse wrk output"; }
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$server" "$round" "$rps" "$p50" "$p99" "$cpu" "$errs" \
-        "$noise" "$wcpu" "$cnoise" "$us" "$LAST_JIT_PCT" > "$TMP/last.tsv"
+        "$noise" "$wcpu" "$cnoise" "$us" "$LAST_JIT_MS" > "$TMP/last.tsv"
     log "$(printf '%-5s %-5s round %s: %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  server cpu %3s%% (%6s us/req)  wrk cpu %3s%%  noise srv %2s%% cli %2s%%  errors %s%s' \
         "$size" "$server" "$round" "$rps" "$p50" "$p99" "$cpu" "$us" "$wcpu" "$noise" "$cnoise" "$errs" \
-        "$([[ $server == edge ]] && echo "  edge JIT ${LAST_JIT_PCT}%")")"
+        "$([[ $server == edge ]] && echo "  edge JIT ${LAST_JIT_MS} ms")")"
 }
 
 least_noisy() {   # least_noisy RESULTS LAST SRV_COL CLI_COL LABEL CMD...: run CMD (it writes LAST), re-run it
@@ -592,10 +603,12 @@ log "rows: $SIZES; servers: ${SERVERS[*]}; $ROUNDS interleaved rounds x $DURATIO
 # Warm the edge on every row until a whole pass leaves them (nearly) idle.
 if [[ " ${SERVERS[*]} " == *" edge "* ]] && (( JIT_PASSES > 0 )); then
     for pass in $(seq 1 "$JIT_PASSES"); do
-        p0="$(jit_ticks)"; pt0="$(date +%s.%N)"
+        p0="$(jit_ns)"; pt0="$(date +%s.%N)"
         for s in $SIZES; do run_wrk edge "$s" - "$WARMUP"; done
-        jit="$(pct "$(( $(jit_ticks) - p0 ))" "$pt0" "$(date +%s.%N)")"
-        log "edge JIT warm-up pass $pass: every row ${WARMUP}, JIT compiler threads used ${jit}% of a CPU"
+        # a fixed-rate run opens its connections anew: their set-up and teardown must be compiled too
+        [[ $CHURN_S == 0 ]] || run_wrk edge "${SIZES%% *}" - "$CHURN" "Connection: close"
+        jit="$(awk -v n="$(( $(jit_ns) - p0 ))" -v a="$pt0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f", 100 * n / 1e9 / (b - a)}')"
+        log "edge JIT warm-up pass $pass: every row ${WARMUP}$([[ $CHURN_S == 0 ]] || echo ", new connections ${CHURN}"), JIT compiler threads used ${jit}% of a CPU"
         (( jit > JIT_QUIET )) || break
     done
 fi
@@ -679,10 +692,10 @@ done
 echo
 echo "A run is noisy when other processes or VM steal took more than ${NOISE_LIMIT}% of CPU $SERVER_CPU or CPU $CLIENT_CPU"
 echo "(noisy runs were re-run up to $RETRIES times, the least noisy attempt kept; 'noisy rounds' counts those still noisy);"
-echo "per-run detail: server CPU, wrk CPU, noise on each CPU, and for the edge the share of a CPU its JIT compiler"
+echo "per-run detail: server CPU, wrk CPU, noise on each CPU, and for the edge the CPU time its JIT compiler"
 echo "threads took during the run (on the server CPU, so from the event loop):"
 echo '```'
-awk -F'\t' '{printf "%-5s %-5s round %s  %8.0f req/s  p50 %.3f ms  p99 %.3f ms  server %3d%% %7.1f us/req  wrk %3d%%  noise srv %2d%% cli %2d%%%s\n", $1, $2, $3, $4, $5, $6, $7, $12, $10, $9, $11, ($2 == "edge" ? sprintf("  JIT %d%%", $13) : "")}' "$RESULTS"
+awk -F'\t' '{printf "%-5s %-5s round %s  %8.0f req/s  p50 %.3f ms  p99 %.3f ms  server %3d%% %7.1f us/req  wrk %3d%%  noise srv %2d%% cli %2d%%%s\n", $1, $2, $3, $4, $5, $6, $7, $12, $10, $9, $11, ($2 == "edge" ? sprintf("  JIT %d ms", $13) : "")}' "$RESULTS"
 echo '```'
 hits_line="$(grep -E '^outpost_requests_total\{' <<<"$METRICS" | awk '$NF + 0 > 0' || true)"
 edge_misses="$(grep -E '^outpost_requests_total\{' <<<"$METRICS" | grep -v 'cache="hit"' | awk '{n += $NF} END {printf "%.0f", n}')"
@@ -727,7 +740,7 @@ run_h2load() {   # run_h2load SERVER ROW SHARE ROUND PER_CONN [DURATION] -> one 
     local server="$1" size="$2" share="$3" round="$4" per_conn="$5" dur="${6:-$RATE_DURATION}" hlog out t0 t1 a0 a1 b0 b1 s0 s1 k0 k1 q0 q1 w0 w1 j0 j1
     hlog="$RATE_LOG_DIR/h2load-$server-$size-$share-$round.log"; out="$TMP/h2load-$server-$size-$share-$round.out"; rm -f "$hlog"
     [[ $round == - || $QUIET_WAIT == 0 ]] || wait_quiet
-    j0="$(jit_ticks)"
+    j0="$(jit_ns)"
     a0="$(cpu_ticks "${ALL_SERVER_PIDS[@]}")"; read -r b0 s0 <<<"$(cpu_line "$SERVER_CPU")"; read -r k0 q0 <<<"$(cpu_line "$CLIENT_CPU")"
     times > "$TMP/times0"; t0="$(date +%s.%N)"
     local -a target=("http://127.0.0.1:$(server_port "$server")/$size.bin")
@@ -744,7 +757,7 @@ run_h2load() {   # run_h2load SERVER ROW SHARE ROUND PER_CONN [DURATION] -> one 
         || { cat "$out" >&2; die "h2load failed"; }
     t1="$(date +%s.%N)"; times > "$TMP/times1"; read -r b1 s1 <<<"$(cpu_line "$SERVER_CPU")"; read -r k1 q1 <<<"$(cpu_line "$CLIENT_CPU")"
     a1="$(cpu_ticks "${ALL_SERVER_PIDS[@]}")"; w0="$(child_ticks "$TMP/times0")"; w1="$(child_ticks "$TMP/times1")"
-    j1="$(jit_ticks)"; LAST_JIT_PCT="$(pct "$((j1 - j0))" "$t0" "$t1")"
+    j1="$(jit_ns)"; LAST_JIT_MS="$(ms_of_ns "$((j1 - j0))")"
     [[ $round == - ]] && { rm -f "$hlog"; return 0; }
     local n p50 p99 p999 pmax errs noise cnoise
     read -r n p50 p99 p999 pmax errs <<<"$(percentiles "$hlog")"
@@ -752,12 +765,12 @@ run_h2load() {   # run_h2load SERVER ROW SHARE ROUND PER_CONN [DURATION] -> one 
     noise="$(pct "$(( (b1 - b0) - (a1 - a0) + (s1 - s0) ))" "$t0" "$t1")"      # others + steal on the server CPU
     cnoise="$(pct "$(( (k1 - k0) - (w1 - w0) + (q1 - q0) ))" "$t0" "$t1")"   # others + steal on the client CPU
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size@$share" "$server" "$round" "$(( per_conn * CONNECTIONS ))" \
-        "$n" "$p50" "$p99" "$p999" "$pmax" "$errs" "$noise" "$cnoise" "$LAST_JIT_PCT" > "$TMP/last-rate.tsv"
+        "$n" "$p50" "$p99" "$p999" "$pmax" "$errs" "$noise" "$cnoise" "$LAST_JIT_MS" > "$TMP/last-rate.tsv"
     log "$(printf 'fixed rate %-5s x%-4s %-5s round %s: %d req/s  p50 %7.3f ms  p99 %7.3f ms  p99.9 %7.3f ms  max %8.3f ms  noise srv %2s%% cli %2s%%%s' \
         "$size" "$share" "$server" "$round" "$(( per_conn * CONNECTIONS ))" "$p50" "$p99" "$p999" "$pmax" "$noise" "$cnoise" \
-        "$([[ $server == edge ]] && echo "  edge JIT ${LAST_JIT_PCT}%")")"
+        "$([[ $server == edge ]] && echo "  edge JIT ${LAST_JIT_MS} ms")")"
 }
-RATE_RESULTS="$TMP/rate-results.tsv"   # row@share server round rate requests p50 p99 p999 max errors srvnoise% clinoise% jit%
+RATE_RESULTS="$TMP/rate-results.tsv"   # row@share server round rate requests p50 p99 p999 max errors srvnoise% clinoise% jit-ms
 median3() { median | awk '{printf "%.3f", $1}'; }
 rcol() { awk -F'\t' -v s="$1" -v v="$2" -v f="$3" '$1 == s && $2 == v {print $f}' "$RATE_RESULTS"; }
 per_connection() {   # per_connection REQ_PER_S SHARE -> h2load's --rps for each of the CONNECTIONS (at least 1)
@@ -816,6 +829,11 @@ if [[ $FIXED_RATE == 1 ]]; then
                 "$(rcol "$r" "$v" 10 | awk '{n += $1} END {print n + 0}')"
         done
     done; done
+    if [[ " ${SERVERS[*]} " == *" edge "* ]]; then
+        echo
+        awk -F'\t' '$2 == "edge" {n++; t += $13; if ($13 > m) m = $13; if ($13 > 0) k++}
+            END {printf "The edge'"'"'s JIT compiler threads during its %d measured fixed-rate runs: %d ms in all, at most %d ms in one run, %d runs with any.\n", n, t, m, k}' "$RATE_RESULTS"
+    fi
 fi
 
 # ---- optional JFR profile of the 1 KiB hit path -----------------------------------------------
