@@ -532,7 +532,6 @@ to_ms() {   # wrk latency (e.g. 812.00us, 1.23ms, 1.01s) -> milliseconds
         if (u == "us") n = n / 1000; else if (u == "s") n = n * 1000; else if (u == "m") n = n * 60000;
         printf "%.3f", n }'
 }
-secs() { awk -v d="$1" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; print n }'; }
 
 RESULTS="$TMP/results.tsv"   # row server round rps p50ms p99ms srvcpu% errors srvnoise% wrkcpu% clinoise% cpu-us/req jit-ms
 ALL_SERVER_PIDS=("$NGINX_PID" "$NGINX_WORKER_PID" "$EDGE_PID")
