@@ -45,6 +45,11 @@ public record CacheEntry(
         return Freshness.currentAge(initialAge, responseTime, now);
     }
 
+    /** §4.2.3 current_age at {@code nowMillis} (epoch milliseconds, as {@link java.time.Clock#millis}), seconds. */
+    public long currentAge(long nowMillis) {
+        return Freshness.currentAge(initialAge, responseTime, nowMillis);
+    }
+
     /**
      * The instant after which this entry can serve nothing any more: not fresh, outside every stale
      * window, and (when it has no validator) not worth keeping for revalidation.

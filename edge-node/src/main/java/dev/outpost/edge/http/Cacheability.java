@@ -30,7 +30,8 @@ public final class Cacheability {
         if (cc.noStore()) {
             return NoCacheReason.REQUEST_NO_STORE;
         }
-        for (String name : METHOD_OVERRIDE_FIELDS) {
+        for (int i = 0; i < METHOD_OVERRIDE_FIELDS.size(); i++) { // indexed: no iterator per request
+            String name = METHOD_OVERRIDE_FIELDS.get(i);
             if (request.has(name)) {
                 return NoCacheReason.METHOD_OVERRIDE;
             }

@@ -110,4 +110,15 @@ public final class Freshness {
         long residentTime = Math.max(0, Duration.between(responseTime, now).getSeconds());
         return Math.max(0, correctedInitialAge) + residentTime;
     }
+
+    /**
+     * §4.2.3 current_age in seconds at {@code nowMillis} (epoch milliseconds): the same as at
+     * {@code Instant.ofEpochMilli(nowMillis)}, with no object made (a memory hit's clock read).
+     */
+    public static long currentAge(long correctedInitialAge, Instant responseTime, long nowMillis) {
+        long seconds = Math.floorDiv(nowMillis, 1000) - responseTime.getEpochSecond();
+        long nanos = Math.floorMod(nowMillis, 1000) * 1_000_000L - responseTime.getNano();
+        long residentTime = Math.max(0, nanos < 0 ? seconds - 1 : seconds); // Duration.between, whole seconds
+        return Math.max(0, correctedInitialAge) + residentTime;
+    }
 }

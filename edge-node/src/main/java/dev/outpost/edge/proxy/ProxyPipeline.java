@@ -191,8 +191,11 @@ public final class ProxyPipeline {
      * RFC 9112 §3.2–3.3 and RFC 9110 §7.2: the effective host and target of a request (origin-form with
      * its single Host, or absolute-form), its cache key and the origin that serves that host; 400 when
      * they are malformed, 421 when no origin is configured for the host.
+     *
+     * @param hostField the request's Host field, null when it has none; a request with more than one
+     *                  never gets here (StrictHttpRequestDecoder refuses it, and the lifecycle checks again)
      */
-    private Routing route(String uri, List<String> hosts, boolean ssl) {
+    private Routing route(String uri, String hostField, boolean ssl) {
         String scheme;
         String host;
         String pathAndQuery;
@@ -212,7 +215,7 @@ public final class ProxyPipeline {
             pathAndQuery = parsed.getRawQuery() == null ? p : p + "?" + parsed.getRawQuery();
         } else if (uri.startsWith("/")) {
             scheme = ssl ? "https" : "http";
-            host = hosts.isEmpty() ? null : hosts.get(0);
+            host = hostField;
             pathAndQuery = uri;
         } else {
             return new Refusal(400, "request target must be origin-form or absolute-form");
@@ -222,9 +225,6 @@ public final class ProxyPipeline {
         }
         if (io.vertx.core.net.HostAndPort.parseAuthority(host, -1) == null) {
             return new Refusal(400, "malformed Host: " + host.replaceAll("[^\\x21-\\x7e]", "?"));
-        }
-        if (hosts.size() > 1) {
-            return new Refusal(400, "more than one Host header");
         }
         CacheKey key;
         try {
@@ -280,7 +280,8 @@ public final class ProxyPipeline {
 
     /** RFC 9111 §4.1: the newest stored variant whose Vary fields match the forwarded request. */
     private static StoredObject select(List<StoredObject> variants, Supplier<Fields> forwarded) {
-        for (StoredObject o : variants) {
+        for (int i = 0; i < variants.size(); i++) { // lists of lookups are random-access: no iterator per hit
+            StoredObject o = variants.get(i);
             List<String> names = o.entry().varyNames();
             if (names.isEmpty()) {
                 return o;
@@ -373,7 +374,8 @@ public final class ProxyPipeline {
         if (!(head.headers() instanceof MultiMap headers)) {
             return false; // not from Vert.x's decoder
         }
-        if (!(route(head.uri(), headers.getAll(HOST), ssl) instanceof Route route)) {
+        // one Host at most: StrictHttpRequestDecoder refused the request otherwise (RFC 9112 §3.2)
+        if (!(route(head.uri(), headers.get(HOST), ssl) instanceof Route route)) {
             return false;
         }
         Fields request = new MultiMapFields(headers);
@@ -390,7 +392,7 @@ public final class ProxyPipeline {
         if (stored == null || stored.tier() != StoredObject.Tier.MEMORY) {
             return false;
         }
-        long age = stored.entry().currentAge(clock.instant());
+        long age = stored.entry().currentAge(clock.millis());
         if (Reuse.decide(stored.entry().policy(), directives, decisionAge(stored.entry(), age))
                 != Reuse.Verdict.FRESH) {
             return false;
@@ -399,7 +401,7 @@ public final class ProxyPipeline {
         List<Object> response = new ArrayList<>(3);
         ResponseWriter.Encoded sent;
         try {
-            sent = writer.encode(request, isHead, stored, age, cacheStatus, via, close, !ssl, ctx.alloc(), response);
+            sent = writer.encode(request, isHead, stored, age, cacheStatus, via, close, !ssl, HEAD_BUFFERS, response);
             if (sent == null) {
                 return false; // a body the lifecycle reads instead (in a file, on a TLS connection; or just dropped)
             }
@@ -425,6 +427,15 @@ public final class ProxyPipeline {
         }
         return true;
     }
+
+    /**
+     * Where a fresh hit's head is encoded: Netty's pooled allocator, whose direct buffers take bytes by
+     * {@code Unsafe} copies. The channel's own (Netty 4.2's adaptive allocator) makes a fresh NIO view of
+     * its chunk for the first bulk write into each buffer it hands out, ~90 bytes of garbage per hit
+     * (measured with JFR, load-tests/bench/README.md); the pool's per-thread caches serve these small
+     * buffers without contention. The body's buffers are unaffected: they are slices of the stored chunks.
+     */
+    private static final io.netty.buffer.ByteBufAllocator HEAD_BUFFERS = io.netty.buffer.PooledByteBufAllocator.DEFAULT;
 
     private static String clientIp(ChannelHandlerContext ctx) {
         return ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
@@ -577,7 +588,9 @@ public final class ProxyPipeline {
 
         /** Effective host and target; answers 400/421 itself and returns false when it cannot route. */
         private boolean parseTarget() {
-            Routing routing = route(req.uri(), req.headers().getAll(HOST), req.isSSL());
+            List<String> hosts = req.headers().getAll(HOST);
+            Routing routing = hosts.size() > 1 ? new Refusal(400, "more than one Host header")
+                    : route(req.uri(), hosts.isEmpty() ? null : hosts.get(0), req.isSSL());
             if (routing instanceof Refusal refusal) {
                 reject(refusal.status(), refusal.message());
                 return false;

@@ -499,7 +499,8 @@ public final class ResponseWriter {
      * entry instead of on every hit (entries are immutable; a new entry after a 304 gets its own).
      */
     private PreparedHead prepared(CacheEntry entry, String via) {
-        return preparedHeads.get(entry, e -> new PreparedHead(e, neverSent, via));
+        PreparedHead known = preparedHeads.getIfPresent(entry); // a hit: no capturing function made
+        return known != null ? known : preparedHeads.get(entry, e -> new PreparedHead(e, neverSent, via));
     }
 
     private final com.github.benmanes.caffeine.cache.Cache<CacheEntry, PreparedHead> preparedHeads =

@@ -39,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  * Every call that emits the LastHttpContent has consumed exactly up to the end of that message.
  * So we can re-scan, byte-exactly, what Netty consumed:
  * <ul>
- *   <li>head bytes: obs-fold, whitespace/invalid chars in names, CTLs in values, CL/TE rules;</li>
+ *   <li>head bytes: obs-fold, whitespace/invalid chars in names, CTLs in values, CL/TE rules, at most
+ *       one Host line (RFC 9112 §3.2);</li>
  *   <li>chunked body bytes: a strict shadow chunk parser (catches Netty's int wrap-around of
  *       chunk sizes such as {@code 100000000}, which Netty reads as 0).</li>
  * </ul>
@@ -110,7 +111,7 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
     private int lineNo;                             // 0 = request line
     private boolean prevCR;
     private String violation;
-    private int teCount, clCount;
+    private int teCount, clCount, hostCount;
     private String teValue, clValue;
     private boolean valueHasCtl;
     private boolean bodyChunked;
@@ -428,7 +429,7 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
 
     private void resetHeadScanner() {
         lineLen = 0; lineTotal = 0; lineStarted = false; lineNo = 0; prevCR = false;
-        violation = null; teCount = 0; clCount = 0; teValue = null; clValue = null; valueHasCtl = false;
+        violation = null; teCount = 0; clCount = 0; hostCount = 0; teValue = null; clValue = null; valueHasCtl = false;
     }
 
     /** Copies the head bytes Netty consumed into a small array window by window (no per-byte bounds and liveness checks). */
@@ -489,6 +490,8 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
                 String v = trimmedValue(colon);
                 if (clValue != null && !clValue.equals(v)) { violation = "conflicting Content-Length"; return; }
                 clValue = v;
+            } else if (colon == 4 && regionEqualsIgnoreCase(line, 0, "host")) {
+                hostCount++;
             }
         } finally {
             lineNo++;
@@ -502,6 +505,7 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
     private void checkHeadSemantics() {
         if (teCount > 0 && clCount > 0) { violation = "both Content-Length and Transfer-Encoding present"; return; }
         if (teCount > 1) { violation = "multiple Transfer-Encoding header lines"; return; }
+        if (hostCount > 1) { violation = "more than one Host header line"; return; } // RFC 9112 §3.2: 400
         if (teCount == 1 && !"chunked".equalsIgnoreCase(teValue)) { violation = "Transfer-Encoding must be exactly 'chunked'"; return; }
         if (clCount > 0) {
             if (clCount > 1) { violation = "multiple Content-Length header lines"; return; }

@@ -206,4 +206,17 @@ class FreshnessTest {
         assertEquals(10, Freshness.currentAge(10, T, T.minusSeconds(100)), "never goes backwards");
         assertEquals(10, Freshness.currentAge(10, T, T.plusMillis(999)));
     }
+
+    @Test
+    void rfc9111_4_2_3_currentAgeAtEpochMillisIsTheSameAsAtThatInstant() {
+        // response times with and without a sub-millisecond part, now on both sides of each second
+        for (Instant responseTime : new Instant[] {T, T.plusNanos(400_000), T.plusMillis(999).plusNanos(999_999),
+                T.minusNanos(1), Instant.EPOCH.minusMillis(1500)}) {
+            for (long delta = -2_500; delta <= 3_500; delta++) {
+                long nowMillis = responseTime.toEpochMilli() + delta;
+                assertEquals(Freshness.currentAge(7, responseTime, Instant.ofEpochMilli(nowMillis)),
+                        Freshness.currentAge(7, responseTime, nowMillis), responseTime + " at " + nowMillis);
+            }
+        }
+    }
 }

@@ -406,6 +406,10 @@ class FastMemoryHitsIT extends EdgeTestBase {
         RawHttp.Response http10 = RawHttp.exchange(edge.trafficPort(),
                 "GET /doc HTTP/1.0\r\nHost: " + HOST + "\r\n\r\n");
         assertEquals(200, http10.status());
+        RawHttp.Response twoHosts = RawHttp.exchange(edge.trafficPort(),
+                "GET /doc HTTP/1.1\r\nHost: " + HOST + "\r\nhost: " + HOST + "\r\nConnection: close\r\n\r\n");
+        assertEquals(400, twoHosts.status(), "RFC 9112 §3.2: more than one Host line, though /doc is stored");
+        assertTrue(twoHosts.text().contains("more than one Host"), twoHosts.text());
         assertEquals(before, fastHits(edge), "none of these was answered on the connection");
         RawHttp.Response loop = send(edge, "GET", "/doc", true, "Via: 1.1 edge-test-1 (outpost)");
         assertEquals(508, loop.status(), "the lifecycle's answer to a loop, not a hit");

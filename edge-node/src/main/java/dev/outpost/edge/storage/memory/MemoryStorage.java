@@ -183,6 +183,9 @@ public final class MemoryStorage implements CacheStorage {
         if (set.deadline.isDue(now)) {
             return List.of();
         }
+        if (allLive(set, key.host())) {
+            return set.served; // the common case: built once per set, nothing allocated per hit
+        }
         List<StoredObject> found = new ArrayList<>(set.variants.size());
         boolean gone = false;
         for (Variant v : set.variants) {
@@ -197,6 +200,17 @@ public final class MemoryStorage implements CacheStorage {
             cache.asMap().computeIfPresent(key, (k, s) -> reindex(k, s, s.withoutGone(markers, k.host())));
         }
         return found;
+    }
+
+    /** No purge marker touches any variant of {@code set}: each is served as stored. */
+    private boolean allLive(VariantSet set, String host) {
+        List<Variant> variants = set.variants;
+        for (int i = 0; i < variants.size(); i++) {
+            if (markers.effect(host, variants.get(i).stamp) != PurgeMarkers.Effect.LIVE) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -719,6 +733,8 @@ public final class MemoryStorage implements CacheStorage {
         final long bytes;
         /** Every tag of every variant. */
         final Set<String> tags;
+        /** The variants as a lookup answers them when no purge marker touches any, in the same order. */
+        final List<StoredObject> served;
         /** When no variant can serve anything; set by {@link #reindex} before the map holds this set. */
         ExpiryQueue.Deadline<CacheKey> deadline;
 
@@ -734,6 +750,12 @@ public final class MemoryStorage implements CacheStorage {
             }
             this.bytes = b;
             this.tags = t;
+            StoredObject[] asServed = new StoredObject[this.variants.size()];
+            for (int i = 0; i < asServed.length; i++) {
+                Variant v = this.variants.get(i);
+                asServed[i] = new StoredObject(v.entry, v.body, StoredObject.Tier.MEMORY);
+            }
+            this.served = List.of(asServed);
         }
 
         long bytes() {
