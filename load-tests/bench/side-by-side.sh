@@ -49,6 +49,8 @@
 #   RATE_PACING=spread        --fixed-rate: spread (h2load starts one connection a millisecond, so their
 #                             timers do not fire together) or lockstep (all at once: bursts of 64 requests)
 #   RATE_ROUNDS=$ROUNDS       --fixed-rate: interleaved rounds of [nginx, edge(, proxy)] per row (median reported)
+#   TAIL_LIMIT=10             --fixed-rate: warn that the machine stalls when the ceiling's p99 at the first
+#                             share is at least this many times its p50 (spread pacing only; quiet VMs: 2-3)
 #   PROFILE_SECONDS=30        length of the --profile run
 #   JFR_FILE=$TMP/edge.jfr    where --profile writes the recording (kept after exit)
 #   KEEP_TMP=0                1 keeps the temp dir (configs, logs, wrk outputs)
@@ -84,6 +86,7 @@ RATE_SHARE="${RATE_SHARE:-0.5 0.9}"
 RATE_PACING="${RATE_PACING:-spread}"
 RATE_DURATION="${RATE_DURATION:-10s}"
 RATE_ROUNDS="${RATE_ROUNDS:-$ROUNDS}"
+TAIL_LIMIT="${TAIL_LIMIT:-10}"
 NOISE_LIMIT="${NOISE_LIMIT:-10}"
 QUIET_WAIT="${QUIET_WAIT:-30}"
 RETRIES="${RETRIES:-1}"
@@ -166,6 +169,7 @@ for s in $SIZES; do size_bytes "$s" >/dev/null; done
     && (( ZIPF_MIN <= ZIPF_MAX )) || die "ZIPF_OBJECTS, ZIPF_MIN and ZIPF_MAX must be whole numbers, ZIPF_MIN <= ZIPF_MAX"
 [[ "$JIT_PASSES" =~ ^[0-9]+$ && "$JIT_QUIET" =~ ^[0-9]+$ ]] || die "JIT_PASSES and JIT_QUIET must be whole numbers"
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ && "$RATE_ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS and RATE_ROUNDS must be whole numbers above 0"
+[[ "$TAIL_LIMIT" =~ ^[1-9][0-9]*$ ]] || die "TAIL_LIMIT must be a whole number above 0, not '$TAIL_LIMIT'"
 [[ "$FAST_MEMORY_HITS" == true || "$FAST_MEMORY_HITS" == false ]] || die "FAST_MEMORY_HITS must be true or false"
 for share in $RATE_SHARE; do
     [[ "$share" =~ ^(0?\.[0-9]*[1-9][0-9]*|1(\.0*)?)$ ]] || die "RATE_SHARE must be numbers above 0 and at most 1 (e.g. \"0.5 0.9\"), not '$share'"
@@ -832,6 +836,20 @@ if [[ $FIXED_RATE == 1 ]]; then
         echo
         awk -F'\t' '$2 == "edge" {n++; t += $13; if ($13 > m) m = $13; if ($13 > 0) k++}
             END {printf "The edge'"'"'s JIT compiler threads during its %d measured fixed-rate runs: %d ms in all, at most %d ms in one run, %d runs with any.\n", n, t, m, k}' "$RATE_RESULTS"
+    fi
+    # How quiet the machine was: on a quiet VM the ceiling's p99 at the first share is 2-3x its p50; on a VM
+    # with stall episodes (README, "Current" results) it is tens of times, and every server's p99 is the VM's.
+    stalled=""
+    [[ $RATE_PACING == spread ]] && for s in $SIZES; do
+        r="$s@$first_share"
+        x="$(awk -v a="$(rcol "$r" nginx 6 | median3)" -v b="$(rcol "$r" nginx 7 | median3)" 'BEGIN {if (a > 0) printf "%.0f", b / a}')"
+        if [[ -n $x ]] && (( x >= TAIL_LIMIT )); then stalled+=" $s (${x}x)"; fi
+    done
+    if [[ -n $stalled ]]; then
+        echo
+        echo "WARNING: the ceiling's own p99 at x$first_share was at least ${TAIL_LIMIT}x its p50 in:$stalled. This machine stalls"
+        echo "(nginx alone at half load should be a few tenths of a millisecond at p99); the p99 columns rank its stall"
+        echo "episodes more than the servers. Compare p99 on a quieter machine (load-tests/bench/README.md, \"Reading the numbers\")."
     fi
 fi
 
