@@ -169,7 +169,8 @@ final class EdgeConfigReader {
                 r.get("connect-timeout", Duration.ofSeconds(2), positiveDuration()),
                 r.get("first-byte-timeout", Duration.ofSeconds(30), positiveDuration()),
                 r.get("idle-timeout", Duration.ofSeconds(60), positiveDuration()),
-                r.get("max-connections-per-origin", 64L, integer(1, 65535)).intValue());
+                r.get("max-connections-per-origin", 64L, integer(1, 65535)).intValue(),
+                r.get("down-hold", Duration.ofSeconds(5), duration()));
         r.finish();
         return c;
     }

@@ -41,7 +41,8 @@ class EdgeConfigTest {
         assertFalse(c.admin().hasToken());
         assertEquals(List.of(new OriginConfig("*", URI.create("http://127.0.0.1:8000"))), c.origins());
         assertTrue(c.origins().get(0).isDefaultRoute());
-        assertEquals(new OriginClientConfig(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(60), 64),
+        assertEquals(new OriginClientConfig(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(60), 64,
+                Duration.ofSeconds(5)),
                 c.originClient());
         CacheConfig cache = c.cache();
         assertEquals(defaultFiles(256 * ByteSize.MIB, 8 * ByteSize.MIB), cache.memory());
@@ -80,6 +81,7 @@ class EdgeConfigTest {
                   first-byte-timeout: 1m
                   idle-timeout: 1h
                   max-connections-per-origin: 8
+                  down-hold: 0s
                 cache:
                   memory: {max-size: 1GB, max-object-size: 1048576, file-min-size: 64KiB, file-dir: "%s"}
                   disk: {path: "%s", max-size: 10GiB, min-free: 2GiB}
@@ -97,7 +99,8 @@ class EdgeConfigTest {
         assertFalse(c.admin().toString().contains("s3cret"));
         assertEquals("example.com", c.origins().get(0).host());
         assertEquals("/prefix/", c.origins().get(0).url().getPath());
-        assertEquals(new OriginClientConfig(Duration.ofMillis(500), Duration.ofMinutes(1), Duration.ofHours(1), 8),
+        assertEquals(new OriginClientConfig(Duration.ofMillis(500), Duration.ofMinutes(1), Duration.ofHours(1), 8,
+                Duration.ZERO),
                 c.originClient());
         assertEquals(new MemoryTierConfig(1_000_000_000L, 1_048_576L, Optional.of(tmp.resolve("files")), 65_536),
                 c.cache().memory());
@@ -217,6 +220,8 @@ class EdgeConfigTest {
                 "greater than 0");
         assertOnly(withExtra("origin-client: {connect-timeout: 5 minutes}"), "origin-client.connect-timeout",
                 "expected a duration like 30s");
+        assertOnly(withExtra("origin-client: {down-hold: 5}"), "origin-client.down-hold",
+                "a unit is required");
         assertOnly(ofEdge(MINIMAL_EDGE.replace("server: {port: 8080}", "server: {port: 8080, max-header-size: 512}")),
                 "server.max-header-size", "from 1KiB to 64KiB");
         assertOnly(ofEdge(MINIMAL_EDGE.replace("server: {port: 8080}",

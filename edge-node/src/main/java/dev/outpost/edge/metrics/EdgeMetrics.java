@@ -49,6 +49,7 @@ public final class EdgeMetrics {
     private final Counter collapsedWaits;
     private final Counter collapseTimeouts;
     private final Counter staleServed;
+    private final Counter staleServedOriginHeld;
     private final Counter backgroundRevalidations;
     private final Counter rejectedRequests;
     private final Counter fastMemoryHits;
@@ -82,6 +83,10 @@ public final class EdgeMetrics {
                 .description("Collapsed waits that timed out and went to the origin alone").register(registry);
         staleServed = Counter.builder("outpost.stale.served")
                 .description("Stale responses served (stale-while-revalidate, stale-if-error, max-stale)").register(registry);
+        staleServedOriginHeld = Counter.builder("outpost.stale.served.origin.held")
+                .description("Stale responses stale-if-error allows, served without asking an origin that had just "
+                        + "failed (origin-client.down-hold); also counted in outpost_stale_served_total")
+                .register(registry);
         backgroundRevalidations = Counter.builder("outpost.revalidations.background")
                 .description("Background revalidations started for stale-while-revalidate").register(registry);
         fastMemoryHits = Counter.builder("outpost.requests.fast")
@@ -112,6 +117,11 @@ public final class EdgeMetrics {
     }
 
     /** Disk lookups given up as misses because the disk did not answer in time. */
+    public void bindOriginHold(dev.outpost.edge.proxy.OriginHold hold) {
+        Gauge.builder("outpost.origins.held", hold, h -> h.held())
+                .description("Origin routes held after a failed request (origin-client.down-hold)").register(registry);
+    }
+
     public void bindTiers(dev.outpost.edge.storage.TieredStorage tiers) {
         FunctionCounter.builder("outpost.cache.lookup.timeouts", tiers, t -> t.lowerLookupTimeouts())
                 .description("Disk lookups that took longer than the deadline and were served as misses")
@@ -182,6 +192,10 @@ public final class EdgeMetrics {
 
     public void staleServed() {
         staleServed.increment();
+    }
+
+    public void staleServedOriginHeld() {
+        staleServedOriginHeld.increment();
     }
 
     public void backgroundRevalidation() {

@@ -43,6 +43,7 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,9 +94,11 @@ public final class ProxyPipeline {
      * @param outermost             this node answers clients directly: CDN-only fields (the targeted
      *                              fields, Surrogate-Control) end here instead of passing downstream
      * @param stripSurrogateHeaders at the outermost node, also remove Surrogate-Key, Cache-Tag and Cache-Groups
+     * @param originDownHold        how long an origin that could not be reached is not asked to validate a
+     *                              stale response stale-if-error covers ({@link OriginHold}; zero: always asked)
      */
     public record Settings(String nodeId, boolean outermost, boolean stripSurrogateHeaders, boolean accessLog,
-            List<String> targetedFields) {
+            List<String> targetedFields, Duration originDownHold) {
     }
 
     private final Vertx vertx;
@@ -112,6 +115,7 @@ public final class ProxyPipeline {
     private final Set<String> neverSent;
     private final String via;
     private final Set<String> revalidating = ConcurrentHashMap.newKeySet();
+    private final OriginHold held;
 
     public ProxyPipeline(Vertx vertx, Clock clock, Settings settings, OriginRouter router, CacheKeyPolicy keys,
             StoragePolicy storagePolicy, CacheStorage storage, CacheLock lock, OriginClient origins,
@@ -129,6 +133,8 @@ public final class ProxyPipeline {
         this.neverSent = neverSent(settings);
         this.writer = new ResponseWriter(neverSent);
         this.via = "1.1 " + settings.nodeId() + " (outpost)";
+        this.held = new OriginHold(clock, settings.originDownHold());
+        metrics.bindOriginHold(held);
     }
 
     /** Lower-case names of fields that never leave this node towards clients. */
@@ -626,13 +632,17 @@ public final class ProxyPipeline {
                     miss(CacheStatus.Fwd.MISS, round);
                     return;
                 }
-                List<StoredObject> variants = ar.result();
-                StoredObject selected = select(variants);
-                if (selected == null) {
-                    miss(variants.isEmpty() ? CacheStatus.Fwd.URI_MISS : CacheStatus.Fwd.VARY_MISS, round);
-                    return;
+                try {
+                    List<StoredObject> variants = ar.result();
+                    StoredObject selected = select(variants);
+                    if (selected == null) {
+                        miss(variants.isEmpty() ? CacheStatus.Fwd.URI_MISS : CacheStatus.Fwd.VARY_MISS, round);
+                        return;
+                    }
+                    decideReuse(selected, round);
+                } catch (RuntimeException bug) {
+                    failed(bug, null); // answered, not left hanging until the client gives up
                 }
-                decideReuse(selected, round);
             });
         }
 
@@ -695,6 +705,16 @@ public final class ProxyPipeline {
                         respondPlain(504, "only-if-cached: no fresh stored response",
                                 entry(false, null, CacheStatus.NO_STATUS, false, CacheStatus.NO_TTL,
                                         "only-if-cached"), false);
+                        return;
+                    }
+                    if (held.isHeld(origin) && req.method() == HttpMethod.GET && staleIfErrorAllows(stored, age)) {
+                        // RFC 5861 §4 on an origin that failed moments ago (OriginHold): as if asked again
+                        move(CachePhase.HIT);
+                        outcome = Outcome.STALE;
+                        metrics.staleServed();
+                        metrics.staleServedOriginHeld();
+                        serveStored(stored, age, entry(true, null, CacheStatus.NO_STATUS, false,
+                                remaining(entry, age), "origin-held"));
                         return;
                     }
                     boolean freshButRefused = !entry.invalidated() && !entry.policy().noCache()
@@ -815,6 +835,9 @@ public final class ProxyPipeline {
             long sentAt = System.nanoTime();
             origins.send(origin, key, upstreamMethod, pathAndQuery, headers, hasBody ? req : null).onComplete(ar -> {
                 metrics.originLatency().record(System.nanoTime() - sentAt, TimeUnit.NANOSECONDS);
+                if (getOrHead) { // (a request with a body may have failed on the client's side of it)
+                    held.outcome(origin, ar.succeeded() ? ar.result().statusCode() : OriginHold.NO_ANSWER);
+                }
                 if (ar.failed()) {
                     originFailed(ar.cause(), stale, fwd, fill);
                     return;
@@ -1224,6 +1247,7 @@ public final class ProxyPipeline {
         Instant requestTime = clock.instant();
         CacheStorage.EntryUpdate update = storage.startEntryUpdate();
         origins.send(origin, entry.key(), HttpMethod.GET, pathAndQuery, headers, null).onComplete(ar -> {
+            held.outcome(origin, ar.succeeded() ? ar.result().statusCode() : OriginHold.NO_ANSWER);
             if (ar.failed()) {
                 revalidating.remove(flight);
                 LOG.debug("background revalidation of {} failed: {}", entry.key(), ar.cause().toString());

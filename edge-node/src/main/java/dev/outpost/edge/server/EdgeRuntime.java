@@ -118,7 +118,8 @@ public final class EdgeRuntime {
         }
         this.pipeline = new ProxyPipeline(vertx, clock,
                 new ProxyPipeline.Settings(config.node().id(), config.server().outermost(),
-                        cache.stripSurrogateHeaders(), config.accessLog().enabled(), cache.targetedFields()),
+                        cache.stripSurrogateHeaders(), config.accessLog().enabled(), cache.targetedFields(),
+                        oc.downHold()),
                 new OriginRouter(routes), new CacheKeyPolicy(), storagePolicy, storage, lock, origins, metrics);
         this.traffic = new EdgeServer(vertx, config.node().id(), config.server(), pipeline, metrics);
         this.sequencer = purgeSequencer(config, storage, disk, registry, memory);

@@ -14,8 +14,9 @@ import org.greenbytes.http.sfv.Parser;
  * the one read). The classes follow README "Cache-Status":
  * <ul>
  * <li>{@link #HIT_MEMORY}, {@link #HIT_DISK}: {@code hit}, {@code detail} says the tier;
- * <li>{@link #STALE}: {@code hit; fwd=stale}: a stale copy served (stale-while-revalidate or
- *     stale-if-error);
+ * <li>{@link #STALE}: {@code hit; fwd=stale}, or {@code hit} with a negative {@code ttl} (RFC 9211 §2.6):
+ *     a stale copy served (stale-while-revalidate, stale-if-error, also without asking an origin that
+ *     just failed: {@code detail=origin-held});
  * <li>{@link #REVALIDATED}: {@code fwd=stale} without {@code hit}: validated with (or refetched from)
  *     the origin;
  * <li>{@link #COLLAPSED}: waited for another request's fetch ({@code collapsed});
@@ -49,7 +50,7 @@ enum CacheOutcome {
         boolean hit = flag(params, "hit");
         String fwd = token(params, "fwd");
         if (hit) {
-            if ("stale".equals(fwd)) {
+            if ("stale".equals(fwd) || ttl(params) < 0) {
                 return STALE;
             }
             return "disk".equals(token(params, "detail")) ? HIT_DISK : HIT_MEMORY;
@@ -66,6 +67,12 @@ enum CacheOutcome {
     private static boolean flag(Parameters params, String name) {
         Item<?> item = params.get(name);
         return item instanceof BooleanItem b && b.get();
+    }
+
+    /** The {@code ttl} parameter, 0 when absent or not an integer. */
+    private static long ttl(Parameters params) {
+        Item<?> item = params.get("ttl");
+        return item != null && item.get() instanceof Long n ? n : 0;
     }
 
     private static String token(Parameters params, String name) {

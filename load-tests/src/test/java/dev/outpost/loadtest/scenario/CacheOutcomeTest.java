@@ -24,6 +24,13 @@ class CacheOutcomeTest {
     }
 
     @Test
+    void rfc9211_2_6_aHitWithANegativeTtlIsStale() {
+        assertEquals(CacheOutcome.STALE, CacheOutcome.of("load-edge;hit;ttl=-12;detail=origin-held"));
+        assertEquals(CacheOutcome.STALE, CacheOutcome.of("load-edge;hit;ttl=-1;detail=memory"));
+        assertEquals(CacheOutcome.HIT_MEMORY, CacheOutcome.of("load-edge;hit;ttl=0;detail=memory"));
+    }
+
+    @Test
     void forwardedRequests() {
         assertEquals(CacheOutcome.REVALIDATED, CacheOutcome.of("load-edge;fwd=stale;fwd-status=304;ttl=5"));
         assertEquals(CacheOutcome.MISS, CacheOutcome.of("load-edge;fwd=uri-miss;fwd-status=200;ttl=60;stored"));
