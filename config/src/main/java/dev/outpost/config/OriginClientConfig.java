@@ -9,9 +9,10 @@ import java.time.Duration;
  * @param firstByteTimeout        {@code first-byte-timeout}, default 30s, &gt; 0
  * @param idleTimeout             {@code idle-timeout}, default 60s, &gt; 0
  * @param maxConnectionsPerOrigin {@code max-connections-per-origin}, default 64, 1-65535
- * @param downHold                {@code down-hold}, default 5s, &ge; 0 (0: off): after a request to an origin
- *                                fails to connect or times out, stale responses that stale-if-error allows are
- *                                served without asking that origin again for this long
+ * @param downHold                {@code down-hold}, default 5s, &ge; 0 (0: off): after the edge's own request (a
+ *                                miss, a validation) to an origin server gets no answer or a 502/503/504, stale
+ *                                responses of that host that stale-if-error allows are served without asking that
+ *                                server again for this long
  */
 public record OriginClientConfig(
         Duration connectTimeout,

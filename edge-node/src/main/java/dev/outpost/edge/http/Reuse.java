@@ -132,6 +132,26 @@ public final class Reuse {
     }
 
     /**
+     * RFC 5861 §4 with no attempt: may a stored response be served without asking an origin that failed
+     * moments ago ({@code OriginHold})? Only a stale one (a fresh response the request refused goes ahead:
+     * it asked for the origin), that stale-if-error allows, to a request that did not ask for a validated or
+     * fresher response ({@code no-cache}, {@code max-age}, {@code min-fresh}, RFC 9111 §5.2.1.1, §5.2.1.3,
+     * §5.2.1.4): only an attempt can honour those, so they get one and fall back on stale-if-error after it.
+     *
+     * @param decisionAge the entry's age, or {@link #invalidatedAge} for a soft-purged entry
+     */
+    public static boolean staleIfErrorAllowsWithoutAsking(Policy policy, CacheControl request, long decisionAge) {
+        if (decisionAge < policy.lifetimeSeconds()) {
+            return false;
+        }
+        if (request != null && (request.noCache() || request.maxAge() != CacheControl.ABSENT
+                || request.minFresh() != CacheControl.ABSENT)) {
+            return false;
+        }
+        return staleIfErrorAllows(policy, request, decisionAge);
+    }
+
+    /**
      * The age reuse is decided with for an entry marked invalidated (a soft purge, ARCHITECTURE §4): such
      * an entry is already stale (RFC 9111 §4.2: not fresh) however young it is, so its age counts as at
      * least its lifetime. Staleness starts at 0, so RFC 5861 §3 stale-while-revalidate and §4

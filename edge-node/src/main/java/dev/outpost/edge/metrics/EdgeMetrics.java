@@ -116,12 +116,14 @@ public final class EdgeMetrics {
                 .tag("tier", "memory").register(registry);
     }
 
-    /** Disk lookups given up as misses because the disk did not answer in time. */
+    /** Origins held after a failure ({@code origin-client.down-hold}). */
     public void bindOriginHold(dev.outpost.edge.proxy.OriginHold hold) {
         Gauge.builder("outpost.origins.held", hold, h -> h.held())
-                .description("Origin routes held after a failed request (origin-client.down-hold)").register(registry);
+                .description("Origin servers (per request host) held after a failed request (origin-client.down-hold)")
+                .register(registry);
     }
 
+    /** Disk lookups given up as misses because the disk did not answer in time. */
     public void bindTiers(dev.outpost.edge.storage.TieredStorage tiers) {
         FunctionCounter.builder("outpost.cache.lookup.timeouts", tiers, t -> t.lowerLookupTimeouts())
                 .description("Disk lookups that took longer than the deadline and were served as misses")

@@ -94,8 +94,8 @@ public final class ProxyPipeline {
      * @param outermost             this node answers clients directly: CDN-only fields (the targeted
      *                              fields, Surrogate-Control) end here instead of passing downstream
      * @param stripSurrogateHeaders at the outermost node, also remove Surrogate-Key, Cache-Tag and Cache-Groups
-     * @param originDownHold        how long an origin that could not be reached is not asked to validate a
-     *                              stale response stale-if-error covers ({@link OriginHold}; zero: always asked)
+     * @param originDownHold        how long an origin that just failed is not asked to validate a stale
+     *                              response stale-if-error covers ({@link OriginHold}; zero: always asked)
      */
     public record Settings(String nodeId, boolean outermost, boolean stripSurrogateHeaders, boolean accessLog,
             List<String> targetedFields, Duration originDownHold) {
@@ -540,6 +540,10 @@ public final class ProxyPipeline {
                 resp.reset();
             } else if (!clientGone) {
                 outcome = Outcome.ERROR;
+                if (!resp.ended()) { // a stored response's head may have been set up already
+                    resp.headers().clear();
+                    resp.setChunked(false);
+                }
                 respondPlain(502, "internal error", entry(false, null, CacheStatus.NO_STATUS, false,
                         CacheStatus.NO_TTL, "edge-error"), true);
             }
@@ -695,8 +699,14 @@ public final class ProxyPipeline {
                     metrics.staleServed();
                     serveStored(stored, age, entry(true, CacheStatus.Fwd.STALE, CacheStatus.NO_STATUS, false,
                             remaining(entry, decisionAge), stored.tier().label()));
-                    revalidateInBackground(stored, forwarded(), clientIp(), forwardedProto(), hostHeader, origin,
-                            pathAndQuery);
+                    try { // best effort: the stale response is on its way whatever happens here
+                        if (!held.isHeld(holdTarget())) { // a held origin is asked by one request after the hold
+                            revalidateInBackground(stored, forwarded(), clientIp(), forwardedProto(), hostHeader,
+                                    origin, pathAndQuery);
+                        }
+                    } catch (RuntimeException bug) {
+                        LOG.error("background revalidation of {} could not start", key, bug);
+                    }
                 }
                 case MUST_VALIDATE -> {
                     if (directives.onlyIfCached()) {
@@ -707,14 +717,7 @@ public final class ProxyPipeline {
                                         "only-if-cached"), false);
                         return;
                     }
-                    if (held.isHeld(origin) && req.method() == HttpMethod.GET && staleIfErrorAllows(stored, age)) {
-                        // RFC 5861 §4 on an origin that failed moments ago (OriginHold): as if asked again
-                        move(CachePhase.HIT);
-                        outcome = Outcome.STALE;
-                        metrics.staleServed();
-                        metrics.staleServedOriginHeld();
-                        serveStored(stored, age, entry(true, null, CacheStatus.NO_STATUS, false,
-                                remaining(entry, age), "origin-held"));
+                    if (servedWhileHeld(stored)) {
                         return;
                     }
                     boolean freshButRefused = !entry.invalidated() && !entry.policy().noCache()
@@ -729,11 +732,44 @@ public final class ProxyPipeline {
                     }
                     CacheStatus.Fwd fwd = freshButRefused ? CacheStatus.Fwd.REQUEST : CacheStatus.Fwd.STALE;
                     // Concurrent validations of one key collapse like misses do.
-                    collapse(fwd, round, fill -> fetch(FetchMode.VALIDATE, stored, fwd, fill),
-                            () -> fetch(FetchMode.VALIDATE, stored, fwd, null));
+                    collapse(fwd, round, fill -> fetch(FetchMode.VALIDATE, stored, fwd, fill), () -> {
+                        if (!servedWhileHeld(stored)) { // the leader's validation may just have failed
+                            fetch(FetchMode.VALIDATE, stored, fwd, null);
+                        }
+                    });
                 }
                 default -> throw new IllegalStateException("unknown verdict " + verdict);
             }
+        }
+
+        /**
+         * RFC 5861 §4 on an origin that failed moments ago ({@link OriginHold}): serves {@code stored} as if
+         * the origin had been asked and had failed again, when stale-if-error covers it without an attempt
+         * ({@link Reuse#staleIfErrorAllowsWithoutAsking}). False, with nothing done, otherwise.
+         */
+        private boolean servedWhileHeld(StoredObject stored) {
+            CacheEntry entry = stored.entry();
+            long age = entry.currentAge(clock.instant());
+            long decisionAge = decisionAge(entry, age);
+            if (req.method() != HttpMethod.GET
+                    || !Reuse.staleIfErrorAllowsWithoutAsking(entry.policy(), directives, decisionAge)
+                    || !held.isHeld(holdTarget())) { // last: a false answer may be this request's turn to ask
+                return false;
+            }
+            if (phase == CachePhase.LOOKUP) {
+                move(CachePhase.HIT);
+            }
+            outcome = Outcome.STALE;
+            metrics.staleServed();
+            metrics.staleServedOriginHeld();
+            serveStored(stored, age, entry(true, null, CacheStatus.NO_STATUS, false,
+                    remaining(entry, decisionAge), "origin-held"));
+            return true;
+        }
+
+        /** What {@link OriginHold} holds for this request: the key's first server, for its host. */
+        private OriginHold.Target holdTarget() {
+            return ProxyPipeline.holdTarget(origin, key);
         }
 
         // ---------------------------------------------------------------- miss and collapsing
@@ -835,8 +871,8 @@ public final class ProxyPipeline {
             long sentAt = System.nanoTime();
             origins.send(origin, key, upstreamMethod, pathAndQuery, headers, hasBody ? req : null).onComplete(ar -> {
                 metrics.originLatency().record(System.nanoTime() - sentAt, TimeUnit.NANOSECONDS);
-                if (getOrHead) { // (a request with a body may have failed on the client's side of it)
-                    held.outcome(origin, ar.succeeded() ? ar.result().statusCode() : OriginHold.NO_ANSWER);
+                if (storing && !hasBody) { // the edge's own requests, not a client's pass-through
+                    held.outcome(holdTarget(), ar.succeeded() ? ar.result().statusCode() : OriginHold.NO_ANSWER);
                 }
                 if (ar.failed()) {
                     originFailed(ar.cause(), stale, fwd, fill);
@@ -1223,6 +1259,11 @@ public final class ProxyPipeline {
         }
     }
 
+    /** What {@link OriginHold} holds for a request for {@code key} to {@code origin}. */
+    private static OriginHold.Target holdTarget(Origin origin, CacheKey key) {
+        return new OriginHold.Target(origin.serversFor(key).get(0), key.host());
+    }
+
     // -------------------------------------------------------------------- stale-while-revalidate
 
     /**
@@ -1247,7 +1288,8 @@ public final class ProxyPipeline {
         Instant requestTime = clock.instant();
         CacheStorage.EntryUpdate update = storage.startEntryUpdate();
         origins.send(origin, entry.key(), HttpMethod.GET, pathAndQuery, headers, null).onComplete(ar -> {
-            held.outcome(origin, ar.succeeded() ? ar.result().statusCode() : OriginHold.NO_ANSWER);
+            held.outcome(holdTarget(origin, entry.key()),
+                    ar.succeeded() ? ar.result().statusCode() : OriginHold.NO_ANSWER);
             if (ar.failed()) {
                 revalidating.remove(flight);
                 LOG.debug("background revalidation of {} failed: {}", entry.key(), ar.cause().toString());

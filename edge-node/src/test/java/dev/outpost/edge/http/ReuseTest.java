@@ -208,6 +208,32 @@ class ReuseTest {
     }
 
     @Test
+    void rfc5861_4_withoutAskingOnlyStaleResponsesStaleIfErrorCovers() {
+        Policy p = policy("max-age=60, stale-if-error=100", 60);
+        assertTrue(Reuse.staleIfErrorAllowsWithoutAsking(p, NONE, 60));
+        assertTrue(Reuse.staleIfErrorAllowsWithoutAsking(p, NONE, 159));
+        assertFalse(Reuse.staleIfErrorAllowsWithoutAsking(p, NONE, 160), "past the stale-if-error window");
+        assertFalse(Reuse.staleIfErrorAllowsWithoutAsking(p, NONE, 59), "fresh: a request that refused it asks");
+        assertFalse(Reuse.staleIfErrorAllowsWithoutAsking(policy("max-age=60", 60), NONE, 61));
+        assertFalse(Reuse.staleIfErrorAllowsWithoutAsking(
+                policy("max-age=60, stale-if-error=100, must-revalidate", 60), NONE, 61));
+        assertFalse(Reuse.staleIfErrorAllowsWithoutAsking(policy("no-cache, stale-if-error=100", 0), NONE, 1));
+        assertTrue(Reuse.staleIfErrorAllowsWithoutAsking(p, NONE, Reuse.invalidatedAge(p, 5)),
+                "a soft-purged entry is stale however young");
+    }
+
+    @Test
+    void rfc9111_5_2_1_requestsAskingForValidationOrFreshnessAreNotAnsweredWithoutAsking() {
+        Policy p = policy("max-age=60, stale-if-error=100", 60);
+        assertFalse(Reuse.staleIfErrorAllowsWithoutAsking(p, req("no-cache"), 70));
+        assertFalse(Reuse.staleIfErrorAllowsWithoutAsking(p, req("max-age=0"), 70));
+        assertFalse(Reuse.staleIfErrorAllowsWithoutAsking(p, req("min-fresh=5"), 70));
+        assertTrue(Reuse.staleIfErrorAllowsWithoutAsking(p, req("stale-if-error=300"), 200),
+                "the request's own stale-if-error widens the window (RFC 5861 §4)");
+        assertTrue(Reuse.staleIfErrorAllowsWithoutAsking(p, null, 70));
+    }
+
+    @Test
     void rfc9211_2_4_ttlNeverNegative() {
         Policy p = policy("max-age=60", 60);
         assertEquals(50, Reuse.ttl(p, 10));

@@ -4,7 +4,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import com.github.tomakehurst.wiremock.client.WireMock;
-import com.github.tomakehurst.wiremock.http.Fault;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -292,59 +291,6 @@ class CachingProxyIT extends EdgeTestBase {
         RawHttp.Response other = get("/not-cached");
         assertEquals(502, other.status(), "origin unreachable");
         assertEquals("origin unreachable", other.text().trim());
-    }
-
-    @Test
-    void rfc5861_4_anOriginThatJustFailedIsNotAskedAgainForStaleIfErrorUntilTheHoldEnds() throws Exception {
-        origin.stubFor(WireMock.get("/held").willReturn(aResponse()
-                .withHeader("Cache-Control", "max-age=1, stale-if-error=600").withBody("kept")));
-        get("/held");
-        clock.advance(Duration.ofSeconds(5));
-        origin.stubFor(WireMock.get("/held").willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
-
-        RawHttp.Response asked = get("/held");
-        assertEquals("kept", asked.text());
-        assertEquals("stale", status(asked).fwd(), "the first failure is the origin's answer to a validation");
-        RawHttp.Response held = get("/held");
-        assertEquals(200, held.status());
-        assertEquals("kept", held.text());
-        assertTrue(status(held).hit());
-        assertEquals(null, status(held).fwd(), "not forwarded: the origin failed moments ago");
-        assertEquals("origin-held", status(held).detail());
-        assertEquals(2, originHits("/held"), "the fill and the one failed validation");
-        assertEquals(1.0, edge.registry().get("outpost.stale.served.origin.held").counter().count());
-        assertEquals(1.0, edge.registry().get("outpost.origins.held").gauge().value());
-
-        clock.advance(Duration.ofSeconds(5)); // origin-client.down-hold's default
-        assertEquals("stale", status(get("/held")).fwd(), "after the hold the origin is asked again");
-        assertEquals(3, originHits("/held"));
-        assertEquals("origin-held", status(get("/held")).detail(), "...and, failing again, held again");
-        assertEquals(3, originHits("/held"));
-
-        origin.stubFor(WireMock.get("/new").willReturn(aResponse().withHeader("Cache-Control", "max-age=60")
-                .withBody("new")));
-        RawHttp.Response miss = get("/new");
-        assertEquals("new", miss.text(), "a miss still goes to a held origin: it has nothing else to answer with");
-        origin.stubFor(WireMock.get("/held").willReturn(aResponse()
-                .withHeader("Cache-Control", "max-age=60").withBody("fresh")));
-        RawHttp.Response after = get("/held");
-        assertEquals("fresh", after.text(), "the origin's answer to the miss released it");
-        assertEquals(4, originHits("/held"));
-        assertEquals(0.0, edge.registry().get("outpost.origins.held").gauge().value());
-    }
-
-    @Test
-    void rfc5861_4_anOriginAnswering503IsHeldToo() throws Exception {
-        origin.stubFor(WireMock.get("/busy").willReturn(aResponse()
-                .withHeader("Cache-Control", "max-age=1, stale-if-error=600").withBody("kept")));
-        get("/busy");
-        clock.advance(Duration.ofSeconds(5));
-        origin.stubFor(WireMock.get("/busy").willReturn(aResponse().withStatus(503).withBody("overloaded")));
-        assertEquals("503", status(get("/busy")).fwdStatus());
-        RawHttp.Response held = get("/busy");
-        assertEquals("kept", held.text());
-        assertEquals("origin-held", status(held).detail());
-        assertEquals(2, originHits("/busy"));
     }
 
     @Test

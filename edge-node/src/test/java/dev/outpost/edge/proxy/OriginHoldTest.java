@@ -6,50 +6,59 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.outpost.edge.testing.MutableClock;
-import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** RFC 5861 §4 stale-if-error without asking an origin that failed moments ago. */
+/** RFC 5861 §4 stale-if-error without asking an origin that failed moments ago: the bookkeeping. */
 class OriginHoldTest {
 
+    private static final Origin.Server SERVER = new Origin.Server("http", "127.0.0.1", 8000);
     private final MutableClock clock = MutableClock.startingNow();
-    private final Origin site = Origin.of("site.example", URI.create("http://127.0.0.1:8000"));
-    private final Origin other = Origin.of("other.example", URI.create("http://127.0.0.1:8001"));
+    private final OriginHold.Target site = new OriginHold.Target(SERVER, "site.example");
+    private final OriginHold.Target otherHost = new OriginHold.Target(SERVER, "other.example");
+    private final OriginHold.Target otherServer =
+            new OriginHold.Target(new Origin.Server("http", "127.0.0.1", 8001), "site.example");
 
     @Test
-    void aFailureHoldsThatOriginForTheHoldThenItIsAskedAgain() {
+    void aFailureHoldsThatServerForThatHostForTheHold() {
         OriginHold hold = new OriginHold(clock, Duration.ofSeconds(5));
         assertFalse(hold.isHeld(site));
         hold.outcome(site, OriginHold.NO_ANSWER);
         assertTrue(hold.isHeld(site));
-        assertFalse(hold.isHeld(other), "routes are held one by one");
+        assertFalse(hold.isHeld(otherHost), "another site behind the same server (a shield) is not held");
+        assertFalse(hold.isHeld(otherServer), "another server of the route is not held");
         assertEquals(1, hold.held());
         clock.advance(Duration.ofMillis(4_999));
         assertTrue(hold.isHeld(site));
-        clock.advance(Duration.ofMillis(1));
-        assertFalse(hold.isHeld(site), "after the hold the next request asks the origin again");
-        assertEquals(0, hold.held());
     }
 
     @Test
-    void aFurtherFailureHoldsFromItsOwnTime() {
+    void afterTheHoldExactlyOneRequestAsksAgain() {
         OriginHold hold = new OriginHold(clock, Duration.ofSeconds(5));
         hold.outcome(site, OriginHold.NO_ANSWER);
-        clock.advance(Duration.ofSeconds(6));
-        hold.outcome(site, OriginHold.NO_ANSWER); // the probe after the hold failed too
-        clock.advance(Duration.ofSeconds(4));
+        clock.advance(Duration.ofSeconds(5));
+        assertFalse(hold.isHeld(site), "the first request after the hold asks");
+        assertTrue(hold.isHeld(site), "the others stay held while it is out");
+        assertTrue(hold.isHeld(site));
+        clock.advance(Duration.ofSeconds(5));
+        assertFalse(hold.isHeld(site), "an ask that never reported (e.g. a hanging origin): one more after a hold");
         assertTrue(hold.isHeld(site));
     }
 
     @Test
-    void anAnswerReleasesTheOriginAtOnce() {
+    void theAskersFailureHoldsAnewItsAnswerReleases() {
         OriginHold hold = new OriginHold(clock, Duration.ofSeconds(5));
         hold.outcome(site, OriginHold.NO_ANSWER);
-        hold.outcome(other, 503);
+        clock.advance(Duration.ofSeconds(6));
+        assertFalse(hold.isHeld(site));
+        clock.advance(Duration.ofSeconds(1));
+        hold.outcome(site, 503); // the ask failed a second later
+        clock.advance(Duration.ofSeconds(4));
+        assertTrue(hold.isHeld(site), "held from the ask's failure");
         hold.outcome(site, 304);
         assertFalse(hold.isHeld(site));
-        assertTrue(hold.isHeld(other));
+        assertFalse(hold.isHeld(site), "released: every request asks");
+        assertEquals(0, hold.held());
     }
 
     @Test
@@ -65,8 +74,23 @@ class OriginHoldTest {
             hold.outcome(site, status);
             assertFalse(hold.isHeld(site), status + " is an answer from an origin that is there: it releases");
         }
-        hold.outcome(other, 500);
-        assertFalse(hold.isHeld(other), "a 500 is one resource's error, not the origin's");
+        hold.outcome(otherHost, 500);
+        assertFalse(hold.isHeld(otherHost), "a 500 is one resource's error, not the origin's");
+    }
+
+    @Test
+    void heldTargetsAreBoundedExpiredOnesMakeRoom() {
+        OriginHold hold = new OriginHold(clock, Duration.ofSeconds(5));
+        for (int i = 0; i < OriginHold.MAX_TARGETS; i++) {
+            hold.outcome(new OriginHold.Target(SERVER, "h" + i + ".example"), OriginHold.NO_ANSWER);
+        }
+        hold.outcome(site, OriginHold.NO_ANSWER);
+        assertFalse(hold.isHeld(site), "full: a flood of failing hosts is not held, so not kept");
+        assertTrue(hold.isHeld(new OriginHold.Target(SERVER, "h0.example")));
+        clock.advance(Duration.ofSeconds(5));
+        hold.outcome(site, OriginHold.NO_ANSWER);
+        assertTrue(hold.isHeld(site), "the expired ones made room");
+        assertEquals(1, hold.held());
     }
 
     @Test

@@ -14,7 +14,8 @@ import org.greenbytes.http.sfv.Parser;
  * the one read). The classes follow README "Cache-Status":
  * <ul>
  * <li>{@link #HIT_MEMORY}, {@link #HIT_DISK}: {@code hit}, {@code detail} says the tier;
- * <li>{@link #STALE}: {@code hit; fwd=stale}, or {@code hit} with a negative {@code ttl} (RFC 9211 §2.6):
+ * <li>{@link #STALE}: {@code hit; fwd=stale}, or {@code hit} with a {@code ttl} of 0 or less (RFC 9211 §2.4:
+ *     a fresh response has at least a second left):
  *     a stale copy served (stale-while-revalidate, stale-if-error, also without asking an origin that
  *     just failed: {@code detail=origin-held});
  * <li>{@link #REVALIDATED}: {@code fwd=stale} without {@code hit}: validated with (or refetched from)
@@ -50,7 +51,8 @@ enum CacheOutcome {
         boolean hit = flag(params, "hit");
         String fwd = token(params, "fwd");
         if (hit) {
-            if ("stale".equals(fwd) || ttl(params) < 0) {
+            Long ttl = ttl(params);
+            if ("stale".equals(fwd) || (ttl != null && ttl <= 0) || "origin-held".equals(token(params, "detail"))) {
                 return STALE;
             }
             return "disk".equals(token(params, "detail")) ? HIT_DISK : HIT_MEMORY;
@@ -69,10 +71,10 @@ enum CacheOutcome {
         return item instanceof BooleanItem b && b.get();
     }
 
-    /** The {@code ttl} parameter, 0 when absent or not an integer. */
-    private static long ttl(Parameters params) {
+    /** The {@code ttl} parameter, null when absent or not an integer. */
+    private static Long ttl(Parameters params) {
         Item<?> item = params.get("ttl");
-        return item != null && item.get() instanceof Long n ? n : 0;
+        return item != null && item.get() instanceof Long n ? n : null;
     }
 
     private static String token(Parameters params, String name) {

@@ -24,10 +24,12 @@ class CacheOutcomeTest {
     }
 
     @Test
-    void rfc9211_2_6_aHitWithANegativeTtlIsStale() {
+    void rfc9211_2_4_aHitWithNoFreshnessLeftIsStale() {
         assertEquals(CacheOutcome.STALE, CacheOutcome.of("load-edge;hit;ttl=-12;detail=origin-held"));
         assertEquals(CacheOutcome.STALE, CacheOutcome.of("load-edge;hit;ttl=-1;detail=memory"));
-        assertEquals(CacheOutcome.HIT_MEMORY, CacheOutcome.of("load-edge;hit;ttl=0;detail=memory"));
+        assertEquals(CacheOutcome.STALE, CacheOutcome.of("load-edge;hit;ttl=0;detail=memory"));
+        assertEquals(CacheOutcome.STALE, CacheOutcome.of("load-edge;hit;detail=origin-held"));
+        assertEquals(CacheOutcome.HIT_MEMORY, CacheOutcome.of("load-edge;hit;ttl=1;detail=memory"));
     }
 
     @Test
