@@ -93,7 +93,7 @@ public record CacheControl(
     }
 
     /** A copy with a bare {@code no-cache} (no field names). */
-    CacheControl withNoCache() {
+    public CacheControl withNoCache() {
         return new CacheControl(maxAge, sMaxAge, maxStale, minFresh, staleWhileRevalidate, staleIfError, noStore,
                 true, Set.of(), isPrivate, privateFields, isPublic, mustRevalidate, proxyRevalidate, mustUnderstand,
                 noTransform, immutable, onlyIfCached);

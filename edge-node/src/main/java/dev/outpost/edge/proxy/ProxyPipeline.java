@@ -52,6 +52,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,10 +117,12 @@ public final class ProxyPipeline {
     private final String via;
     private final Set<String> revalidating = ConcurrentHashMap.newKeySet();
     private final OriginHold held;
+    /** The highest purge sequence this node has applied with all before it ({@code lastApplied}). */
+    private final LongSupplier purgesApplied;
 
     public ProxyPipeline(Vertx vertx, Clock clock, Settings settings, OriginRouter router, CacheKeyPolicy keys,
             StoragePolicy storagePolicy, CacheStorage storage, CacheLock lock, OriginClient origins,
-            EdgeMetrics metrics) {
+            EdgeMetrics metrics, LongSupplier purgesApplied) {
         this.vertx = vertx;
         this.clock = clock;
         this.settings = settings;
@@ -134,6 +137,7 @@ public final class ProxyPipeline {
         this.writer = new ResponseWriter(neverSent);
         this.via = "1.1 " + settings.nodeId() + " (outpost)";
         this.held = new OriginHold(clock, settings.originDownHold());
+        this.purgesApplied = purgesApplied;
         metrics.bindOriginHold(held);
     }
 
@@ -386,7 +390,7 @@ public final class ProxyPipeline {
         }
         Fields request = new MultiMapFields(headers);
         CacheControl directives = CacheControl.ofRequest(request);
-        if (admit(true, head.method().name(), request, directives) != Admission.LOOKUP) {
+        if (admit(true, head.method().name(), request, directives) != Admission.LOOKUP || behindOnPurges(request)) {
             return false;
         }
         List<StoredObject> variants = storage.lookupInMemory(route.key());
@@ -566,6 +570,9 @@ public final class ProxyPipeline {
             }
             request = new MultiMapFields(req.headers());
             directives = CacheControl.ofRequest(request);
+            if (behindOnPurges(request)) {
+                directives = directives.withNoCache(); // validate: our copy may be one the node below purged
+            }
             switch (admit(bodyless, httpMethod.name(), request, directives)) {
                 case LOOP -> {
                     // Refused before the lookup: a looping request must never wait on the fetch it is part of.
@@ -817,15 +824,16 @@ public final class ProxyPipeline {
                 if (clientGone) {
                     return; // nobody to answer; nothing was started
                 }
-                if (ar.failed()) {
-                    metrics.collapseTimeout();
-                    alone.run();
-                } else if (ar.result() == CacheLock.Outcome.STORED) {
+                if (ar.result() == CacheLock.Outcome.STORED) {
                     move(CachePhase.LOOKUP);
                     lookup(round + 1);
-                } else {
-                    alone.run();
+                    return;
                 }
+                if (ar.failed()) {
+                    metrics.collapseTimeout();
+                }
+                collapsedFwd = null; // it waited, but what it answers with is its own (RFC 9211 §2.7)
+                alone.run();
             });
         }
 
@@ -844,6 +852,7 @@ public final class ProxyPipeline {
             boolean dropPreconditions = mode == FetchMode.VALIDATE || (storing && get && !keepClientPreconditions);
             MultiMap headers = ForwardHeaders.upstreamRequest(request, clientIp(), forwardedProto(), hostHeader, via,
                     dropPreconditions);
+            stampPurgesApplied(headers, request);
             HttpMethod upstreamMethod = mode == FetchMode.VALIDATE ? HttpMethod.GET : req.method();
             if (mode == FetchMode.VALIDATE) {
                 Conditional.validatorsFor(stale.entry().headers()).forEach(headers::set);
@@ -1259,6 +1268,49 @@ public final class ProxyPipeline {
         }
     }
 
+    /**
+     * Purges across tiers: every request this node sends upstream says, in {@link #PURGES_APPLIED}, the
+     * highest purge sequence applied below it (its own, or a downstream node's if higher). A node that is
+     * not outermost (a shield) and has not applied that far validates instead of answering from its cache:
+     * purge-api pushes to every node at once, and an edge that applied a purge before its shield would
+     * otherwise store the shield's purged copy again for its whole lifetime. The same validation a client's
+     * {@code no-cache} asks for (RFC 9111 §5.2.1.4), so a client sending the field gains nothing new; an
+     * outermost node never reads it.
+     */
+    public static final String PURGES_APPLIED = "Outpost-Purges-Applied";
+
+    /** A downstream Outpost node has applied purges this node has not yet. */
+    private boolean behindOnPurges(Fields request) {
+        if (settings.outermost()) {
+            return false; // clients talk to an outermost node: no purge sequence of theirs means anything
+        }
+        long theirs = purgeSequence(request.first(PURGES_APPLIED));
+        return theirs > purgesApplied.getAsLong();
+    }
+
+    private void stampPurgesApplied(MultiMap upstream, Fields request) {
+        long applied = Math.max(purgesApplied.getAsLong(), purgeSequence(request.first(PURGES_APPLIED)));
+        if (applied > 0) {
+            upstream.set(PURGES_APPLIED, Long.toString(applied));
+        } else {
+            upstream.remove(PURGES_APPLIED);
+        }
+    }
+
+    /** A purge sequence (1-18 digits), or 0 for anything else. */
+    static long purgeSequence(String value) {
+        if (value == null || value.isEmpty() || value.length() > 18) {
+            return 0;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return 0;
+            }
+        }
+        return Long.parseLong(value);
+    }
+
     /** What {@link OriginHold} holds for a request for {@code key} to {@code origin}. */
     private static OriginHold.Target holdTarget(Origin origin, CacheKey key) {
         return new OriginHold.Target(origin.serversFor(key).get(0), key.host());
@@ -1281,6 +1333,7 @@ public final class ProxyPipeline {
         Context ctx = vertx.getOrCreateContext();
         HeaderFields snapshot = HeaderFields.copyOf(request);
         MultiMap headers = ForwardHeaders.upstreamRequest(snapshot, clientIp, scheme, hostHeader, via, true);
+        stampPurgesApplied(headers, snapshot);
         Conditional.validatorsFor(entry.headers()).forEach(headers::set);
         if (entry.invalidated()) {
             headers.set("Cache-Control", "no-cache"); // a purged object: as in the foreground, see fetch()

@@ -116,13 +116,14 @@ public final class EdgeRuntime {
         for (OriginConfig o : config.origins()) {
             routes.add(Origin.of(o.host(), o.urls()));
         }
+        this.sequencer = purgeSequencer(config, storage, disk, registry, memory);
         this.pipeline = new ProxyPipeline(vertx, clock,
                 new ProxyPipeline.Settings(config.node().id(), config.server().outermost(),
                         cache.stripSurrogateHeaders(), config.accessLog().enabled(), cache.targetedFields(),
                         oc.downHold()),
-                new OriginRouter(routes), new CacheKeyPolicy(), storagePolicy, storage, lock, origins, metrics);
+                new OriginRouter(routes), new CacheKeyPolicy(), storagePolicy, storage, lock, origins, metrics,
+                sequencer::lastApplied);
         this.traffic = new EdgeServer(vertx, config.node().id(), config.server(), pipeline, metrics);
-        this.sequencer = purgeSequencer(config, storage, disk, registry, memory);
         this.admin = new AdminServer(vertx, registry, this::notReadyReason);
         new PurgeEndpoint(sequencer, new CacheKeyPolicy(), config.node().id(), config.admin().token(), registry)
                 .mount(admin.router());
@@ -153,6 +154,11 @@ public final class EdgeRuntime {
                         }
                     }
                 };
+        if (disk != null && feed == null) {
+            LOG.warn("cache.disk is set without purge.api-url: purges sent while this edge is down never reach its "
+                    + "disk tier, so after a restart it serves objects purged in the meantime; set purge.api-url "
+                    + "(and purge.api-token) so that it catches up before it serves from disk");
+        }
         boolean empty = disk == null || disk.rebuiltEntries() == 0; // nothing written yet: the edge is not serving
         return new PurgeSequencer(storage, feed, store, disk != null, empty,
                 new PurgeSequencer.Settings(purge.pollInterval(), purge.startupGrace(), Duration.ofMillis(250), 1000),

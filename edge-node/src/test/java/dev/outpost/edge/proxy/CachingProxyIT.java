@@ -294,6 +294,31 @@ class CachingProxyIT extends EdgeTestBase {
     }
 
     @Test
+    void rfc9211_2_7_aWaitThatTimedOutIsNotReportedAsCollapsed() throws Exception {
+        var impatient = startEdge(edgeYaml().replace("wait-timeout: 5s", "wait-timeout: 200ms"));
+        try {
+            origin.stubFor(WireMock.get("/slow-fill").willReturn(aResponse().withFixedDelay(1000)
+                    .withHeader("Cache-Control", "max-age=60").withBody("x")));
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                Future<RawHttp.Response> first = pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST,
+                        "/slow-fill"));
+                Thread.sleep(100); // the first leads the fetch; the second waits for it, then gives up
+                Future<RawHttp.Response> second = pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST,
+                        "/slow-fill"));
+                assertFalse(status(first.get()).collapsed());
+                assertFalse(status(second.get()).collapsed(), "it fetched for itself: "
+                        + second.get().header("Cache-Status"));
+                assertEquals(2, originHits("/slow-fill"));
+            } finally {
+                pool.shutdownNow();
+            }
+        } finally {
+            impatient.stop(Duration.ofMillis(100));
+        }
+    }
+
+    @Test
     void originTimeoutIs504() throws Exception {
         origin.stubFor(WireMock.get("/slow").willReturn(aResponse().withFixedDelay(4000).withBody("late")));
         RawHttp.Response r = get("/slow");

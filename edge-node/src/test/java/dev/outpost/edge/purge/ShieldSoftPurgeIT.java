@@ -16,10 +16,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two tiers of Outpost (edge → shield → WireMock origin), both in-process: a soft purge that reaches
- * the edge before the shield must not let the edge revalidate against the shield's still-fresh old
- * copy. The edge validates a purged object with {@code Cache-Control: no-cache}, which makes the shield
- * validate with the origin too (RFC 9111 §5.2.1.4).
+ * Two tiers of Outpost (edge → shield → WireMock origin), both in-process: a purge that reaches the
+ * edge before the shield must not let the edge take the shield's still-fresh old copy. A soft purge: the
+ * edge validates a purged object with {@code Cache-Control: no-cache}, which makes the shield validate
+ * with the origin too (RFC 9111 §5.2.1.4). A hard purge: the edge's miss says which purges it has applied
+ * ({@code Outpost-Purges-Applied}), and a shield that has not applied them validates first.
  */
 class ShieldSoftPurgeIT extends EdgeTestBase {
 
@@ -55,6 +56,39 @@ class ShieldSoftPurgeIT extends EdgeTestBase {
 
     private CacheStatusEntry ours(RawHttp.Response r) {
         return CacheStatusEntry.parse(ourCacheStatus(r));
+    }
+
+    @Test
+    void aHardPurgeAtTheEdgeBeforeTheShieldIsNotUndoneByTheShieldsOldCopy() throws Exception {
+        originServes("v1");
+        assertEquals("v1", get("/s").text());
+        RawHttp.Response cached = get("/s");
+        assertTrue(ours(cached).hit(), "cached at the edge (and at the shield)");
+        assertTrue(cached.header("Cache-Status").startsWith("shield-1;"), cached.header("Cache-Status"));
+
+        originServes("v2");
+        String purge = "{\"type\":\"url\",\"values\":[\"http://site.example/s\"],\"sequence\":1}";
+        assertEquals(1, PurgeEndpointIT.purgeOk(edge.adminPort(), purge)); // the shield's push is still on its way
+        RawHttp.Response r = get("/s");
+        assertEquals("v2", r.text(), "the shield validated its copy instead of handing back the purged v1");
+        assertTrue(r.header("Cache-Status").startsWith("shield-1;fwd=request;fwd-status=200"),
+                "the shield forwarded because the edge had applied purge #1 and it had not: "
+                        + r.header("Cache-Status"));
+        assertEquals("1", origin.findAll(getRequestedFor(urlEqualTo("/s"))).get(1).getHeader("Outpost-Purges-Applied"),
+                "passed on upstream (max of the edge's and the shield's)");
+        assertEquals("v2", get("/s").text());
+        assertTrue(ours(get("/s")).hit(), "and stored at the edge");
+
+        origin.stubFor(WireMock.get("/t").willReturn(aResponse().withHeader("Cache-Control", "max-age=600")
+                .withHeader("ETag", "\"t1\"").withBody("t1")));
+        assertEquals("t1", get("/t").text());
+        assertEquals(1, PurgeEndpointIT.purgeOk(shield.adminPort(), purge)); // the shield catches up
+        RawHttp.Response caughtUp = RawHttp.get(shield.trafficPort(), HOST, "/t", "Outpost-Purges-Applied: 1");
+        assertTrue(ours(caughtUp).hit(), "caught up: the shield answers from its cache again");
+        RawHttp.Response behind = RawHttp.get(shield.trafficPort(), HOST, "/t", "Outpost-Purges-Applied: 2");
+        assertEquals("request", ours(behind).fwd(), "a purge it has not applied yet: it validates");
+        assertEquals(2, origin.findAll(getRequestedFor(urlEqualTo("/t"))).size(),
+                "the fill and the validation went to the origin");
     }
 
     @Test

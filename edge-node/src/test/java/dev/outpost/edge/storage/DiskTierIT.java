@@ -233,4 +233,25 @@ class DiskTierIT extends EdgeTestBase {
         assertArrayEquals(big, weak.body());
         assertEquals(1, origin.countRequestsMatching(getRequestedFor(urlEqualTo("/ir")).build()).getCount());
     }
+
+    @Test
+    void aDiskTierWithoutPurgeApiUrlIsWarnedAboutAtStartAMemoryOnlyEdgeIsNot() throws Exception {
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                dev.outpost.edge.server.EdgeRuntime.class);
+        lines.start();
+        log.addAppender(lines);
+        try {
+            startEdge(super.edgeYaml()).stop(Duration.ofMillis(100)); // memory only
+            assertTrue(lines.list.stream().noneMatch(e -> e.getFormattedMessage().contains("purge.api-url")),
+                    lines.list.toString());
+            startEdge(withDiskTier(super.edgeYaml(), diskDir("outpost-no-feed"), "64KiB")).stop(Duration.ofMillis(100));
+            assertEquals(1, lines.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN
+                    && e.getFormattedMessage().startsWith("cache.disk is set without purge.api-url")).count(),
+                    lines.list.toString());
+        } finally {
+            log.detachAppender(lines);
+        }
+    }
 }
