@@ -144,8 +144,10 @@ public final class ProxyPipeline {
     /** Lower-case names of fields that never leave this node towards clients. */
     private static Set<String> neverSent(Settings settings) {
         Set<String> names = new java.util.HashSet<>();
-        names.add("surrogate-control");
         if (settings.outermost()) {
+            // Surrogate-Control, like the targeted fields, is for the CDN's caches: a shield passes it on to
+            // the edges behind it, which honour it too (Edge Architecture 1.0; README "Two tiers")
+            names.add("surrogate-control");
             for (String f : settings.targetedFields()) {
                 names.add(f.toLowerCase(Locale.ROOT));
             }

@@ -112,6 +112,7 @@ class ShieldTierIT {
         origin.stubFor(WireMock.get("/tagged").willReturn(aResponse()
                 .withHeader("Cache-Control", "no-store")
                 .withHeader("CDN-Cache-Control", "max-age=60")
+                .withHeader("Surrogate-Control", "max-age=60")
                 .withHeader("Surrogate-Key", "products product-42")
                 .withHeader("Cache-Tag", "catalog")
                 .withBody("tagged")));
@@ -120,6 +121,7 @@ class ShieldTierIT {
 
         RawHttp.Response fromShield = RawHttp.get(shield.trafficPort(), HOST, "/tagged");
         assertEquals("max-age=60", fromShield.header("CDN-Cache-Control"));
+        assertEquals("max-age=60", fromShield.header("Surrogate-Control"), "passed on to the edges");
         assertEquals("products product-42", fromShield.header("Surrogate-Key"));
         assertEquals("catalog", fromShield.header("Cache-Tag"));
 
@@ -127,6 +129,7 @@ class ShieldTierIT {
         assertEquals(200, toClient.status());
         assertEquals("no-store", toClient.header("Cache-Control"));
         assertNull(toClient.header("CDN-Cache-Control"), "the outermost edge removes CDN-only fields");
+        assertNull(toClient.header("Surrogate-Control"));
         assertNull(toClient.header("Surrogate-Key"));
         assertNull(toClient.header("Cache-Tag"));
         // The edge stored it: it saw CDN-Cache-Control (Cache-Control alone says no-store) ...
@@ -135,6 +138,7 @@ class ShieldTierIT {
         // ... and a hit leaves the CDN stripped like the miss did (the stored copy keeps the fields).
         assertEquals("no-store", hit.header("Cache-Control"));
         assertNull(hit.header("CDN-Cache-Control"), "the outermost edge removes CDN-only fields from its hits");
+        assertNull(hit.header("Surrogate-Control"));
         assertNull(hit.header("Surrogate-Key"));
         assertNull(hit.header("Cache-Tag"));
         // It stored the tags too, so a purge by tag reaches its copy; the shield's copy is a purge of its own.
