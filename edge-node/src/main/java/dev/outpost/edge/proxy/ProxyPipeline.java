@@ -1291,7 +1291,8 @@ public final class ProxyPipeline {
     }
 
     private void stampPurgesApplied(MultiMap upstream, Fields request) {
-        long applied = Math.max(purgesApplied.getAsLong(), purgeSequence(request.first(PURGES_APPLIED)));
+        long received = settings.outermost() ? 0 : purgeSequence(request.first(PURGES_APPLIED));
+        long applied = Math.max(purgesApplied.getAsLong(), received);
         if (applied > 0) {
             upstream.set(PURGES_APPLIED, Long.toString(applied));
         } else {

@@ -89,6 +89,12 @@ class ShieldSoftPurgeIT extends EdgeTestBase {
         assertEquals("request", ours(behind).fwd(), "a purge it has not applied yet: it validates");
         assertEquals(2, origin.findAll(getRequestedFor(urlEqualTo("/t"))).size(),
                 "the fill and the validation went to the origin");
+
+        origin.stubFor(WireMock.get("/u").willReturn(aResponse().withHeader("Cache-Control", "max-age=600")
+                .withBody("u")));
+        assertEquals("u", get("/u", "Outpost-Purges-Applied: 99").text()); // a client's, at the outermost edge
+        assertEquals("1", origin.findAll(getRequestedFor(urlEqualTo("/u"))).get(0)
+                .getHeader("Outpost-Purges-Applied"), "an outermost node neither reads nor passes on a client's");
     }
 
     @Test
