@@ -54,18 +54,20 @@ public final class RequestHardening {
             throw new IllegalArgumentException("request hardening requires HTTP/1.1 only (h2c disabled)");
         }
         server.invalidRequestHandler(this::rejectInvalid);
-        server.connectionHandler(conn -> installDecoder(conn, options, headDeadlineMs, early));
+        String rejected = rejectedEntry().toEntry();
+        server.connectionHandler(conn -> installDecoder(conn, options, headDeadlineMs, early, rejected));
     }
 
     private static void installDecoder(HttpConnection conn, HttpServerOptions options, long headDeadlineMs,
-            StrictHttpRequestDecoder.EarlyResponder early) {
+            StrictHttpRequestDecoder.EarlyResponder early, String rejectedStatus) {
         // Netty keeps the estimator of the pipeline's first write: a TLS connection's handshake wrote before
         // this runs, so there it stays Netty's own (harmless: no file region is ever sent over TLS).
         ((ConnectionBase) conn).channel().config().setMessageSizeEstimator(FILE_REGIONS_COUNTED);
         ChannelPipeline p = ((ConnectionBase) conn).channel().pipeline();
         ChannelHandler current = p.get("httpDecoder");
         if (current instanceof VertxHttpRequestDecoder && !(current instanceof StrictHttpRequestDecoder)) {
-            p.replace("httpDecoder", "httpDecoder", new StrictHttpRequestDecoder(options, headDeadlineMs, early));
+            p.replace("httpDecoder", "httpDecoder", new StrictHttpRequestDecoder(options, headDeadlineMs, early,
+                    rejectedStatus));
         }
     }
 
@@ -105,13 +107,18 @@ public final class RequestHardening {
             status = 400;
             message = "bad request" + (cause != null && cause.getMessage() != null ? ": " + cause.getMessage() : "");
         }
-        CacheStatus entry = new CacheStatus(nodeId, false, CacheStatus.Fwd.BYPASS, CacheStatus.NO_STATUS, false, false,
-                CacheStatus.NO_TTL, "bad-request");
+        CacheStatus entry = rejectedEntry();
         req.response().setStatusCode(status)
                 .putHeader("Content-Type", "text/plain; charset=utf-8")
                 .putHeader("Cache-Status", entry.toEntry())
                 .putHeader("Connection", "close")
                 .end(message.replaceAll("[\\r\\n]", " ") + "\n")
                 .onComplete(ar -> req.connection().close());
+    }
+
+    /** The Cache-Status entry of a request refused before it reached the cache. */
+    private CacheStatus rejectedEntry() {
+        return new CacheStatus(nodeId, false, CacheStatus.Fwd.BYPASS, CacheStatus.NO_STATUS, false, false,
+                CacheStatus.NO_TTL, "bad-request");
     }
 }

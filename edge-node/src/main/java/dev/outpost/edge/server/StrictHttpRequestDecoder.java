@@ -86,6 +86,8 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
         public StrictHttpViolation(String msg) { super(msg); }
     }
 
+    /** Cache-Status of the 400 this decoder writes itself. */
+    private final String rejectedStatus;
     private final long headDeadlineMs;
     private final EarlyResponder early;
     private boolean answeredEarly;                  // written, not yet flushed
@@ -124,11 +126,16 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
     private boolean cInExt, cSawCR, cLineEmpty, cBws;
     private long cValue;
 
-    /** @param early answers some requests before Vert.x sees them; null for none */
-    public StrictHttpRequestDecoder(HttpServerOptions options, long headDeadlineMs, EarlyResponder early) {
+    /**
+     * @param early          answers some requests before Vert.x sees them; null for none
+     * @param rejectedStatus the Cache-Status entry of a rejected request (RFC 9211: on every response)
+     */
+    public StrictHttpRequestDecoder(HttpServerOptions options, long headDeadlineMs, EarlyResponder early,
+            String rejectedStatus) {
         super(options);
         this.headDeadlineMs = headDeadlineMs;
         this.early = early;
+        this.rejectedStatus = rejectedStatus;
         resetHeadScanner();
     }
 
@@ -167,9 +174,14 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
         }
     }
 
-    private static final byte[] RAW_400 = ("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            + "Content-Length: 36\r\n\r\nbad request: malformed chunked body\n")
-        .getBytes(StandardCharsets.ISO_8859_1);
+    /** The 400 for a malformed chunked body, with the same fields as every other rejection plus Date. */
+    private byte[] raw400() {
+        String body = "bad request: malformed chunked body\n";
+        return ("HTTP/1.1 400 Bad Request\r\nDate: " + dev.outpost.edge.http.HttpDate.format(java.time.Instant.now())
+                + "\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Status: "
+                + rejectedStatus + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                .getBytes(StandardCharsets.ISO_8859_1);
+    }
 
     /**
      * Body framing error on the request currently being received. Vert.x reacts to the failed HttpContent by
@@ -187,7 +199,7 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
                 && ctx.channel().isActive()) {
             pending400 = false;
             // written from the decoder's context: goes straight to the socket, bypassing Vert.x's encoder
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(RAW_400));
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(raw400()));
         }
     }
 

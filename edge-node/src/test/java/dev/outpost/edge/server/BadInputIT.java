@@ -41,6 +41,8 @@ class BadInputIT extends EdgeTestBase {
         assertEquals(status, r.status(), raw);
         assertTrue(r.closed(), "connection closed after " + status);
         assertTrue(r.text().length() > 0, "the body names the problem");
+        assertTrue(String.valueOf(r.header("Cache-Status")).endsWith(";fwd=bypass;detail=bad-request"),
+                "RFC 9211: Cache-Status on every response: " + r.header("Cache-Status"));
         assertEquals(0, origin.getAllServeEvents().stream()
                 .filter(e -> e.getRequest().getUrl().contains("SMUGGLED")).count(), "nothing smuggled");
     }
