@@ -1,5 +1,6 @@
 package dev.outpost.edge.proxy;
 
+import dev.outpost.edge.cache.CacheKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +38,11 @@ public final class OriginHold {
 
     /** What is held: a server, for one request host. */
     public record Target(Origin.Server server, String host) {
+
+        /** The target of a request for {@code key} to {@code origin}: the key's first server, for its host. */
+        static Target of(Origin origin, CacheKey key) {
+            return new Target(origin.serversFor(key).get(0), key.host());
+        }
     }
 
     private final Clock clock;
@@ -76,6 +82,19 @@ public final class OriginHold {
             return true;
         }
         return !heldUntil.replace(target, until, now + holdMillis); // the winner asks
+    }
+
+    /** {@link #isHeld(Target)} for a request for {@code key} to {@code origin}; builds nothing while none is held. */
+    public boolean isHeld(Origin origin, CacheKey key) {
+        return !heldUntil.isEmpty() && isHeld(Target.of(origin, key));
+    }
+
+    /** {@link #outcome(Target, int)} for a request for {@code key} to {@code origin}; builds nothing for an answer
+     *  while none is held (every miss reports here). */
+    public void outcome(Origin origin, CacheKey key, int status) {
+        if (isFailure(status) || !heldUntil.isEmpty()) {
+            outcome(Target.of(origin, key), status);
+        }
     }
 
     /** What a request to {@code target} got: its response's status, or {@link #NO_ANSWER}. */

@@ -709,7 +709,7 @@ public final class ProxyPipeline {
                     serveStored(stored, age, entry(true, CacheStatus.Fwd.STALE, CacheStatus.NO_STATUS, false,
                             remaining(entry, decisionAge), stored.tier().label()));
                     try { // best effort: the stale response is on its way whatever happens here
-                        if (!held.isHeld(holdTarget())) { // a held origin is asked by one request after the hold
+                        if (!held.isHeld(origin, key)) { // a held origin is asked by one request after the hold
                             revalidateInBackground(stored, forwarded(), clientIp(), forwardedProto(), hostHeader,
                                     origin, pathAndQuery);
                         }
@@ -762,7 +762,7 @@ public final class ProxyPipeline {
             long decisionAge = decisionAge(entry, age);
             if (req.method() != HttpMethod.GET
                     || !Reuse.staleIfErrorAllowsWithoutAsking(entry.policy(), directives, decisionAge)
-                    || !held.isHeld(holdTarget())) { // last: a false answer may be this request's turn to ask
+                    || !held.isHeld(origin, key)) { // last: a false answer may be this request's turn to ask
                 return false;
             }
             if (phase == CachePhase.LOOKUP) {
@@ -774,11 +774,6 @@ public final class ProxyPipeline {
             serveStored(stored, age, entry(true, null, CacheStatus.NO_STATUS, false,
                     remaining(entry, decisionAge), "origin-held"));
             return true;
-        }
-
-        /** What {@link OriginHold} holds for this request: the key's first server, for its host. */
-        private OriginHold.Target holdTarget() {
-            return ProxyPipeline.holdTarget(origin, key);
         }
 
         // ---------------------------------------------------------------- miss and collapsing
@@ -883,7 +878,7 @@ public final class ProxyPipeline {
             origins.send(origin, key, upstreamMethod, pathAndQuery, headers, hasBody ? req : null).onComplete(ar -> {
                 metrics.originLatency().record(System.nanoTime() - sentAt, TimeUnit.NANOSECONDS);
                 if (storing && !hasBody) { // the edge's own requests, not a client's pass-through
-                    held.outcome(holdTarget(), ar.succeeded() ? ar.result().statusCode() : OriginHold.NO_ANSWER);
+                    held.outcome(origin, key, statusOf(ar));
                 }
                 if (ar.failed()) {
                     originFailed(ar.cause(), stale, fwd, fill);
@@ -1314,9 +1309,9 @@ public final class ProxyPipeline {
         return Long.parseLong(value);
     }
 
-    /** What {@link OriginHold} holds for a request for {@code key} to {@code origin}. */
-    private static OriginHold.Target holdTarget(Origin origin, CacheKey key) {
-        return new OriginHold.Target(origin.serversFor(key).get(0), key.host());
+    /** An origin request's status for {@link OriginHold}, {@link OriginHold#NO_ANSWER} when it got none. */
+    private static int statusOf(io.vertx.core.AsyncResult<HttpClientResponse> ar) {
+        return ar.succeeded() ? ar.result().statusCode() : OriginHold.NO_ANSWER;
     }
 
     // -------------------------------------------------------------------- stale-while-revalidate
@@ -1344,8 +1339,7 @@ public final class ProxyPipeline {
         Instant requestTime = clock.instant();
         CacheStorage.EntryUpdate update = storage.startEntryUpdate();
         origins.send(origin, entry.key(), HttpMethod.GET, pathAndQuery, headers, null).onComplete(ar -> {
-            held.outcome(holdTarget(origin, entry.key()),
-                    ar.succeeded() ? ar.result().statusCode() : OriginHold.NO_ANSWER);
+            held.outcome(origin, entry.key(), statusOf(ar));
             if (ar.failed()) {
                 revalidating.remove(flight);
                 LOG.debug("background revalidation of {} failed: {}", entry.key(), ar.cause().toString());

@@ -1,5 +1,6 @@
 package dev.outpost.edge.server;
 
+import dev.outpost.edge.http.HttpDate;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -27,6 +28,7 @@ import io.vertx.core.http.impl.VertxHttpRequestDecoder;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -177,7 +179,7 @@ public class StrictHttpRequestDecoder extends VertxHttpRequestDecoder {
     /** The 400 for a malformed chunked body, with the same fields as every other rejection plus Date. */
     private byte[] raw400() {
         String body = "bad request: malformed chunked body\n";
-        return ("HTTP/1.1 400 Bad Request\r\nDate: " + dev.outpost.edge.http.HttpDate.format(java.time.Instant.now())
+        return ("HTTP/1.1 400 Bad Request\r\nDate: " + HttpDate.format(Instant.now())
                 + "\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Status: "
                 + rejectedStatus + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
                 .getBytes(StandardCharsets.ISO_8859_1);
