@@ -18,7 +18,10 @@ import java.util.List;
  * The client of the purge-api's catch-up feed (docs/purge-protocol.md): {@code GET {api-url}/v1/log
  * ?after=N&limit=M} with the bearer {@code purge.api-token}. Blocking (the JDK HTTP client, with connect
  * and request timeouts): it is only called on the sequencer's own thread, never on an event loop.
- * Anything but a well-formed 200 is an {@link IOException} whose message says what was wrong.
+ * Anything but a well-formed 200 is an {@link IOException} whose message says what was wrong, with one
+ * exception: an entry in its place in the sequence whose purge this edge cannot read (a type from a newer
+ * purge-api, a value this edge's key policy refuses) is returned as {@link Entry#unreadable()}, so the
+ * sequencer can account for it instead of stopping at it forever.
  */
 public final class PurgeFeed {
 
@@ -26,8 +29,15 @@ public final class PurgeFeed {
     public record Page(long first, long last, List<Entry> entries) {
     }
 
-    /** One logged purge. */
-    public record Entry(long sequence, PurgeCommand command) {
+    /**
+     * One logged purge: {@code command} is null when this edge cannot read it, and {@code unreadable} says
+     * why (the field and the problem).
+     */
+    public record Entry(long sequence, PurgeCommand command, String unreadable) {
+
+        static Entry of(PurgeCommand command) {
+            return new Entry(command.sequence(), command, null);
+        }
     }
 
     private final URI logUri;
@@ -91,20 +101,31 @@ public final class PurgeFeed {
             if (!(array.getValue(i) instanceof JsonObject e)) {
                 throw new IOException(logUri + ": entries[" + i + "] must be an object");
             }
-            PurgeCommand command;
-            try {
-                command = PurgeCommand.ofFeedEntry(e, keys);
-            } catch (PurgeCommand.Invalid invalid) {
-                throw new IOException(logUri + ": entries[" + i + "]." + invalid.getMessage());
-            }
-            if (command.sequence() <= previous) {
-                throw new IOException(logUri + ": entries[" + i + "].sequence " + command.sequence()
+            Entry entry = entry(e, i);
+            if (entry.sequence() <= previous) {
+                throw new IOException(logUri + ": entries[" + i + "].sequence " + entry.sequence()
                         + " is not above " + previous + " (entries must be ascending, after " + after + ")");
             }
-            previous = command.sequence();
-            entries.add(new Entry(command.sequence(), command));
+            previous = entry.sequence();
+            entries.add(entry);
         }
         return new Page(first, last, entries);
+    }
+
+    /**
+     * An entry whose sequence cannot be read is a malformed page (where would it go?); one whose purge
+     * cannot be read is an unreadable entry at its sequence.
+     */
+    private Entry entry(JsonObject e, int i) throws IOException {
+        try {
+            return Entry.of(PurgeCommand.ofFeedEntry(e, keys));
+        } catch (PurgeCommand.Invalid invalid) {
+            Object sequence = e.getValue("sequence");
+            if (!(sequence instanceof Integer || sequence instanceof Long) || ((Number) sequence).longValue() < 1) {
+                throw new IOException(logUri + ": entries[" + i + "]." + invalid.getMessage());
+            }
+            return new Entry(((Number) sequence).longValue(), null, invalid.getMessage());
+        }
     }
 
     private long number(JsonObject json, String field) throws IOException {

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * {@code last}. When the log no longer reaches back ({@code lastApplied + 1 < first}), or holds a hole, or
  * its {@code last} is below {@code lastApplied} (the purge-api's log was replaced), the purges in between
  * are unknown: the whole cache is dropped (a global hard purge: a generation bump on disk) with one WARN
- * line saying why, and the catch-up goes on from there. It runs at start, on a gap, every
+ * line saying why, and the catch-up goes on from there. So is an entry this edge cannot read (a purge type
+ * from a newer purge-api, a value its key policy refuses): removing too much is safe, and stopping there
+ * would leave the edge behind, its disk fenced, for good. It runs at start, on a gap, every
  * {@code poll-interval}, and after a failure with exponential backoff and jitter ({@link Backoff}, capped
  * at the poll interval). Feed reads block, so they run on this thread, never on an event loop, and
  * belong to no client request.
@@ -465,6 +467,11 @@ public final class PurgeSequencer implements AutoCloseable {
                 if (e.sequence() > lastApplied + 1) {
                     dropCache("the purge log has no entries " + (lastApplied + 1) + ".." + (e.sequence() - 1),
                             e.sequence() - 1);
+                }
+                if (e.command() == null) {
+                    dropCache("purge #" + e.sequence() + " in the purge log cannot be read by this edge ("
+                            + e.unreadable() + ")", e.sequence());
+                    continue;
                 }
                 int n = apply(e.command());
                 advance(e.sequence());

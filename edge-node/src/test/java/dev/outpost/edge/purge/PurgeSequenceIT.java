@@ -261,6 +261,44 @@ class PurgeSequenceIT extends EdgeTestBase {
     }
 
     @Test
+    void aFeedEntryThisEdgeCannotReadDropsTheCacheInsteadOfStoppingTheCatchUp() throws Exception {
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        Logger log = (Logger) LoggerFactory.getLogger(PurgeSequencer.class);
+        lines.start();
+        log.addAppender(lines);
+        try {
+            warm("/a", "/b");
+            // #2 comes from a newer purge-api (a type this edge does not know): it cannot be applied as it was
+            // meant, and stopping at it would leave this edge behind for good
+            feed.log(1, 3, List.of(ScriptedFeed.urlEntry(1, "/x", false), ScriptedFeed.entry(2, "regex", false, "/b.*"),
+                    ScriptedFeed.urlEntry(3, "/y", false)), 1000);
+            JsonObject r = pushScripted("/y", 3);
+            assertEquals(3, r.getLong("lastApplied"), r.encode());
+            assertTrue(state().getBoolean("caughtUp"));
+            assertPurged("/a");
+            assertPurged("/b");
+            assertTrue(metrics().matches("(?s).*outpost_purge_cache_drops_total\\{[^}]*} 1\\.0.*"));
+            assertTrue(List.copyOf(lines.list).stream().anyMatch(e -> e.getLevel() == Level.WARN
+                    && e.getFormattedMessage().startsWith("dropping the whole cache")
+                    && e.getFormattedMessage().contains("purge #2 in the purge log cannot be read by this edge"
+                            + " (type: unknown type 'regex'")), "the drop names the entry and why: " + lines.list);
+        } finally {
+            log.detachAppender(lines);
+        }
+    }
+
+    @Test
+    void aFeedEntryWhoseSequenceCannotBeReadIsAFailedRead() throws Exception {
+        warm("/a");
+        JsonObject badSequence = ScriptedFeed.entry(1, "regex", false, "/a").put("sequence", 1.5);
+        feed.log(1, 1, List.of(badSequence), 1000);
+        JsonObject r = push("{\"type\":\"url\",\"values\":[\"http://site.example/z\"],\"sequence\":2}");
+        assertEquals(0, r.getLong("lastApplied"), "nothing is known of #1: " + r.encode());
+        assertFalse(state().getBoolean("caughtUp"));
+        assertTrue(metrics().matches("(?s).*outpost_purge_catchups_total\\{[^}]*result=\"failure\"[^}]*} [1-9].*"));
+    }
+
+    @Test
     void badSequenceAndIdAreRejectedNamingTheField() throws IOException {
         for (String[] c : new String[][] {
             {"{\"type\":\"all\",\"sequence\":0}", "sequence"},
