@@ -4,11 +4,12 @@ import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.CacheKey;
 import dev.outpost.edge.cache.Purge;
 import dev.outpost.edge.storage.memory.MemoryStorage;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Set;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Memory in front of a lower tier (ARCHITECTURE §3). Lookups try memory first and go to the lower
  * tier only on a memory miss; a lower-tier hit that fits the memory tier's object limit is promoted
- * into memory in the background (the current request is served from the lower tier). Writes go to
+ * into memory in the background (the current request is served from the lower tier), once per variant
+ * at a time, streamed through the memory tier's writer. Writes go to
  * both tiers at once; objects above the memory tier's object limit live in the lower tier only.
  * Updates and removals apply to both. The writer of both tiers reports full while either tier's
  * writer does, and drains once both have room.
@@ -42,6 +44,8 @@ public final class TieredStorage implements CacheStorage {
     private final LongAdder lowerLookupTimeouts = new LongAdder();
     /** Bumped before and after each purge reaches the lower tier; see {@link #purge}. */
     private final java.util.concurrent.atomic.AtomicLong purges = new java.util.concurrent.atomic.AtomicLong();
+    /** Variants being copied into memory now (key and variant key): one promotion each at a time. */
+    private final Set<String> promoting = ConcurrentHashMap.newKeySet();
 
     public TieredStorage(MemoryStorage memory, CacheStorage lower) {
         this(memory, lower, LOWER_LOOKUP_DEADLINE);
@@ -89,46 +93,47 @@ public final class TieredStorage implements CacheStorage {
         });
     }
 
-    /** Copies a lower-tier object into memory; failures only cost the promotion. */
+    /**
+     * Copies a lower-tier object into memory, chunk by chunk through the memory tier's own writer (a body
+     * from the memory tier's file size up streams into its file; no whole-body copy in the heap), once
+     * per variant however many requests found it at the same time. Failures only cost the promotion.
+     */
     private void promote(StoredObject o, long purgesAtStart) {
-        long length = o.body().length();
-        ByteArrayOutputStream copy = new ByteArrayOutputStream((int) length);
-        if (length == 0) {
-            putPromoted(o.entry(), new byte[0], purgesAtStart);
+        String variant = o.entry().key().asString() + '\n' + o.entry().variantKey();
+        if (!promoting.add(variant)) {
             return;
         }
-        StoredBody.Reader reader = o.body().open(0, length - 1);
-        readAll(reader, copy).whenComplete((v, err) -> {
-            reader.close();
+        ObjectWriter copy = memory.writer(o.entry());
+        long length = o.body().length();
+        CompletableFuture<Boolean> copied;
+        if (length == 0) {
+            copied = copy.commit();
+        } else {
+            StoredBody.Reader reader = o.body().open(0, length - 1);
+            copied = copyAll(reader, copy).whenComplete((v, err) -> reader.close())
+                    .thenCompose(v -> copy.commit());
+        }
+        copied.whenComplete((stored, err) -> {
+            promoting.remove(variant);
             if (err != null) {
+                copy.abort();
                 LOG.debug("promotion of {} failed: {}", o.entry().key(), err.toString());
-            } else {
-                putPromoted(o.entry(), copy.toByteArray(), purgesAtStart);
+            } else if (Boolean.TRUE.equals(stored) && purges.get() != purgesAtStart) {
+                // committed first, checked after: a purge that bumps the counter after this check reaches
+                // memory after the copy is in; one that began since the lookup may predate the copy's bytes
+                memory.removeVariant(o.entry().key(), o.entry().variantKey());
             }
         });
     }
 
-    /**
-     * Puts a promoted copy in memory, then takes it out again if a purge began since the lookup that
-     * read it: the copy may predate the purge. Put first, check after: a purge that bumps the counter
-     * after the check purges memory after the put.
-     */
-    private void putPromoted(CacheEntry entry, byte[] body, long purgesAtStart) {
-        if (memory.put(entry, body) && purges.get() != purgesAtStart) {
-            memory.removeVariant(entry.key(), entry.variantKey());
-        }
-    }
-
-    private static CompletableFuture<Void> readAll(StoredBody.Reader reader, ByteArrayOutputStream out) {
+    /** Writes every chunk of {@code reader} to {@code out}, one at a time (the writer copies what it keeps). */
+    private static CompletableFuture<Void> copyAll(StoredBody.Reader reader, ObjectWriter out) {
         return reader.next().thenCompose(chunk -> {
-            if (chunk == null) {
+            if (chunk == null || out.isAbandoned()) {
                 return CompletableFuture.completedFuture(null);
             }
-            ByteBuffer b = chunk.duplicate();
-            byte[] bytes = new byte[b.remaining()];
-            b.get(bytes);
-            out.writeBytes(bytes);
-            return readAll(reader, out);
+            out.write(chunk.duplicate());
+            return copyAll(reader, out);
         });
     }
 

@@ -100,6 +100,75 @@ class TieredStorageTest extends CacheStorageContract {
         assertArrayEquals(bytes("from below"), read(promoted.get(0), 0, 9));
     }
 
+    @Test
+    void concurrentLowerTierHitsPromoteOnceThroughTheMemoryWriter() {
+        CacheKey key = new CacheKey("site.example", "/popular");
+        byte[] body = new byte[40_000];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) (i * 31);
+        }
+        assertTrue(write(cold.writer(entry("/popular", "", body.length)), body));
+        java.util.concurrent.atomic.AtomicInteger opens = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
+        CacheStorage slowLower = new ForwardingCacheStorage(cold) { // the real disk tier, its reads held at a gate
+            @Override
+            public java.util.concurrent.CompletableFuture<List<StoredObject>> lookup(CacheKey k) {
+                return super.lookup(k).thenApply(found -> found.stream()
+                        .map(o -> new StoredObject(o.entry(), gated(o.body(), opens, gate), o.tier())).toList());
+            }
+        };
+        TieredStorage tiers = new TieredStorage(hot, slowLower);
+        for (int i = 0; i < 5; i++) {
+            assertEquals(StoredObject.Tier.DISK, tiers.lookup(key).join().get(0).tier(), "memory has no copy yet");
+        }
+        assertEquals(1, opens.get(), "five lookups while the first promotion reads: one promotion");
+        gate.complete(null);
+        long deadline = System.currentTimeMillis() + 5000;
+        while (hot.lookupInMemory(key).isEmpty() && System.currentTimeMillis() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertArrayEquals(body, read(hot.lookupInMemory(key).get(0), 0, body.length - 1), "the promoted copy");
+
+        hot.removeVariant(key, "");
+        assertEquals(StoredObject.Tier.DISK, tiers.lookup(key).join().get(0).tier());
+        assertEquals(2, opens.get(), "once the first promotion is done, a later lower-tier hit promotes again");
+    }
+
+    private static boolean write(ObjectWriter w, byte[] body) {
+        for (int off = 0; off < body.length; off += 16_384) {
+            w.write(java.nio.ByteBuffer.wrap(body, off, Math.min(16_384, body.length - off)));
+        }
+        return w.commit().join();
+    }
+
+    /** {@code body}, counting opens, its reads waiting for {@code gate}. */
+    private static StoredBody gated(StoredBody body, java.util.concurrent.atomic.AtomicInteger opens,
+            java.util.concurrent.CompletableFuture<Void> gate) {
+        return new StoredBody() {
+            @Override
+            public long length() {
+                return body.length();
+            }
+
+            @Override
+            public Reader open(long first, long last) {
+                opens.incrementAndGet();
+                Reader reader = body.open(first, last);
+                return new Reader() {
+                    @Override
+                    public java.util.concurrent.CompletableFuture<java.nio.ByteBuffer> next() {
+                        return gate.thenCompose(v -> reader.next());
+                    }
+
+                    @Override
+                    public void close() {
+                        reader.close();
+                    }
+                };
+            }
+        };
+    }
+
     /** A lower tier whose writers report full while {@code full} is set (memory underneath). */
     private static final class GatedStorage extends ForwardingCacheStorage {
         volatile boolean full;
