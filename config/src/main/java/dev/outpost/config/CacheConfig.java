@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param heuristic             {@code cache.heuristic}
  * @param collapse              {@code cache.collapse}
  * @param stripSurrogateHeaders {@code cache.strip-surrogate-headers}, default true
+ * @param acceptEncoding        {@code cache.accept-encoding}
  */
 public record CacheConfig(
         MemoryTierConfig memory,
@@ -21,7 +22,8 @@ public record CacheConfig(
         List<String> targetedFields,
         HeuristicConfig heuristic,
         CollapseConfig collapse,
-        boolean stripSurrogateHeaders) {
+        boolean stripSurrogateHeaders,
+        AcceptEncodingConfig acceptEncoding) {
 
     public static final List<String> DEFAULT_TARGETED_FIELDS = List.of("CDN-Cache-Control");
 

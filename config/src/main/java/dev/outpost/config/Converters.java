@@ -56,6 +56,20 @@ final class Converters {
         });
     }
 
+    /** A content-coding name such as {@code gzip} (stored lower-case); not {@code identity} or {@code *}. */
+    static Converter<String> contentCoding() {
+        return new Converter<>("a content-coding name like gzip or br (not identity or *)", node -> {
+            if (!node.isTextual() || !TOKEN.matcher(node.asText()).matches()) {
+                throw new BadValue(null);
+            }
+            String coding = node.asText().toLowerCase(Locale.ROOT);
+            if (coding.equals("identity") || coding.equals("*")) {
+                throw new BadValue(null);
+            }
+            return coding.equals("x-gzip") ? "gzip" : coding;
+        });
+    }
+
     /** A hostname (stored lower-case) or an IP literal, for listen addresses and origin routes. */
     static Converter<String> host() {
         return new Converter<>("a hostname or IP address", node -> {

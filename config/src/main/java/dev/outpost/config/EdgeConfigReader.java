@@ -195,8 +195,26 @@ final class EdgeConfigReader {
                 c.get("uncacheable-ttl", Duration.ofSeconds(30), duration()));
         c.finish();
         boolean strip = r.get("strip-surrogate-headers", true, bool());
+        AcceptEncodingConfig acceptEncoding = acceptEncoding(r.section("accept-encoding", false));
         r.finish();
-        return new CacheConfig(memory, disk, fields, heuristic, collapse, strip);
+        return new CacheConfig(memory, disk, fields, heuristic, collapse, strip, acceptEncoding);
+    }
+
+    private static AcceptEncodingConfig acceptEncoding(ConfigReader r) {
+        boolean normalise = r.get("normalise", true, bool());
+        List<String> codings = r.list("codings", AcceptEncodingConfig.DEFAULT_CODINGS, Converters.contentCoding());
+        Set<String> seen = new HashSet<>();
+        for (String c : codings) {
+            if (!seen.add(c)) {
+                r.problem("codings", "duplicate coding \"" + c + "\"");
+            }
+        }
+        if (normalise && codings.isEmpty()) {
+            r.problem("codings", "must list at least one coding while normalise is true (set normalise: false to keep"
+                    + " every request's Accept-Encoding as it is)");
+        }
+        r.finish();
+        return new AcceptEncodingConfig(normalise, codings);
     }
 
     private static MemoryTierConfig memory(ConfigReader r) {

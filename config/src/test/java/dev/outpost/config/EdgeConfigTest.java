@@ -51,6 +51,7 @@ class EdgeConfigTest {
         assertEquals(new HeuristicConfig(0.1, Duration.ofDays(1)), cache.heuristic());
         assertEquals(new CollapseConfig(Duration.ofSeconds(10), Duration.ofSeconds(30)), cache.collapse());
         assertTrue(cache.stripSurrogateHeaders());
+        assertEquals(new AcceptEncodingConfig(true, List.of("br", "gzip", "zstd")), cache.acceptEncoding());
         assertTrue(c.purge().apiUrl().isEmpty());
         assertEquals(PurgeConfig.none(), c.purge());
         assertEquals(Duration.ofSeconds(30), c.purge().pollInterval());
@@ -358,6 +359,28 @@ class EdgeConfigTest {
         assertOnly(withExtra("cache: {targeted-fields: [CDN-Cache-Control, cdn-cache-control]}"),
                 "cache.targeted-fields", "duplicate field name");
         assertEquals(List.of(), parse(MINIMAL_EDGE + "cache: {targeted-fields: []}").cache().targetedFields());
+    }
+
+    @Test
+    void acceptEncodingCodingsAreContentCodingNames() {
+        assertEquals(new AcceptEncodingConfig(true, List.of("gzip", "zstd")),
+                parse(MINIMAL_EDGE + "cache: {accept-encoding: {codings: [GZIP, zstd]}}").cache().acceptEncoding());
+        assertEquals(new AcceptEncodingConfig(true, List.of("gzip")),
+                parse(MINIMAL_EDGE + "cache: {accept-encoding: {codings: [x-gzip]}}").cache().acceptEncoding());
+        assertEquals(new AcceptEncodingConfig(false, List.of()),
+                parse(MINIMAL_EDGE + "cache: {accept-encoding: {normalise: false, codings: []}}").cache().acceptEncoding());
+        assertOnly(withExtra("cache: {accept-encoding: {codings: [gzip, identity]}}"),
+                "cache.accept-encoding.codings[1]", "expected a content-coding name");
+        assertOnly(withExtra("cache: {accept-encoding: {codings: [br, \"*\"]}}"),
+                "cache.accept-encoding.codings[1]", "expected a content-coding name");
+        assertOnly(withExtra("cache: {accept-encoding: {codings: [gzip, \"g zip\"]}}"),
+                "cache.accept-encoding.codings[1]", "expected a content-coding name");
+        assertOnly(withExtra("cache: {accept-encoding: {codings: [gzip, br, GZIP]}}"),
+                "cache.accept-encoding.codings", "duplicate coding \"gzip\"");
+        assertOnly(withExtra("cache: {accept-encoding: {codings: []}}"),
+                "cache.accept-encoding.codings", "must list at least one coding while normalise is true");
+        assertOnly(withExtra("cache: {accept-encoding: {normalise: yes please}}"),
+                "cache.accept-encoding.normalise", "expected");
     }
 
     @Test

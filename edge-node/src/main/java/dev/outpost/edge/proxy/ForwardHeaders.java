@@ -1,5 +1,6 @@
 package dev.outpost.edge.proxy;
 
+import dev.outpost.edge.http.AcceptEncoding;
 import dev.outpost.edge.http.Fields;
 import dev.outpost.edge.http.HopByHop;
 import io.vertx.core.MultiMap;
@@ -11,7 +12,8 @@ import java.util.Set;
  * §7.6.3 Via appended). Upstream, the edge sets X-Forwarded-For/-Proto/-Host itself from what it
  * saw on the connection: client copies are dropped, never trusted or appended to, as are
  * X-Original-URL, X-Rewrite-URL and X-Host (they make some frameworks route to another path than
- * the one we keyed the cache on).
+ * the one we keyed the cache on). Accept-Encoding is sent in its normal form when normalisation is on
+ * ({@link AcceptEncoding}).
  */
 public final class ForwardHeaders {
 
@@ -25,18 +27,28 @@ public final class ForwardHeaders {
     private ForwardHeaders() {
     }
 
+    /**
+     * @param acceptEncoding replaces the client's Accept-Encoding by its normal form, when it has one
+     *                       ({@link AcceptEncoding}): the cache matches Vary against what the origin is sent
+     */
     public static MultiMap upstreamRequest(Fields client, String clientIp, String scheme, String host, String via,
-            boolean dropConditionals) {
+            boolean dropConditionals, AcceptEncoding acceptEncoding) {
         Set<String> drop = HopByHop.namesToRemove(client);
+        String normalEncoding = acceptEncoding.isOn() && client.has("Accept-Encoding")
+                ? acceptEncoding.normalise(client.all("Accept-Encoding")) : null;
         MultiMap out = MultiMap.caseInsensitiveMultiMap();
         client.forEach((name, value) -> {
             String lower = name.toLowerCase(Locale.ROOT);
             if (drop.contains(lower) || HopByHop.UNTRUSTED_REQUEST.contains(lower) || CONSUMED.contains(lower)
-                    || (dropConditionals && CLIENT_CONDITIONALS.contains(lower))) {
+                    || (dropConditionals && CLIENT_CONDITIONALS.contains(lower))
+                    || (normalEncoding != null && lower.equals("accept-encoding"))) {
                 return;
             }
             out.add(name, value);
         });
+        if (normalEncoding != null) {
+            out.set("Accept-Encoding", normalEncoding);
+        }
         // RFC 9112 §3.2.2: the target's authority replaces whatever Host the client sent.
         out.set("Host", host);
         out.set("X-Forwarded-For", clientIp);

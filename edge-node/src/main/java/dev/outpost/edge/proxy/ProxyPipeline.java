@@ -6,6 +6,7 @@ import dev.outpost.edge.cache.CacheKeyPolicy;
 import dev.outpost.edge.cache.CacheLock;
 import dev.outpost.edge.cache.CachePhase;
 import dev.outpost.edge.cache.StoragePolicy;
+import dev.outpost.edge.http.AcceptEncoding;
 import dev.outpost.edge.http.CacheControl;
 import dev.outpost.edge.http.CacheStatus;
 import dev.outpost.edge.http.Cacheability;
@@ -97,9 +98,11 @@ public final class ProxyPipeline {
      * @param stripSurrogateHeaders at the outermost node, also remove Surrogate-Key, Cache-Tag and Cache-Groups
      * @param originDownHold        how long an origin that just failed is not asked to validate a stale
      *                              response stale-if-error covers ({@link OriginHold}; zero: always asked)
+     * @param acceptEncoding        the normal form every forwarded Accept-Encoding takes ({@link AcceptEncoding#OFF}:
+     *                              sent as the client did)
      */
     public record Settings(String nodeId, boolean outermost, boolean stripSurrogateHeaders, boolean accessLog,
-            List<String> targetedFields, Duration originDownHold) {
+            List<String> targetedFields, Duration originDownHold, AcceptEncoding acceptEncoding) {
     }
 
     private final Vertx vertx;
@@ -311,7 +314,7 @@ public final class ProxyPipeline {
      */
     private Fields forwardedView(Fields request, String clientIp, boolean ssl, String hostHeader) {
         return new MultiMapFields(ForwardHeaders.upstreamRequest(request, clientIp, ssl ? "https" : "http",
-                hostHeader, via, false));
+                hostHeader, via, false, settings.acceptEncoding()));
     }
 
     /**
@@ -848,7 +851,7 @@ public final class ProxyPipeline {
             boolean storing = mode == FetchMode.MISS || mode == FetchMode.VALIDATE;
             boolean dropPreconditions = mode == FetchMode.VALIDATE || (storing && get && !keepClientPreconditions);
             MultiMap headers = ForwardHeaders.upstreamRequest(request, clientIp(), forwardedProto(), hostHeader, via,
-                    dropPreconditions);
+                    dropPreconditions, settings.acceptEncoding());
             stampPurgesApplied(headers, request);
             HttpMethod upstreamMethod = mode == FetchMode.VALIDATE ? HttpMethod.GET : req.method();
             if (mode == FetchMode.VALIDATE) {
@@ -1330,7 +1333,8 @@ public final class ProxyPipeline {
         metrics.backgroundRevalidation();
         Context ctx = vertx.getOrCreateContext();
         HeaderFields snapshot = HeaderFields.copyOf(request);
-        MultiMap headers = ForwardHeaders.upstreamRequest(snapshot, clientIp, scheme, hostHeader, via, true);
+        MultiMap headers = ForwardHeaders.upstreamRequest(snapshot, clientIp, scheme, hostHeader, via, true,
+                settings.acceptEncoding());
         stampPurgesApplied(headers, snapshot);
         Conditional.validatorsFor(entry.headers()).forEach(headers::set);
         if (entry.invalidated()) {

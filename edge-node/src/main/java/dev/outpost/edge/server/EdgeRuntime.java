@@ -10,6 +10,7 @@ import dev.outpost.edge.cache.CacheLock;
 import dev.outpost.edge.cache.StoragePolicy;
 import dev.outpost.edge.http.Freshness;
 import dev.outpost.edge.metrics.EdgeMetrics;
+import dev.outpost.edge.http.AcceptEncoding;
 import dev.outpost.edge.proxy.Origin;
 import dev.outpost.edge.proxy.OriginClient;
 import dev.outpost.edge.proxy.OriginRouter;
@@ -120,7 +121,8 @@ public final class EdgeRuntime {
         this.pipeline = new ProxyPipeline(vertx, clock,
                 new ProxyPipeline.Settings(config.node().id(), config.server().outermost(),
                         cache.stripSurrogateHeaders(), config.accessLog().enabled(), cache.targetedFields(),
-                        oc.downHold()),
+                        oc.downHold(), AcceptEncoding.of(cache.acceptEncoding().normalise(),
+                                cache.acceptEncoding().codings())),
                 new OriginRouter(routes), new CacheKeyPolicy(), storagePolicy, storage, lock, origins, metrics,
                 sequencer::lastApplied);
         this.traffic = new EdgeServer(vertx, config.node().id(), config.server(), pipeline, metrics);
