@@ -12,8 +12,14 @@ import java.util.concurrent.TimeUnit;
  * Request collapsing (Pingora's CacheKeyLock, Varnish's waiting list). The first miss on a key
  * becomes the leader and fetches; later misses on the same key follow and wait for the leader's
  * {@link Outcome}. Every follower is always woken: the leader must call {@link Fill#release} exactly
- * once whatever happens (stored, not storable, origin failure), and a follower's own wait is bounded
- * ({@link #waitTimeout()}), after which it goes to the origin alone.
+ * once whatever happens (stored, not storable, origin failure), and a follower's own wait is bounded,
+ * after which it goes to the origin alone. The bound has two parts. Until the leader has the origin's
+ * response head ({@link Fill#headReceived}) a follower waits as long as the leader may (its own
+ * connect and first-byte timeouts end it, and wake the followers) plus {@link #waitTimeout()} as a
+ * margin: a slow origin gets one request, not one per client once a shorter wait ran out (Varnish's
+ * waiting list does not time out either). From the head on (or from the follower's arrival, if later)
+ * it waits {@link #waitTimeout()} for the fill to end: a body that takes longer is not waited for,
+ * since the leader's fill goes at its own client's pace.
  *
  * <p>A key whose answer turned out not storable is remembered as uncacheable for a while (Varnish's
  * hit-for-miss): requests for it skip the queue and fetch in parallel, since queueing them behind
@@ -38,13 +44,23 @@ public final class CacheLock {
     public final class Fill implements Ticket {
         private final String key;
         private final CompletableFuture<Outcome> done = new CompletableFuture<>();
+        private final CompletableFuture<Void> head = new CompletableFuture<>();
 
         private Fill(String key) {
             this.key = key;
         }
 
+        /**
+         * The origin's response head arrived: followers now wait at most {@link #waitTimeout()} more for the
+         * fill to end. Idempotent.
+         */
+        public void headReceived() {
+            head.complete(null);
+        }
+
         /** Wakes every follower; idempotent. */
         public void release(Outcome outcome) {
+            head.complete(null);
             if (done.complete(outcome)) {
                 inflight.remove(key, this);
                 if (outcome == Outcome.NOT_STORED) {
@@ -61,9 +77,17 @@ public final class CacheLock {
     private final ConcurrentHashMap<String, Fill> inflight = new ConcurrentHashMap<>();
     private final Cache<String, Boolean> uncacheable;
     private final Duration waitTimeout;
+    /** The longest a follower waits before the leader's head: the leader's own bound plus waitTimeout. */
+    private final long headWaitMillis;
 
-    public CacheLock(Duration waitTimeout, Duration uncacheableTtl, Clock clock) {
+    /**
+     * @param waitTimeout       how long a follower waits for the fill to end once the leader has its head
+     * @param leaderHeadTimeout the longest a leader can wait for its origin's response head (connect plus
+     *                          first-byte timeouts); zero makes waitTimeout the whole bound
+     */
+    public CacheLock(Duration waitTimeout, Duration leaderHeadTimeout, Duration uncacheableTtl, Clock clock) {
         this.waitTimeout = waitTimeout;
+        this.headWaitMillis = leaderHeadTimeout.plus(waitTimeout).toMillis();
         this.uncacheable = Caffeine.newBuilder()
                 .maximumSize(100_000)
                 .expireAfterWrite(uncacheableTtl)
@@ -79,7 +103,9 @@ public final class CacheLock {
         if (existing == null) {
             return mine;
         }
-        return new Wait(existing.done.copy().orTimeout(waitTimeout.toMillis(), TimeUnit.MILLISECONDS));
+        CompletableFuture<Outcome> outcome = existing.done.copy().orTimeout(headWaitMillis, TimeUnit.MILLISECONDS);
+        existing.head.thenRun(() -> outcome.orTimeout(waitTimeout.toMillis(), TimeUnit.MILLISECONDS));
+        return new Wait(outcome);
     }
 
     public boolean isMarkedUncacheable(String key) {

@@ -888,6 +888,9 @@ public final class ProxyPipeline {
                     return;
                 }
                 unreadBody = false;
+                if (fill != null) {
+                    fill.headReceived(); // followers now wait collapse.wait-timeout at most for the fill
+                }
                 try {
                     originResponded(ar.result(), mode, stale, fwd, fill, requestTime, upstreamMethod);
                 } catch (RuntimeException bug) {

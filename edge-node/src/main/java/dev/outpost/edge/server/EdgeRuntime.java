@@ -109,8 +109,9 @@ public final class EdgeRuntime {
         storage = new PurgeFencedStorage(storage);
         var heuristic = new Freshness.Heuristic(cache.heuristic().fraction(), cache.heuristic().max());
         StoragePolicy storagePolicy = new StoragePolicy(cache.targetedFields(), heuristic);
-        CacheLock lock = new CacheLock(cache.collapse().waitTimeout(), cache.collapse().uncacheableTtl(), clock);
         var oc = config.originClient();
+        CacheLock lock = new CacheLock(cache.collapse().waitTimeout(), oc.connectTimeout().plus(oc.firstByteTimeout()),
+                cache.collapse().uncacheableTtl(), clock);
         this.origins = new OriginClient(vertx, new OriginClient.Settings(oc.connectTimeout(), oc.firstByteTimeout(),
                 oc.idleTimeout(), oc.maxConnectionsPerOrigin()));
         List<Origin> routes = new ArrayList<>();

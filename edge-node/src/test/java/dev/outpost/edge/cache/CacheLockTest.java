@@ -9,13 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.outpost.edge.testing.MutableClock;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 class CacheLockTest {
 
     private final MutableClock clock = MutableClock.startingNow();
-    private final CacheLock lock = new CacheLock(Duration.ofSeconds(5), Duration.ofSeconds(30), clock);
+    private final CacheLock lock = new CacheLock(Duration.ofSeconds(5), Duration.ofSeconds(32), Duration.ofSeconds(30), clock);
 
     @Test
     void firstIsLeaderOthersFollowAndAreWokenOnStored() throws Exception {
@@ -59,10 +60,39 @@ class CacheLockTest {
 
     @Test
     void aFollowersWaitIsBounded() {
-        CacheLock quick = new CacheLock(Duration.ofMillis(50), Duration.ofSeconds(30), clock);
+        CacheLock quick = new CacheLock(Duration.ofMillis(50), Duration.ZERO, Duration.ofSeconds(30), clock);
         quick.acquire("k");
         CacheLock.Wait w = (CacheLock.Wait) quick.acquire("k");
-        ExecutionException e = assertThrows(ExecutionException.class, () -> w.outcome().get());
+        assertTimesOut(w);
+    }
+
+    /** The leader's connect and first-byte timeouts: 10 s here, against a follower's wait-timeout of 50 ms. */
+    private final CacheLock slowOrigin = new CacheLock(Duration.ofMillis(50), Duration.ofSeconds(10),
+            Duration.ofSeconds(30), clock);
+
+    @Test
+    void beforeTheLeadersHeadAFollowerWaitsAsLongAsTheLeaderMay() throws Exception {
+        CacheLock.Fill leader = (CacheLock.Fill) slowOrigin.acquire("k");
+        CacheLock.Wait w = (CacheLock.Wait) slowOrigin.acquire("k");
+        // six wait-timeouts later it still waits: the origin has not answered the leader yet
+        assertThrows(TimeoutException.class, () -> w.outcome().get(300, TimeUnit.MILLISECONDS));
+        leader.release(CacheLock.Outcome.STORED);
+        assertEquals(CacheLock.Outcome.STORED, w.outcome().get());
+    }
+
+    @Test
+    void fromTheLeadersHeadAFollowerWaitsTheWaitTimeoutForTheFill() {
+        CacheLock.Fill leader = (CacheLock.Fill) slowOrigin.acquire("k");
+        CacheLock.Wait early = (CacheLock.Wait) slowOrigin.acquire("k");
+        leader.headReceived();
+        CacheLock.Wait late = (CacheLock.Wait) slowOrigin.acquire("k");
+        assertTimesOut(early);
+        assertTimesOut(late);
+    }
+
+    /** Times out on its own, well before the 10 s a leader may wait for its head. */
+    private static void assertTimesOut(CacheLock.Wait w) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> w.outcome().get(5, TimeUnit.SECONDS));
         assertInstanceOf(TimeoutException.class, e.getCause());
     }
 

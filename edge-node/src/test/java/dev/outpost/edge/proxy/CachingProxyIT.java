@@ -297,8 +297,9 @@ class CachingProxyIT extends EdgeTestBase {
     void rfc9211_2_7_aWaitThatTimedOutIsNotReportedAsCollapsed() throws Exception {
         var impatient = startEdge(edgeYaml().replace("wait-timeout: 5s", "wait-timeout: 200ms"));
         try {
-            origin.stubFor(WireMock.get("/slow-fill").willReturn(aResponse().withFixedDelay(1000)
-                    .withHeader("Cache-Control", "max-age=60").withBody("x")));
+            // the head comes at once, the body over a second: longer than the follower waits for the fill
+            origin.stubFor(WireMock.get("/slow-fill").willReturn(aResponse().withChunkedDribbleDelay(5, 1000)
+                    .withHeader("Cache-Control", "max-age=60").withBody("xxxxx")));
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try {
                 Future<RawHttp.Response> first = pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST,
@@ -310,6 +311,36 @@ class CachingProxyIT extends EdgeTestBase {
                 assertFalse(status(second.get()).collapsed(), "it fetched for itself: "
                         + second.get().header("Cache-Status"));
                 assertEquals(2, originHits("/slow-fill"));
+            } finally {
+                pool.shutdownNow();
+            }
+        } finally {
+            impatient.stop(Duration.ofMillis(100));
+        }
+    }
+
+    @Test
+    void aSlowOriginHeadGetsOneRequestHoweverShortTheWaitTimeout() throws Exception {
+        var impatient = startEdge(edgeYaml().replace("wait-timeout: 5s", "wait-timeout: 200ms"));
+        try {
+            // the origin takes 1 s to answer, within first-byte-timeout (2 s): the followers wait for it
+            origin.stubFor(WireMock.get("/slow-head").willReturn(aResponse().withFixedDelay(1000)
+                    .withHeader("Cache-Control", "max-age=60").withBody("rendered")));
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                Future<RawHttp.Response> first = pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST,
+                        "/slow-head"));
+                Thread.sleep(100); // the first leads the fetch
+                List<Future<RawHttp.Response>> followers = new java.util.ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    followers.add(pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST, "/slow-head")));
+                }
+                assertEquals("rendered", first.get().text());
+                for (Future<RawHttp.Response> f : followers) {
+                    assertEquals("rendered", f.get().text());
+                    assertTrue(status(f.get()).collapsed(), f.get().header("Cache-Status"));
+                }
+                assertEquals(1, originHits("/slow-head"), "one origin request, not one per client after 200 ms");
             } finally {
                 pool.shutdownNow();
             }
