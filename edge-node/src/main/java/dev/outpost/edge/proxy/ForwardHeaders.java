@@ -35,7 +35,7 @@ public final class ForwardHeaders {
             boolean dropConditionals, AcceptEncoding acceptEncoding) {
         Set<String> drop = HopByHop.namesToRemove(client);
         String normalEncoding = acceptEncoding.isOn() && client.has("Accept-Encoding")
-                ? acceptEncoding.normalise(client.all("Accept-Encoding")) : null;
+                && !drop.contains("accept-encoding") ? acceptEncoding.normalise(client.all("Accept-Encoding")) : null;
         MultiMap out = MultiMap.caseInsensitiveMultiMap();
         client.forEach((name, value) -> {
             String lower = name.toLowerCase(Locale.ROOT);

@@ -888,9 +888,6 @@ public final class ProxyPipeline {
                     return;
                 }
                 unreadBody = false;
-                if (fill != null) {
-                    fill.headReceived(); // followers now wait collapse.wait-timeout at most for the fill
-                }
                 try {
                     originResponded(ar.result(), mode, stale, fwd, fill, requestTime, upstreamMethod);
                 } catch (RuntimeException bug) {
@@ -974,6 +971,11 @@ public final class ProxyPipeline {
                 storage.removeVariant(key, stale.entry().variantKey());
                 fetch(FetchMode.MISS, null, fwd, fill);
                 return;
+            }
+            if (fill != null) {
+                // the answer is here (a refetch above asks again first): followers now wait for its fill
+                // collapse.wait-timeout at most
+                fill.headReceived();
             }
             if (stale != null && status >= 500 && status <= 504 && status != 501 && !clientGone) {
                 long age = stale.entry().currentAge(clock.instant());

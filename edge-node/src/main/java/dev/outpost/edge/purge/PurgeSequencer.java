@@ -8,7 +8,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -134,7 +137,8 @@ public final class PurgeSequencer implements AutoCloseable {
     private final Counter catchUpSuccesses;
     private final Counter catchUpFailures;
     private final Counter feedEntries;
-    private final Counter cacheDrops;
+    /** Whole-cache drops by reason (every reason registered at start, so each series exists from 0). */
+    private final Map<String, Counter> cacheDrops = new HashMap<>();
     private final Counter purgedObjects;
     private final Timer duration;
     private final ConcurrentHashMap<String, Counter> purgesByType = new ConcurrentHashMap<>();
@@ -182,8 +186,14 @@ public final class PurgeSequencer implements AutoCloseable {
                 .description("Catch-ups from the purge-api's feed").register(registry);
         this.feedEntries = Counter.builder("outpost.purge.catchup.entries")
                 .description("Purges applied from the catch-up feed").register(registry);
-        this.cacheDrops = Counter.builder("outpost.purge.cache.drops")
-                .description("Whole-cache drops because the purge log no longer reached back").register(registry);
+
+        for (String reason : List.of("log-truncated", "log-hole", "log-replaced", "unreadable-entry")) {
+            cacheDrops.put(reason, Counter.builder("outpost.purge.cache.drops").tag("reason", reason)
+                    .description("Whole-cache drops because purges are unknown: the log no longer reaches back"
+                            + " (log-truncated), has a hole (log-hole), was replaced (log-replaced), or holds an"
+                            + " entry this edge cannot read (unreadable-entry)")
+                    .register(registry));
+        }
         this.purgedObjects = Counter.builder("outpost.purged.objects")
                 .description("Stored variants removed or invalidated by purges").register(registry);
         this.duration = Timer.builder("outpost.purge.duration")
@@ -452,11 +462,13 @@ public final class PurgeSequencer implements AutoCloseable {
                 gapSeen(page.last()); // known purges not applied here: fenced until they are
             }
             if (page.last() < lastApplied) {
-                dropCache("the purge log's last sequence is " + page.last() + " but this edge applied up to "
+                dropCache("log-replaced", "the purge log's last sequence is " + page.last()
+                        + " but this edge applied up to "
                         + lastApplied + " (the purge-api's log was replaced)", page.last());
                 highestSeen = page.last();
             } else if (lastApplied + 1 < page.first()) {
-                dropCache("the purge log starts at " + page.first() + " but this edge applied only up to "
+                dropCache("log-truncated", "the purge log starts at " + page.first()
+                        + " but this edge applied only up to "
                         + lastApplied + ": purges " + (lastApplied + 1) + ".." + (page.first() - 1)
                         + " are no longer retained", page.first() - 1);
             }
@@ -465,11 +477,13 @@ public final class PurgeSequencer implements AutoCloseable {
                     continue;
                 }
                 if (e.sequence() > lastApplied + 1) {
-                    dropCache("the purge log has no entries " + (lastApplied + 1) + ".." + (e.sequence() - 1),
+                    dropCache("log-hole", "the purge log has no entries " + (lastApplied + 1) + ".."
+                            + (e.sequence() - 1),
                             e.sequence() - 1);
                 }
                 if (e.command() == null) {
-                    dropCache("purge #" + e.sequence() + " in the purge log cannot be read by this edge ("
+                    dropCache("unreadable-entry", "purge #" + e.sequence()
+                            + " in the purge log cannot be read by this edge ("
                             + e.unreadable() + ")", e.sequence());
                     continue;
                 }
@@ -516,9 +530,9 @@ public final class PurgeSequencer implements AutoCloseable {
     }
 
     /** The purges up to {@code coveredUpTo} are unknown: drops everything, a global hard purge. */
-    private void dropCache(String why, long coveredUpTo) {
+    private void dropCache(String reason, String why, long coveredUpTo) {
         int n = storage.purge(new Purge.All(null, false)).join();
-        cacheDrops.increment();
+        cacheDrops.get(reason).increment();
         LOG.warn("dropping the whole cache ({} variants): {}", n, why);
         advance(coveredUpTo);
     }

@@ -110,8 +110,11 @@ public final class EdgeRuntime {
         var heuristic = new Freshness.Heuristic(cache.heuristic().fraction(), cache.heuristic().max());
         StoragePolicy storagePolicy = new StoragePolicy(cache.targetedFields(), heuristic);
         var oc = config.originClient();
-        CacheLock lock = new CacheLock(cache.collapse().waitTimeout(), oc.connectTimeout().plus(oc.firstByteTimeout()),
-                cache.collapse().uncacheableTtl(), clock);
+        // a leader may try each of its origin's servers in turn before it sends its request
+        int servers = config.origins().stream().mapToInt(o -> o.urls().size()).max().orElse(1);
+        CacheLock lock = new CacheLock(cache.collapse().waitTimeout(),
+                oc.connectTimeout().multipliedBy(servers).plus(oc.firstByteTimeout()), cache.collapse().uncacheableTtl(),
+                clock);
         this.origins = new OriginClient(vertx, new OriginClient.Settings(oc.connectTimeout(), oc.firstByteTimeout(),
                 oc.idleTimeout(), oc.maxConnectionsPerOrigin()));
         List<Origin> routes = new ArrayList<>();

@@ -105,14 +105,14 @@ public final class TieredStorage implements CacheStorage {
         }
         ObjectWriter copy = memory.writer(o.entry());
         long length = o.body().length();
-        CompletableFuture<Boolean> copied;
-        if (length == 0) {
-            copied = copy.commit();
-        } else {
+        // started inside a future, so that an open or a read that throws fails the copy, not the lookup
+        CompletableFuture<Boolean> copied = CompletableFuture.completedFuture(null).thenCompose(start -> {
+            if (length == 0) {
+                return copy.commit();
+            }
             StoredBody.Reader reader = o.body().open(0, length - 1);
-            copied = copyAll(reader, copy).whenComplete((v, err) -> reader.close())
-                    .thenCompose(v -> copy.commit());
-        }
+            return copyAll(reader, copy).whenComplete((v, err) -> reader.close()).thenCompose(v -> copy.commit());
+        });
         copied.whenComplete((stored, err) -> {
             promoting.remove(variant);
             if (err != null) {
@@ -128,7 +128,8 @@ public final class TieredStorage implements CacheStorage {
 
     /** Writes every chunk of {@code reader} to {@code out}, one at a time (the writer copies what it keeps). */
     private static CompletableFuture<Void> copyAll(StoredBody.Reader reader, ObjectWriter out) {
-        return reader.next().thenCompose(chunk -> {
+        // a read that throws fails the future instead of escaping (the reader is then still closed)
+        return CompletableFuture.<Void>completedFuture(null).thenCompose(v -> reader.next()).thenCompose(chunk -> {
             if (chunk == null || out.isAbandoned()) {
                 return CompletableFuture.completedFuture(null);
             }

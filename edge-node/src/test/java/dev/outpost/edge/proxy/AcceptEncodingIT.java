@@ -68,24 +68,63 @@ class AcceptEncodingIT extends EdgeTestBase {
         // no coding the edge knows: identity; and an absent field stays absent
         assertEquals("identity", get("/page", "Accept-Encoding: deflate").text());
         assertEquals("absent", get("/page").text());
-        // a field refusing identity is forwarded as it is (and keyed as it is)
+        // a field refusing identity is forwarded as it is, and keyed as it is
         get("/page", "Accept-Encoding: br, identity;q=0");
+        assertTrue(status(get("/page", "Accept-Encoding: br, identity;q=0")).hit());
+        assertEquals("vary-miss", status(get("/page", "Accept-Encoding: br, gzip, identity;q=0")).fwd());
 
-        assertEquals(List.of("br, gzip", "gzip", "identity", "(absent)", "br, identity;q=0"), originSaw());
+        assertEquals(List.of("br, gzip", "gzip", "identity", "(absent)", "br, identity;q=0",
+                "br, gzip, identity;q=0"), originSaw());
     }
 
     @Test
-    void aValidationAndABackgroundRevalidationSendTheNormalFormToo() throws Exception {
+    void aValidationSendsTheNormalFormAndThe304FreshenedVariantServesEverySpelling() throws Exception {
+        origin.stubFor(WireMock.get("/v").willReturn(aResponse().withHeader("Vary", "Accept-Encoding")
+                .withHeader("Cache-Control", "max-age=10").withHeader("ETag", "\"1\"").withBody("x")));
+        origin.stubFor(WireMock.get("/v").withHeader("If-None-Match", equalTo("\"1\"")).willReturn(aResponse()
+                .withStatus(304).withHeader("Vary", "Accept-Encoding").withHeader("Cache-Control", "max-age=10")
+                .withHeader("ETag", "\"1\"")));
+        get("/v", "Accept-Encoding: gzip, deflate, br");
+        clock.advance(Duration.ofSeconds(20));
+        RawHttp.Response validated = get("/v", "Accept-Encoding: br,gzip");
+        assertEquals("stale", status(validated).fwd(), ourCacheStatus(validated));
+        assertEquals("304", status(validated).fwdStatus());
+        assertTrue(status(get("/v", "Accept-Encoding: gzip;q=0.9, br")).hit(), "the freshened variant is shared");
+        List<LoggedRequest> sent = origin.findAll(getRequestedFor(urlEqualTo("/v")));
+        assertEquals(2, sent.size());
+        sent.forEach(r -> assertEquals("br, gzip", r.getHeader("Accept-Encoding")));
+    }
+
+    @Test
+    void aBackgroundRevalidationSendsTheNormalFormAndRefreshesTheSharedVariant() throws Exception {
         origin.stubFor(WireMock.get("/swr").willReturn(aResponse().withHeader("Vary", "Accept-Encoding")
-                .withHeader("Cache-Control", "max-age=10, stale-while-revalidate=60").withHeader("ETag", "\"1\"")
-                .withBody("x")));
+                .withHeader("Cache-Control", "max-age=10, stale-while-revalidate=60")
+                .withHeader("Content-Encoding", "br").withBody("v1"))); // (WireMock gzips bodies without one)
         get("/swr", "Accept-Encoding: gzip, deflate, br");
         clock.advance(Duration.ofSeconds(20));
-        assertTrue(status(get("/swr", "Accept-Encoding: br,gzip")).hit(), "stale, served while revalidated");
+        origin.stubFor(WireMock.get("/swr").willReturn(aResponse().withHeader("Vary", "Accept-Encoding")
+                .withHeader("Cache-Control", "max-age=10, stale-while-revalidate=60")
+                .withHeader("Content-Encoding", "br").withBody("v2"))); // (WireMock gzips bodies without one)
+        RawHttp.Response stale = get("/swr", "Accept-Encoding: br,gzip");
+        assertEquals("v1", stale.text(), "stale, served while revalidated");
         awaitOriginRequests(2);
+        RawHttp.Response refreshed = get("/swr", "Accept-Encoding: BR, GZIP");
+        for (int i = 0; i < 100 && !"v2".equals(refreshed.text()); i++) {
+            Thread.sleep(20); // the background revalidation stores v2 after its request was logged
+            refreshed = get("/swr", "Accept-Encoding: BR, GZIP");
+        }
+        assertEquals("v2", refreshed.text(), "the refreshed response replaced the shared variant");
+        assertTrue(status(refreshed).hit());
         for (LoggedRequest r : origin.findAll(getRequestedFor(urlEqualTo("/swr")))) {
             assertEquals("br, gzip", r.getHeader("Accept-Encoding"));
         }
+        assertEquals(2, origin.findAll(getRequestedFor(urlEqualTo("/swr"))).size());
+    }
+
+    @Test
+    void anAcceptEncodingNamedInConnectionIsNotForwarded() throws Exception {
+        get("/page", "Accept-Encoding: gzip, br", "Connection: Accept-Encoding");
+        assertEquals(List.of("(absent)"), originSaw(), "RFC 9110 §7.6.1: a field named in Connection ends here");
     }
 
     @Test

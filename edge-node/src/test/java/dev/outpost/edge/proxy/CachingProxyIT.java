@@ -350,6 +350,42 @@ class CachingProxyIT extends EdgeTestBase {
     }
 
     @Test
+    void followersOfAValidationWhose304IsForAnotherRepresentationWaitForTheRefetch() throws Exception {
+        var impatient = startEdge(edgeYaml().replace("wait-timeout: 5s", "wait-timeout: 200ms"));
+        try {
+            origin.stubFor(WireMock.get("/changed").willReturn(aResponse().withHeader("Cache-Control", "max-age=10")
+                    .withHeader("ETag", "\"1\"").withBody("v1")));
+            RawHttp.get(impatient.trafficPort(), HOST, "/changed");
+            clock.advance(Duration.ofSeconds(11));
+            // the validation's 304 names another representation (RFC 9111 §4.3.4): the leader refetches, slowly
+            origin.stubFor(WireMock.get("/changed").withHeader("If-None-Match", equalTo("\"1\""))
+                    .willReturn(aResponse().withStatus(304).withHeader("ETag", "\"2\"")));
+            origin.stubFor(WireMock.get("/changed").withHeader("If-None-Match", WireMock.absent())
+                    .willReturn(aResponse().withFixedDelay(1000).withHeader("Cache-Control", "max-age=60")
+                            .withHeader("ETag", "\"2\"").withBody("v2")));
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                Future<RawHttp.Response> first = pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST,
+                        "/changed"));
+                Thread.sleep(200); // the first leads the validation and is refetching by now
+                List<Future<RawHttp.Response>> followers = new java.util.ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    followers.add(pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST, "/changed")));
+                }
+                assertEquals("v2", first.get().text());
+                for (Future<RawHttp.Response> f : followers) {
+                    assertEquals("v2", f.get().text());
+                }
+                assertEquals(3, originHits("/changed"), "the first fill, one validation and one refetch");
+            } finally {
+                pool.shutdownNow();
+            }
+        } finally {
+            impatient.stop(Duration.ofMillis(100));
+        }
+    }
+
+    @Test
     void originTimeoutIs504() throws Exception {
         origin.stubFor(WireMock.get("/slow").willReturn(aResponse().withFixedDelay(4000).withBody("late")));
         RawHttp.Response r = get("/slow");

@@ -238,7 +238,7 @@ class PurgeSequenceIT extends EdgeTestBase {
         assertEquals(6, r.getLong("lastApplied"));
         assertPurged("/a");
         assertPurged("/b");
-        assertTrue(metrics().matches("(?s).*outpost_purge_cache_drops_total\\{[^}]*} 1\\.0.*"));
+        assertTrue(metrics().matches("(?s).*outpost_purge_cache_drops_total\\{[^}]*reason=\"log-truncated\"[^}]*} 1\\.0.*"));
         List<ILoggingEvent> drops = lines.list.stream().filter(e -> e.getLevel() == Level.WARN
                 && e.getFormattedMessage().startsWith("dropping the whole cache")).toList();
         assertEquals(1, drops.size(), "one WARN line says the cache was dropped: " + lines.list);
@@ -252,7 +252,7 @@ class PurgeSequenceIT extends EdgeTestBase {
         feed.log(1, 2, List.of(), 1000); // the purge-api's log was replaced: sequences start again
         awaitLastApplied(2);
         assertPurged("/a");
-        assertTrue(metrics().matches("(?s).*outpost_purge_cache_drops_total\\{[^}]*} 1\\.0.*"));
+        assertTrue(metrics().matches("(?s).*outpost_purge_cache_drops_total\\{[^}]*reason=\"log-replaced\"[^}]*} 1\\.0.*"));
         assertTrue(state().getBoolean("caughtUp"));
         assertTrue(List.copyOf(lines.list).stream().anyMatch(e -> e.getLevel() == Level.WARN
                 && e.getFormattedMessage().startsWith("dropping the whole cache")
@@ -277,7 +277,7 @@ class PurgeSequenceIT extends EdgeTestBase {
             assertTrue(state().getBoolean("caughtUp"));
             assertPurged("/a");
             assertPurged("/b");
-            assertTrue(metrics().matches("(?s).*outpost_purge_cache_drops_total\\{[^}]*} 1\\.0.*"));
+            assertTrue(metrics().matches("(?s).*outpost_purge_cache_drops_total\\{[^}]*reason=\"unreadable-entry\"[^}]*} 1\\.0.*"));
             assertTrue(List.copyOf(lines.list).stream().anyMatch(e -> e.getLevel() == Level.WARN
                     && e.getFormattedMessage().startsWith("dropping the whole cache")
                     && e.getFormattedMessage().contains("purge #2 in the purge log cannot be read by this edge"

@@ -134,6 +134,43 @@ class TieredStorageTest extends CacheStorageContract {
         assertEquals(2, opens.get(), "once the first promotion is done, a later lower-tier hit promotes again");
     }
 
+    @Test
+    void aPromotionWhoseReadThrowsCostsOnlyThatPromotion() {
+        CacheKey key = new CacheKey("site.example", "/flaky");
+        assertTrue(write(cold.writer(entry("/flaky", "", 3)), bytes("abc")));
+        java.util.concurrent.atomic.AtomicInteger opens = new java.util.concurrent.atomic.AtomicInteger();
+        CacheStorage flakyLower = new ForwardingCacheStorage(cold) { // the real disk tier; its first open throws
+            @Override
+            public java.util.concurrent.CompletableFuture<List<StoredObject>> lookup(CacheKey k) {
+                return super.lookup(k).thenApply(found -> found.stream().map(o -> new StoredObject(o.entry(),
+                        new StoredBody() {
+                            @Override
+                            public long length() {
+                                return o.body().length();
+                            }
+
+                            @Override
+                            public Reader open(long first, long last) {
+                                if (opens.incrementAndGet() == 1) {
+                                    throw new IllegalStateException("first open fails");
+                                }
+                                return o.body().open(first, last);
+                            }
+                        }, o.tier())).toList());
+            }
+        };
+        TieredStorage tiers = new TieredStorage(hot, flakyLower);
+        assertEquals(StoredObject.Tier.DISK, tiers.lookup(key).join().get(0).tier(), "the lookup still answers");
+        assertTrue(hot.lookupInMemory(key).isEmpty());
+        tiers.lookup(key).join();
+        assertEquals(2, opens.get(), "the failed promotion did not stay in flight");
+        long deadline = System.currentTimeMillis() + 5000;
+        while (hot.lookupInMemory(key).isEmpty() && System.currentTimeMillis() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertArrayEquals(bytes("abc"), read(hot.lookupInMemory(key).get(0), 0, 2), "promoted the second time");
+    }
+
     private static boolean write(ObjectWriter w, byte[] body) {
         for (int off = 0; off < body.length; off += 16_384) {
             w.write(java.nio.ByteBuffer.wrap(body, off, Math.min(16_384, body.length - off)));
