@@ -293,69 +293,66 @@ class CachingProxyIT extends EdgeTestBase {
         assertEquals("origin unreachable", other.text().trim());
     }
 
-    @Test
-    void rfc9211_2_7_aWaitThatTimedOutIsNotReportedAsCollapsed() throws Exception {
+    /**
+     * On an edge whose collapse.wait-timeout is 200 ms: {@code before} runs first (with the edge's port),
+     * then one request for {@code path} leads, and {@code followers} more for it start {@code leadMillis}
+     * later. Returns the leader's response, then the followers'.
+     */
+    private List<RawHttp.Response> leaderAndFollowers(String path, long leadMillis, int followers,
+            java.util.function.IntConsumer before) throws Exception {
         var impatient = startEdge(edgeYaml().replace("wait-timeout: 5s", "wait-timeout: 200ms"));
+        ExecutorService pool = Executors.newFixedThreadPool(followers + 1);
         try {
-            // the head comes at once, the body over a second: longer than the follower waits for the fill
-            origin.stubFor(WireMock.get("/slow-fill").willReturn(aResponse().withChunkedDribbleDelay(5, 1000)
-                    .withHeader("Cache-Control", "max-age=60").withBody("xxxxx")));
-            ExecutorService pool = Executors.newFixedThreadPool(2);
-            try {
-                Future<RawHttp.Response> first = pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST,
-                        "/slow-fill"));
-                Thread.sleep(100); // the first leads the fetch; the second waits for it, then gives up
-                Future<RawHttp.Response> second = pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST,
-                        "/slow-fill"));
-                assertFalse(status(first.get()).collapsed());
-                assertFalse(status(second.get()).collapsed(), "it fetched for itself: "
-                        + second.get().header("Cache-Status"));
-                assertEquals(2, originHits("/slow-fill"));
-            } finally {
-                pool.shutdownNow();
+            before.accept(impatient.trafficPort());
+            List<Future<RawHttp.Response>> sent = new java.util.ArrayList<>();
+            sent.add(pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST, path)));
+            Thread.sleep(leadMillis);
+            for (int i = 0; i < followers; i++) {
+                sent.add(pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST, path)));
             }
+            List<RawHttp.Response> responses = new java.util.ArrayList<>();
+            for (Future<RawHttp.Response> f : sent) {
+                responses.add(f.get());
+            }
+            return responses;
         } finally {
+            pool.shutdownNow();
             impatient.stop(Duration.ofMillis(100));
         }
+    }
+
+    @Test
+    void rfc9211_2_7_aWaitThatTimedOutIsNotReportedAsCollapsed() throws Exception {
+        // the head comes at once, the body over a second: longer than the follower waits for the fill
+        origin.stubFor(WireMock.get("/slow-fill").willReturn(aResponse().withChunkedDribbleDelay(5, 1000)
+                .withHeader("Cache-Control", "max-age=60").withBody("xxxxx")));
+        List<RawHttp.Response> r = leaderAndFollowers("/slow-fill", 100, 1, port -> { });
+        assertFalse(status(r.get(0)).collapsed());
+        assertFalse(status(r.get(1)).collapsed(), "it fetched for itself: " + r.get(1).header("Cache-Status"));
+        assertEquals(2, originHits("/slow-fill"));
     }
 
     @Test
     void aSlowOriginHeadGetsOneRequestHoweverShortTheWaitTimeout() throws Exception {
-        var impatient = startEdge(edgeYaml().replace("wait-timeout: 5s", "wait-timeout: 200ms"));
-        try {
-            // the origin takes 1 s to answer, within first-byte-timeout (2 s): the followers wait for it
-            origin.stubFor(WireMock.get("/slow-head").willReturn(aResponse().withFixedDelay(1000)
-                    .withHeader("Cache-Control", "max-age=60").withBody("rendered")));
-            ExecutorService pool = Executors.newFixedThreadPool(4);
-            try {
-                Future<RawHttp.Response> first = pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST,
-                        "/slow-head"));
-                Thread.sleep(100); // the first leads the fetch
-                List<Future<RawHttp.Response>> followers = new java.util.ArrayList<>();
-                for (int i = 0; i < 3; i++) {
-                    followers.add(pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST, "/slow-head")));
-                }
-                assertEquals("rendered", first.get().text());
-                for (Future<RawHttp.Response> f : followers) {
-                    assertEquals("rendered", f.get().text());
-                    assertTrue(status(f.get()).collapsed(), f.get().header("Cache-Status"));
-                }
-                assertEquals(1, originHits("/slow-head"), "one origin request, not one per client after 200 ms");
-            } finally {
-                pool.shutdownNow();
-            }
-        } finally {
-            impatient.stop(Duration.ofMillis(100));
-        }
+        // the origin takes 1 s to answer, within first-byte-timeout (2 s): the followers wait for it
+        origin.stubFor(WireMock.get("/slow-head").willReturn(aResponse().withFixedDelay(1000)
+                .withHeader("Cache-Control", "max-age=60").withBody("rendered")));
+        List<RawHttp.Response> r = leaderAndFollowers("/slow-head", 100, 3, port -> { });
+        r.forEach(response -> assertEquals("rendered", response.text()));
+        r.subList(1, 4).forEach(f -> assertTrue(status(f).collapsed(), f.header("Cache-Status")));
+        assertEquals(1, originHits("/slow-head"), "one origin request, not one per client after 200 ms");
     }
 
     @Test
     void followersOfAValidationWhose304IsForAnotherRepresentationWaitForTheRefetch() throws Exception {
-        var impatient = startEdge(edgeYaml().replace("wait-timeout: 5s", "wait-timeout: 200ms"));
-        try {
-            origin.stubFor(WireMock.get("/changed").willReturn(aResponse().withHeader("Cache-Control", "max-age=10")
-                    .withHeader("ETag", "\"1\"").withBody("v1")));
-            RawHttp.get(impatient.trafficPort(), HOST, "/changed");
+        origin.stubFor(WireMock.get("/changed").willReturn(aResponse().withHeader("Cache-Control", "max-age=10")
+                .withHeader("ETag", "\"1\"").withBody("v1")));
+        List<RawHttp.Response> r = leaderAndFollowers("/changed", 200, 3, port -> {
+            try {
+                RawHttp.get(port, HOST, "/changed");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
             clock.advance(Duration.ofSeconds(11));
             // the validation's 304 names another representation (RFC 9111 §4.3.4): the leader refetches, slowly
             origin.stubFor(WireMock.get("/changed").withHeader("If-None-Match", equalTo("\"1\""))
@@ -363,26 +360,9 @@ class CachingProxyIT extends EdgeTestBase {
             origin.stubFor(WireMock.get("/changed").withHeader("If-None-Match", WireMock.absent())
                     .willReturn(aResponse().withFixedDelay(1000).withHeader("Cache-Control", "max-age=60")
                             .withHeader("ETag", "\"2\"").withBody("v2")));
-            ExecutorService pool = Executors.newFixedThreadPool(4);
-            try {
-                Future<RawHttp.Response> first = pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST,
-                        "/changed"));
-                Thread.sleep(200); // the first leads the validation and is refetching by now
-                List<Future<RawHttp.Response>> followers = new java.util.ArrayList<>();
-                for (int i = 0; i < 3; i++) {
-                    followers.add(pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST, "/changed")));
-                }
-                assertEquals("v2", first.get().text());
-                for (Future<RawHttp.Response> f : followers) {
-                    assertEquals("v2", f.get().text());
-                }
-                assertEquals(3, originHits("/changed"), "the first fill, one validation and one refetch");
-            } finally {
-                pool.shutdownNow();
-            }
-        } finally {
-            impatient.stop(Duration.ofMillis(100));
-        }
+        });
+        r.forEach(response -> assertEquals("v2", response.text()));
+        assertEquals(3, originHits("/changed"), "the first fill, one validation and one refetch");
     }
 
     @Test
