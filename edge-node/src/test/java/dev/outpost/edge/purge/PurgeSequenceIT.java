@@ -218,17 +218,26 @@ class PurgeSequenceIT extends EdgeTestBase {
         assertEquals("stale", s.fwd(), "soft purge from the feed: revalidated, " + s);
     }
 
-    @Test
-    void aLogThatNoLongerReachesBackDropsTheWholeCache() throws Exception {
+    /** What a test does while the sequencer's log lines are collected. */
+    private interface WithLogLines {
+        void run(ListAppender<ILoggingEvent> lines) throws Exception;
+    }
+
+    private static void collectingSequencerLog(WithLogLines test) throws Exception {
         ListAppender<ILoggingEvent> lines = new ListAppender<>();
         Logger log = (Logger) LoggerFactory.getLogger(PurgeSequencer.class);
         lines.start();
         log.addAppender(lines);
         try {
-            aLogThatNoLongerReachesBack(lines);
+            test.run(lines);
         } finally {
             log.detachAppender(lines);
         }
+    }
+
+    @Test
+    void aLogThatNoLongerReachesBackDropsTheWholeCache() throws Exception {
+        collectingSequencerLog(this::aLogThatNoLongerReachesBack);
     }
 
     private void aLogThatNoLongerReachesBack(ListAppender<ILoggingEvent> lines) throws Exception {
@@ -262,11 +271,7 @@ class PurgeSequenceIT extends EdgeTestBase {
 
     @Test
     void aFeedEntryThisEdgeCannotReadDropsTheCacheInsteadOfStoppingTheCatchUp() throws Exception {
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        Logger log = (Logger) LoggerFactory.getLogger(PurgeSequencer.class);
-        lines.start();
-        log.addAppender(lines);
-        try {
+        collectingSequencerLog(lines -> {
             warm("/a", "/b");
             // #2 comes from a newer purge-api (a type this edge does not know): it cannot be applied as it was
             // meant, and stopping at it would leave this edge behind for good
@@ -282,9 +287,7 @@ class PurgeSequenceIT extends EdgeTestBase {
                     && e.getFormattedMessage().startsWith("dropping the whole cache")
                     && e.getFormattedMessage().contains("purge #2 in the purge log cannot be read by this edge"
                             + " (type: unknown type 'regex'")), "the drop names the entry and why: " + lines.list);
-        } finally {
-            log.detachAppender(lines);
-        }
+        });
     }
 
     @Test
