@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Request collapsing (Pingora's CacheKeyLock, Varnish's waiting list). The first miss on a key
@@ -19,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  * margin: a slow origin gets one request, not one per client once a shorter wait ran out (Varnish's
  * waiting list does not time out either). From the head on (or from the follower's arrival, if later)
  * it waits {@link #waitTimeout()} for the fill to end: a body that takes longer is not waited for,
- * since the leader's fill goes at its own client's pace.
+ * since the leader's fill goes at its own client's pace. At the head the leader may also offer its fill
+ * to be read along as it streams in (the proxy's {@code FillInProgress}); followers learn of the head
+ * through {@link Wait#head()}.
  *
  * <p>A key whose answer turned out not storable is remembered as uncacheable for a while (Varnish's
  * hit-for-miss): requests for it skip the queue and fetch in parallel, since queueing them behind
@@ -45,6 +48,7 @@ public final class CacheLock {
         private final String key;
         private final CompletableFuture<Outcome> done = new CompletableFuture<>();
         private final CompletableFuture<Void> head = new CompletableFuture<>();
+        private final AtomicInteger followers = new AtomicInteger();
 
         private Fill(String key) {
             this.key = key;
@@ -56,6 +60,11 @@ public final class CacheLock {
          */
         public void headReceived() {
             head.complete(null);
+        }
+
+        /** How many requests have followed this fill so far (including any that stopped waiting). */
+        public int followers() {
+            return followers.get();
         }
 
         /** Wakes every follower; idempotent. */
@@ -70,8 +79,12 @@ public final class CacheLock {
         }
     }
 
-    /** A follower's handle: completes with the leader's outcome, or exceptionally on timeout. */
-    public record Wait(CompletableFuture<Outcome> outcome) implements Ticket {
+    /**
+     * A follower's handle: {@code outcome} completes with the leader's outcome, or exceptionally on timeout;
+     * {@code head} when the leader has the origin's response head (or was released), which is when a
+     * follower may read its fill along, if the leader offers that.
+     */
+    public record Wait(CompletableFuture<Outcome> outcome, CompletableFuture<Void> head) implements Ticket {
     }
 
     private final ConcurrentHashMap<String, Fill> inflight = new ConcurrentHashMap<>();
@@ -105,7 +118,8 @@ public final class CacheLock {
         }
         CompletableFuture<Outcome> outcome = existing.done.copy().orTimeout(headWaitMillis, TimeUnit.MILLISECONDS);
         existing.head.thenRun(() -> outcome.orTimeout(waitTimeout.toMillis(), TimeUnit.MILLISECONDS));
-        return new Wait(outcome);
+        existing.followers.incrementAndGet();
+        return new Wait(outcome, existing.head.copy());
     }
 
     public boolean isMarkedUncacheable(String key) {

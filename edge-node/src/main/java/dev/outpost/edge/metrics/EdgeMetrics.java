@@ -48,6 +48,7 @@ public final class EdgeMetrics {
     private final Counter originErrors;
     private final Counter collapsedWaits;
     private final Counter collapseTimeouts;
+    private final Counter collapsedReadAlongs;
     private final Counter staleServed;
     private final Counter staleServedOriginHeld;
     private final Counter backgroundRevalidations;
@@ -81,6 +82,8 @@ public final class EdgeMetrics {
                 .description("Requests that waited for another request's origin fetch").register(registry);
         collapseTimeouts = Counter.builder("outpost.collapsed.timeouts")
                 .description("Collapsed waits that timed out and went to the origin alone").register(registry);
+        collapsedReadAlongs = Counter.builder("outpost.collapsed.read.alongs")
+                .description("Collapsed requests served from the leader's fill while it streamed in").register(registry);
         staleServed = Counter.builder("outpost.stale.served")
                 .description("Stale responses served (stale-while-revalidate, stale-if-error, max-stale)").register(registry);
         staleServedOriginHeld = Counter.builder("outpost.stale.served.origin.held")
@@ -190,6 +193,10 @@ public final class EdgeMetrics {
 
     public void collapseTimeout() {
         collapseTimeouts.increment();
+    }
+
+    public void collapsedReadAlong() {
+        collapsedReadAlongs.increment();
     }
 
     public void staleServed() {

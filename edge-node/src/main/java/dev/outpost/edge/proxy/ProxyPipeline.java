@@ -100,9 +100,12 @@ public final class ProxyPipeline {
      *                              response stale-if-error covers ({@link OriginHold}; zero: always asked)
      * @param acceptEncoding        the normal form every forwarded Accept-Encoding takes ({@link AcceptEncoding#OFF}:
      *                              sent as the client did)
+     * @param readAlongLimit        the largest body (by Content-Length) collapsed followers read along while it
+     *                              fills ({@link FillInProgress}; 0: they wait for it to be stored)
      */
     public record Settings(String nodeId, boolean outermost, boolean stripSurrogateHeaders, boolean accessLog,
-            List<String> targetedFields, Duration originDownHold, AcceptEncoding acceptEncoding) {
+            List<String> targetedFields, Duration originDownHold, AcceptEncoding acceptEncoding,
+            long readAlongLimit) {
     }
 
     private final Vertx vertx;
@@ -119,6 +122,12 @@ public final class ProxyPipeline {
     private final Set<String> neverSent;
     private final String via;
     private final Set<String> revalidating = ConcurrentHashMap.newKeySet();
+    /** Fills in progress that collapsed followers may read along, by lock key (see {@link FillInProgress}). */
+    private final ConcurrentHashMap<String, ReadAlong> readAlong = new ConcurrentHashMap<>();
+
+    /** A fill in progress as a follower serves it: the entry being stored, and its body so far. */
+    private record ReadAlong(StoredObject object, FillInProgress body) {
+    }
     private final OriginHold held;
     /** The highest purge sequence this node has applied with all before it ({@code lastApplied}). */
     private final LongSupplier purgesApplied;
@@ -820,10 +829,22 @@ public final class ProxyPipeline {
             metrics.collapsedWait();
             collapsedFwd = fwd;
             CacheLock.Wait wait = (CacheLock.Wait) ticket;
-            onContext(wait.outcome(), ctx).onComplete(ar -> {
-                if (clientGone) {
-                    return; // nobody to answer; nothing was started
+            boolean[] settled = {false}; // read along, or acted on the outcome: whichever came first
+            onContext(wait.head(), ctx).onComplete(head -> {
+                try {
+                    if (!clientGone && !settled[0] && readAlong(lockKey, round)) {
+                        settled[0] = true;
+                    }
+                } catch (RuntimeException bug) {
+                    settled[0] = true;
+                    failed(bug, null); // answered, not left hanging until the client gives up
                 }
+            });
+            onContext(wait.outcome(), ctx).onComplete(ar -> {
+                if (clientGone || settled[0]) {
+                    return; // nobody to answer, or answered from the fill; nothing was started
+                }
+                settled[0] = true;
                 if (ar.result() == CacheLock.Outcome.STORED) {
                     move(CachePhase.LOOKUP);
                     lookup(round + 1);
@@ -835,6 +856,27 @@ public final class ProxyPipeline {
                 collapsedFwd = null; // it waited, but what it answers with is its own (RFC 9211 §2.7)
                 alone.run();
             });
+        }
+
+        /**
+         * Serves the fill the leader offers to read along, if it offers one and it answers this request as a
+         * fresh stored response would (same variant, fresh for this request's directives, no range); false,
+         * having done nothing, otherwise.
+         */
+        private boolean readAlong(String lockKey, int round) {
+            ReadAlong offered = readAlong.get(lockKey);
+            if (offered == null || request.has("Range") || select(List.of(offered.object())) == null) {
+                return false;
+            }
+            CacheEntry entry = offered.object().entry();
+            if (Reuse.decide(entry.policy(), directives, decisionAge(entry, entry.currentAge(clock.instant())))
+                    != Reuse.Verdict.FRESH) {
+                return false;
+            }
+            metrics.collapsedReadAlong();
+            move(CachePhase.LOOKUP); // as a follower woken by a stored answer looks it up
+            decideReuse(offered.object(), round);
+            return true;
         }
 
         private void bypass(CacheStatus.Fwd fwd, FetchMode mode) {
@@ -972,11 +1014,6 @@ public final class ProxyPipeline {
                 fetch(FetchMode.MISS, null, fwd, fill);
                 return;
             }
-            if (fill != null) {
-                // the answer is here (a refetch above asks again first): followers now wait for its fill
-                // collapse.wait-timeout at most
-                fill.headReceived();
-            }
             if (stale != null && status >= 500 && status <= 504 && status != 501 && !clientGone) {
                 long age = stale.entry().currentAge(clock.instant());
                 if (staleIfErrorAllows(stale, age)) {
@@ -1049,11 +1086,44 @@ public final class ProxyPipeline {
             if (bodyToClient && !out.contains("Content-Length") && status != 204 && status != 304) {
                 resp.setChunked(true);
             }
-            stream(upstream, objectWriter, fill, bodyToClient);
+            FillInProgress along = offerReadAlong(fill, storingBody, status, upstreamMethod, decision);
+            if (fill != null) {
+                // the answer is here (a 304 for another representation refetched first): followers now read
+                // along, or wait collapse.wait-timeout at most for the fill
+                fill.headReceived();
+            }
+            stream(upstream, objectWriter, fill, bodyToClient, along);
+        }
+
+        /**
+         * A fill its followers may read along ({@link FillInProgress}): a storable 200 to a GET, of a known
+         * length within {@code readAlongLimit}, when requests are waiting for it; else null.
+         */
+        private FillInProgress offerReadAlong(CacheLock.Fill fill, boolean storingBody, int status,
+                HttpMethod upstreamMethod, StoragePolicy.Decision decision) {
+            if (fill == null || !storingBody || status != 200 || upstreamMethod != HttpMethod.GET
+                    || fill.followers() == 0) {
+                return null;
+            }
+            long length = decision.entry().bodyLength();
+            if (length <= 0 || length > settings.readAlongLimit()) {
+                return null;
+            }
+            FillInProgress body = new FillInProgress(length);
+            readAlong.put(key.asString(), new ReadAlong(new StoredObject(decision.entry(), body,
+                    StoredObject.Tier.MEMORY), body));
+            return body;
+        }
+
+        /** The fill {@code along} ended or failed: later followers wait for its outcome. */
+        private void endReadAlong(FillInProgress along) {
+            if (along != null) {
+                readAlong.computeIfPresent(key.asString(), (k, offered) -> offered.body() == along ? null : offered);
+            }
         }
 
         private void stream(HttpClientResponse upstream, ObjectWriter objectWriter, CacheLock.Fill fill,
-                boolean bodyToClient) {
+                boolean bodyToClient, FillInProgress along) {
             releaseChosenBody(); // the origin's body is the answer now: the stored one will not be served
             boolean[] toClient = {bodyToClient && !clientGone};
             UpstreamFlow flow = new UpstreamFlow(upstream, ctx);
@@ -1072,6 +1142,9 @@ public final class ProxyPipeline {
                 resp.end();
             }
             upstream.handler((Buffer buf) -> {
+                if (along != null) {
+                    along.append(((BufferInternal) buf).getByteBuf().nioBuffer());
+                }
                 if (!objectWriter.isAbandoned()) {
                     objectWriter.write(((BufferInternal) buf).getByteBuf().nioBuffer());
                     flow.afterStorageWrite(objectWriter);
@@ -1084,6 +1157,10 @@ public final class ProxyPipeline {
                 }
             });
             upstream.exceptionHandler(err -> {
+                if (along != null) {
+                    along.fail("the origin's body failed: " + err);
+                    endReadAlong(along);
+                }
                 objectWriter.abort();
                 if (fill != null) {
                     fill.release(CacheLock.Outcome.FAILED);
@@ -1095,6 +1172,10 @@ public final class ProxyPipeline {
                 toClient[0] = false;
             });
             upstream.endHandler(v -> {
+                if (along != null) {
+                    along.end();
+                    endReadAlong(along);
+                }
                 CompletableFuture<Boolean> committed = objectWriter.isAbandoned()
                         ? CompletableFuture.completedFuture(false) : objectWriter.commit();
                 committed.whenComplete((stored, err) -> {

@@ -126,7 +126,7 @@ public final class EdgeRuntime {
                 new ProxyPipeline.Settings(config.node().id(), config.server().outermost(),
                         cache.stripSurrogateHeaders(), config.accessLog().enabled(), cache.targetedFields(),
                         oc.downHold(), AcceptEncoding.of(cache.acceptEncoding().normalise(),
-                                cache.acceptEncoding().codings())),
+                                cache.acceptEncoding().codings()), cache.memory().maxObjectSize()),
                 new OriginRouter(routes), new CacheKeyPolicy(), storagePolicy, storage, lock, origins, metrics,
                 sequencer::lastApplied);
         this.traffic = new EdgeServer(vertx, config.node().id(), config.server(), pipeline, metrics);

@@ -323,7 +323,8 @@ class CachingProxyIT extends EdgeTestBase {
 
     @Test
     void rfc9211_2_7_aWaitThatTimedOutIsNotReportedAsCollapsed() throws Exception {
-        // the head comes at once, the body over a second: longer than the follower waits for the fill
+        // the head comes at once, the body over a second: longer than the follower waits for the fill, and
+        // without a Content-Length, so there is no fill to read along
         origin.stubFor(WireMock.get("/slow-fill").willReturn(aResponse().withChunkedDribbleDelay(5, 1000)
                 .withHeader("Cache-Control", "max-age=60").withBody("xxxxx")));
         List<RawHttp.Response> r = leaderAndFollowers("/slow-fill", 100, 1, port -> { });
@@ -341,6 +342,23 @@ class CachingProxyIT extends EdgeTestBase {
         r.forEach(response -> assertEquals("rendered", response.text()));
         r.subList(1, 4).forEach(f -> assertTrue(status(f).collapsed(), f.header("Cache-Status")));
         assertEquals(1, originHits("/slow-head"), "one origin request, not one per client after 200 ms");
+    }
+
+    @Test
+    void followersReadAlongAFillThatTakesLongerThanTheirWait() throws Exception {
+        // the head after 300 ms, then the body over 1.5 s: far longer than the 200 ms wait-timeout
+        origin.stubFor(WireMock.get("/along").willReturn(aResponse().withFixedDelay(300)
+                .withChunkedDribbleDelay(10, 1500).withHeader("Content-Length", "10")
+                .withHeader("Cache-Control", "max-age=60").withBody("0123456789")));
+        List<RawHttp.Response> r = leaderAndFollowers("/along", 100, 3, port -> { });
+        r.forEach(response -> assertEquals("0123456789", response.text()));
+        for (RawHttp.Response f : r.subList(1, 4)) {
+            CacheStatusEntry s = status(f);
+            assertTrue(s.collapsed() && "uri-miss".equals(s.fwd()), "read along the leader's fill: "
+                    + r.stream().map(x -> ourCacheStatus(x)).toList() + ", origin hits " + originHits("/along"));
+            assertEquals("10", f.header("Content-Length"));
+        }
+        assertEquals(1, originHits("/along"), "one origin request; before, each follower fetched after 200 ms");
     }
 
     @Test
