@@ -12,10 +12,13 @@ import java.util.concurrent.CompletableFuture;
  * its waiting list the same way), instead of waiting for the whole body to be stored.
  *
  * <p>Bounded: {@link ProxyPipeline} makes one only for a storable 200 whose {@code Content-Length} is known
- * and at most the memory tier's object limit, and only when followers were waiting as its head arrived.
- * The chunks are copied into the heap as they come and left to the garbage collector once the fill has
- * ended and the last reader is done. The fill keeps its leader's pace, as before; a follower reads at its
- * own (its socket's back-pressure), never holding the fill back.
+ * and at most the memory tier's object limit, only when followers were waiting as its head arrived, and
+ * only while all fills read along hold less than a budget of a few such objects in all (reserved when
+ * offered, given back by {@code released} once the fill is over and its last reader closed). The chunks
+ * are copied into the heap as they come. A follower reads at its own pace (its socket's back-pressure)
+ * and never holds the fill back; nor does the leader's client while a fill is read along (its response
+ * queues at most the rest of this bounded body), so one slow client cannot slow every request for the
+ * object.
  *
  * <p>Read whole, in the chunks the origin sent: {@link #open} takes the full range only (followers asking
  * for a range wait for the stored object instead). Thread-safe: the leader appends on its event loop, a
@@ -27,21 +30,27 @@ import java.util.concurrent.CompletableFuture;
 final class FillInProgress implements StoredBody {
 
     private final long length;
+    /** Called once when the fill is over and its last reader closed: its bytes are garbage from then on. */
+    private final Runnable released;
     private final List<ByteBuffer> chunks = new ArrayList<>();
     private final List<Pending> pending = new ArrayList<>();
     private long received;
     private boolean ended;
     private RuntimeException failure;
+    private int openReaders;
+    private boolean releaseDone;
 
     /** A reader's ask for chunk {@code index}, not there yet. */
     private record Pending(int index, CompletableFuture<ByteBuffer> future) {
     }
 
-    FillInProgress(long length) {
+    /** @param released called once when the fill is over (ended or failed) and no reader is open */
+    FillInProgress(long length, Runnable released) {
         if (length <= 0) {
             throw new IllegalArgumentException("a fill read along has a known, non-zero length: " + length);
         }
         this.length = length;
+        this.released = released;
     }
 
     /** Leader: the next chunk from the origin (copied). */
@@ -63,6 +72,7 @@ final class FillInProgress implements StoredBody {
             }
         }
         ready.forEach(this::answer);
+        releaseIfDone(); // over only if it just failed
     }
 
     /** Leader: the origin's body ended. */
@@ -93,6 +103,18 @@ final class FillInProgress implements StoredBody {
             pending.clear();
         }
         ready.forEach(this::answer);
+        releaseIfDone();
+    }
+
+    /** Runs {@link #released} once the fill is over and no reader is open. */
+    private void releaseIfDone() {
+        synchronized (this) {
+            if (releaseDone || openReaders > 0 || !(ended || failure != null)) {
+                return;
+            }
+            releaseDone = true;
+        }
+        released.run();
     }
 
     /** Completes {@code p} with what is known now: its chunk, the end, or the failure. Outside the lock. */
@@ -132,8 +154,12 @@ final class FillInProgress implements StoredBody {
         if (first != 0 || last != length - 1) {
             throw new IllegalArgumentException("a fill in progress is read whole, not " + first + "-" + last);
         }
+        synchronized (this) {
+            openReaders++;
+        }
         return new Reader() {
             private int next;
+            private boolean closed;
 
             @Override
             public CompletableFuture<ByteBuffer> next() {
@@ -142,6 +168,14 @@ final class FillInProgress implements StoredBody {
 
             @Override
             public void close() {
+                synchronized (FillInProgress.this) {
+                    if (closed) {
+                        return;
+                    }
+                    closed = true;
+                    openReaders--;
+                }
+                releaseIfDone();
             }
         };
     }

@@ -125,8 +125,18 @@ public final class ProxyPipeline {
     /** Fills in progress that collapsed followers may read along, by lock key (see {@link FillInProgress}). */
     private final ConcurrentHashMap<String, ReadAlong> readAlong = new ConcurrentHashMap<>();
 
-    /** A fill in progress as a follower serves it: the entry being stored, and its body so far. */
-    private record ReadAlong(StoredObject object, FillInProgress body) {
+    /**
+     * A fill in progress as a follower serves it: the entry being stored, its body so far, and the writer
+     * storing it (which knows whether a purge has overtaken it).
+     */
+    private record ReadAlong(StoredObject object, FillInProgress body, ObjectWriter writer) {
+    }
+
+    /** Bytes held by fills read along now (see {@link FillInProgress}), at most {@link #readAlongBudget}. */
+    private final java.util.concurrent.atomic.AtomicLong readAlongBytes = new java.util.concurrent.atomic.AtomicLong();
+    /** Four objects of the largest size read along: what a node lets all fills read along hold at once. */
+    private long readAlongBudget() {
+        return 4 * settings.readAlongLimit();
     }
     private final OriginHold held;
     /** The highest purge sequence this node has applied with all before it ({@code lastApplied}). */
@@ -865,8 +875,9 @@ public final class ProxyPipeline {
          */
         private boolean readAlong(String lockKey, int round) {
             ReadAlong offered = readAlong.get(lockKey);
-            if (offered == null || request.has("Range") || select(List.of(offered.object())) == null) {
-                return false;
+            if (offered == null || request.has("Range") || offered.writer().overtakenByPurge()
+                    || select(List.of(offered.object())) == null) {
+                return false; // a purge since the fill began: it waits for the fill's (fenced) outcome
             }
             CacheEntry entry = offered.object().entry();
             if (Reuse.decide(entry.policy(), directives, decisionAge(entry, entry.currentAge(clock.instant())))
@@ -1086,20 +1097,15 @@ public final class ProxyPipeline {
             if (bodyToClient && !out.contains("Content-Length") && status != 204 && status != 304) {
                 resp.setChunked(true);
             }
-            FillInProgress along = offerReadAlong(fill, storingBody, status, upstreamMethod, decision);
-            if (fill != null) {
-                // the answer is here (a 304 for another representation refetched first): followers now read
-                // along, or wait collapse.wait-timeout at most for the fill
-                fill.headReceived();
-            }
-            stream(upstream, objectWriter, fill, bodyToClient, along);
+            stream(upstream, objectWriter, fill, bodyToClient,
+                    fill == null ? null : readAlongFor(fill, storingBody, status, upstreamMethod, decision), decision);
         }
 
         /**
          * A fill its followers may read along ({@link FillInProgress}): a storable 200 to a GET, of a known
          * length within {@code readAlongLimit}, when requests are waiting for it; else null.
          */
-        private FillInProgress offerReadAlong(CacheLock.Fill fill, boolean storingBody, int status,
+        private FillInProgress readAlongFor(CacheLock.Fill fill, boolean storingBody, int status,
                 HttpMethod upstreamMethod, StoragePolicy.Decision decision) {
             if (fill == null || !storingBody || status != 200 || upstreamMethod != HttpMethod.GET
                     || fill.followers() == 0) {
@@ -1109,10 +1115,27 @@ public final class ProxyPipeline {
             if (length <= 0 || length > settings.readAlongLimit()) {
                 return null;
             }
-            FillInProgress body = new FillInProgress(length);
-            readAlong.put(key.asString(), new ReadAlong(new StoredObject(decision.entry(), body,
-                    StoredObject.Tier.MEMORY), body));
-            return body;
+            if (readAlongBytes.addAndGet(length) > readAlongBudget()) {
+                readAlongBytes.addAndGet(-length); // the budget is taken: followers wait for the store
+                return null;
+            }
+            return new FillInProgress(length, () -> readAlongBytes.addAndGet(-length));
+        }
+
+        /**
+         * Offers {@code along} to the fill's followers (registered before they learn of the head, so none
+         * misses it), then tells them the head is here: they read along, or wait collapse.wait-timeout at most
+         * for the fill. Called once the origin's body handlers are in place, so an offer always ends.
+         */
+        private void offerReadAlong(CacheLock.Fill fill, FillInProgress along, ObjectWriter writer,
+                StoragePolicy.Decision decision) {
+            if (along != null) {
+                readAlong.put(key.asString(), new ReadAlong(new StoredObject(decision.entry(), along,
+                        StoredObject.Tier.MEMORY), along, writer));
+            }
+            if (fill != null) {
+                fill.headReceived();
+            }
         }
 
         /** The fill {@code along} ended or failed: later followers wait for its outcome. */
@@ -1123,7 +1146,7 @@ public final class ProxyPipeline {
         }
 
         private void stream(HttpClientResponse upstream, ObjectWriter objectWriter, CacheLock.Fill fill,
-                boolean bodyToClient, FillInProgress along) {
+                boolean bodyToClient, FillInProgress along, StoragePolicy.Decision decision) {
             releaseChosenBody(); // the origin's body is the answer now: the stored one will not be served
             boolean[] toClient = {bodyToClient && !clientGone};
             UpstreamFlow flow = new UpstreamFlow(upstream, ctx);
@@ -1131,7 +1154,7 @@ public final class ProxyPipeline {
                 clientGone = true;
                 if (toClient[0]) {
                     toClient[0] = false;
-                    if (objectWriter.isAbandoned()) {
+                    if (objectWriter.isAbandoned() && along == null) {
                         upstream.request().reset();
                     } else {
                         flow.clientGone(); // keep filling the cache: not tied to this client
@@ -1151,8 +1174,12 @@ public final class ProxyPipeline {
                 }
                 if (toClient[0]) {
                     resp.write(buf);
-                    flow.afterClientWrite(resp);
-                } else if (objectWriter.isAbandoned()) {
+                    if (along == null) {
+                        // read along, the fill does not wait for this client: it queues at most the rest of a
+                        // body of at most readAlongLimit, and the followers are not held to its pace
+                        flow.afterClientWrite(resp);
+                    }
+                } else if (objectWriter.isAbandoned() && along == null) {
                     upstream.request().reset();
                 }
             });
@@ -1188,6 +1215,7 @@ public final class ProxyPipeline {
                     resp.end();
                 }
             });
+            offerReadAlong(fill, along, objectWriter, decision);
             upstream.resume();
         }
 
@@ -1273,6 +1301,7 @@ public final class ProxyPipeline {
                         stored.tier().label(), err.toString());
                 resp.headers().clear();
                 tier = TierLabel.NONE; // served by the origin, not by the tier that failed
+                collapsedFwd = null; // its own fetch, not another's (RFC 9211 §2.7)
                 releaseChosenBody();
                 fetch(FetchMode.MISS, null, CacheStatus.Fwd.MISS, null);
             });

@@ -45,4 +45,9 @@ public abstract class ForwardingObjectWriter implements ObjectWriter {
     public void drainHandler(Runnable onDrain) {
         delegate.drainHandler(onDrain);
     }
+
+    @Override
+    public boolean overtakenByPurge() {
+        return delegate.overtakenByPurge();
+    }
 }

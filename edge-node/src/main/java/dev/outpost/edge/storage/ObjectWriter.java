@@ -47,6 +47,15 @@ public interface ObjectWriter {
         onDrain.run();
     }
 
+    /**
+     * True when a purge issued since this writer started matches its object, so what it writes is not to
+     * be served as it is (it will be removed or invalidated at commit). Only the purge fence
+     * ({@link PurgeFencedStorage}) knows; other writers answer false. Safe to call from any thread.
+     */
+    default boolean overtakenByPurge() {
+        return false;
+    }
+
     /** A writer that stores nothing. */
     ObjectWriter DISCARD = new ObjectWriter() {
         @Override

@@ -101,6 +101,11 @@ public final class PurgeFencedStorage extends ForwardingCacheStorage {
                 return delegate.commit().thenCompose(ok -> ok ? fence(entry, start)
                         : CompletableFuture.completedFuture(false));
             }
+
+            @Override
+            public boolean overtakenByPurge() {
+                return effectSince(start, entry).effect() != Effect.NONE;
+            }
         };
     }
 

@@ -303,6 +303,8 @@ class CachingProxyIT extends EdgeTestBase {
         var impatient = startEdge(edgeYaml().replace("wait-timeout: 5s", "wait-timeout: 200ms"));
         ExecutorService pool = Executors.newFixedThreadPool(followers + 1);
         try {
+            origin.stubFor(WireMock.get("/warm-up").willReturn(aResponse().withBody("w")));
+            RawHttp.get(impatient.trafficPort(), HOST, "/warm-up"); // the timings below are the origin's
             before.accept(impatient.trafficPort());
             List<Future<RawHttp.Response>> sent = new java.util.ArrayList<>();
             sent.add(pool.submit(() -> RawHttp.get(impatient.trafficPort(), HOST, path)));
@@ -359,6 +361,34 @@ class CachingProxyIT extends EdgeTestBase {
             assertEquals("10", f.header("Content-Length"));
         }
         assertEquals(1, originHits("/along"), "one origin request; before, each follower fetched after 200 ms");
+    }
+
+    @Test
+    void aLeaderWhoseClientDoesNotReadHoldsNoFollowerBack() throws Exception {
+        byte[] body = new byte[4 << 20];
+        new java.util.Random(7).nextBytes(body);
+        origin.stubFor(WireMock.get("/big-along").willReturn(aResponse().withFixedDelay(300)
+                .withHeader("Content-Length", Integer.toString(body.length)).withHeader("Cache-Control", "max-age=60")
+                .withBody(body)));
+        try (java.net.Socket stalled = new java.net.Socket("127.0.0.1", port())) {
+            stalled.setReceiveBufferSize(4096);
+            stalled.getOutputStream().write(("GET /big-along HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII)); // and never reads
+            Thread.sleep(100);
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                List<Future<RawHttp.Response>> followers = List.of(pool.submit(() -> get("/big-along")),
+                        pool.submit(() -> get("/big-along")));
+                for (Future<RawHttp.Response> f : followers) {
+                    RawHttp.Response r = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(body, r.body(), "the whole body");
+                    assertTrue(status(r).collapsed(), ourCacheStatus(r));
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        assertEquals(1, originHits("/big-along"), "read along, at the origin's pace, not at the stalled client's");
     }
 
     @Test

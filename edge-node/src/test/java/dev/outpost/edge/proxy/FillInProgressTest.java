@@ -30,7 +30,7 @@ class FillInProgressTest {
 
     @Test
     void readersGetEveryChunkInOrderWhetherTheyComeEarlyOrLate() {
-        FillInProgress fill = new FillInProgress(6);
+        FillInProgress fill = new FillInProgress(6, () -> { });
         StoredBody.Reader early = fill.open(0, 5);
         CompletableFuture<ByteBuffer> first = early.next();
         CompletableFuture<ByteBuffer> second = early.next(); // read-ahead
@@ -55,7 +55,7 @@ class FillInProgressTest {
 
     @Test
     void aBodyThatEndsShortOrFailsCutsItsReaders() {
-        FillInProgress shortBody = new FillInProgress(6);
+        FillInProgress shortBody = new FillInProgress(6, () -> { });
         StoredBody.Reader r = shortBody.open(0, 5);
         shortBody.append(bytes("abc"));
         assertEquals("abc", text(r.next()));
@@ -65,7 +65,7 @@ class FillInProgressTest {
         assertInstanceOf(StoredBody.BodyDropped.class, e.getCause());
         assertTrue(e.getCause().getMessage().contains("after 3 of 6 bytes"), e.getCause().getMessage());
 
-        FillInProgress failed = new FillInProgress(6);
+        FillInProgress failed = new FillInProgress(6, () -> { });
         CompletableFuture<ByteBuffer> pending = failed.open(0, 5).next();
         failed.fail("the origin's body failed: reset");
         assertInstanceOf(StoredBody.BodyDropped.class, assertThrows(ExecutionException.class, pending::get).getCause());
@@ -74,16 +74,37 @@ class FillInProgressTest {
 
     @Test
     void moreThanTheLengthIsAFailure() {
-        FillInProgress fill = new FillInProgress(2);
+        FillInProgress fill = new FillInProgress(2, () -> { });
         CompletableFuture<ByteBuffer> pending = fill.open(0, 1).next();
         fill.append(bytes("abc"));
         assertInstanceOf(StoredBody.BodyDropped.class, assertThrows(ExecutionException.class, pending::get).getCause());
     }
 
     @Test
+    void itsBytesAreGivenBackOnceTheFillIsOverAndItsLastReaderClosed() {
+        java.util.concurrent.atomic.AtomicInteger released = new java.util.concurrent.atomic.AtomicInteger();
+        FillInProgress fill = new FillInProgress(3, released::incrementAndGet);
+        StoredBody.Reader a = fill.open(0, 2);
+        StoredBody.Reader b = fill.open(0, 2);
+        fill.append(bytes("abc"));
+        fill.end();
+        a.close();
+        a.close();
+        assertEquals(0, released.get(), "b still reads");
+        b.close();
+        assertEquals(1, released.get());
+        fill.fail("late");
+        assertEquals(1, released.get(), "once");
+
+        FillInProgress unread = new FillInProgress(3, released::incrementAndGet);
+        unread.fail("the origin's body failed");
+        assertEquals(2, released.get(), "nobody read it: given back when it failed");
+    }
+
+    @Test
     void onlyTheWholeBodyIsRead() {
-        FillInProgress fill = new FillInProgress(6);
+        FillInProgress fill = new FillInProgress(6, () -> { });
         assertThrows(IllegalArgumentException.class, () -> fill.open(2, 5));
-        assertThrows(IllegalArgumentException.class, () -> new FillInProgress(0));
+        assertThrows(IllegalArgumentException.class, () -> new FillInProgress(0, () -> { }));
     }
 }

@@ -424,4 +424,34 @@ class PurgeEndpointIT extends EdgeTestBase {
         assertEquals(false, state.getBoolean("caughtUp"), "sequence 2 was never applied");
         assertEquals(200, RawHttp.get(edge.adminPort(), "127.0.0.1", "/readyz").status(), "no feed: ready");
     }
+
+    @Test
+    void aRequestArrivingAfterAPurgeDoesNotReadAlongTheFillItOvertook() throws Exception {
+        origin.stubFor(WireMock.get("/warm").willReturn(WireMock.aResponse().withBody("w")));
+        get("/warm"); // connections and code paths warm: the timings below are the origin's
+        // the head after 600 ms, the body over 1.5 s: a purge lands at 1 s, while the fill streams in
+        origin.stubFor(WireMock.get("/fill").willReturn(WireMock.aResponse().withFixedDelay(600)
+                .withChunkedDribbleDelay(10, 1500).withHeader("Content-Length", "10")
+                .withHeader("Cache-Control", "max-age=60").withBody("OLDOLDOLD!")));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            var leader = pool.submit(() -> get("/fill"));
+            Thread.sleep(200);
+            var before = pool.submit(() -> get("/fill")); // waits at the head: reads along
+            Thread.sleep(800);
+            origin.stubFor(WireMock.get("/fill").willReturn(WireMock.aResponse()
+                    .withHeader("Cache-Control", "max-age=60").withBody("NEWNEWNEW!")));
+            RawHttp.Response purged = post(edge.adminPort(), "application/json",
+                    "{\"type\":\"url\",\"values\":[\"http://" + HOST + "/fill\"]}", "Authorization: Bearer " + TOKEN);
+            assertEquals(200, purged.status(), purged.text());
+            var after = pool.submit(() -> get("/fill"));
+            assertEquals("OLDOLDOLD!", leader.get().text(), "the leader's own fetch");
+            assertEquals("OLDOLDOLD!", before.get().text(), "read along from before the purge, as the leader's");
+            assertTrue(ourCacheStatus(before.get()).contains(";collapsed"), ourCacheStatus(before.get()));
+            assertEquals("NEWNEWNEW!", after.get().text(), "after the purge: not the fill it overtook");
+            assertEquals(2, origin.countRequestsMatching(getRequestedFor(urlEqualTo("/fill")).build()).getCount());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

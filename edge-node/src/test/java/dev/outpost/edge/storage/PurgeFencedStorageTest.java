@@ -44,7 +44,9 @@ class PurgeFencedStorageTest extends CacheStorageContract {
     @Test
     void hardPurgeIssuedDuringAFillRemovesWhatTheFillCommits() {
         ObjectWriter w = started(tagged("/a", "t"));
+        assertFalse(w.overtakenByPurge());
         storage.purge(new Purge.Tag("t", null, false)).join();
+        assertTrue(w.overtakenByPurge(), "what it writes is not to be served (read along) as it is");
         assertFalse(w.commit().join());
         assertTrue(at("/a").isEmpty());
     }
@@ -53,6 +55,7 @@ class PurgeFencedStorageTest extends CacheStorageContract {
     void softPurgeIssuedDuringAFillInvalidatesWhatTheFillCommits() {
         ObjectWriter w = started(tagged("/a", "t"));
         storage.purge(new Purge.Prefix("site.example", "/", true)).join();
+        assertTrue(w.overtakenByPurge(), "a soft purge too: it must be revalidated before it is served");
         assertTrue(w.commit().join());
         assertTrue(at("/a").get(0).entry().invalidated());
     }
@@ -62,6 +65,7 @@ class PurgeFencedStorageTest extends CacheStorageContract {
         ObjectWriter w = started(tagged("/a", "t"));
         storage.purge(new Purge.Tag("other", null, false)).join();
         storage.purge(new Purge.Url(new CacheKey("site.example", "/b"), false)).join();
+        assertFalse(w.overtakenByPurge());
         assertTrue(w.commit().join());
         assertFalse(at("/a").get(0).entry().invalidated());
     }
@@ -70,6 +74,7 @@ class PurgeFencedStorageTest extends CacheStorageContract {
     void purgeBeforeTheFillStartedDoesNotAffectIt() {
         storage.purge(new Purge.All(null, false)).join();
         ObjectWriter w = started(tagged("/a", "t"));
+        assertFalse(w.overtakenByPurge());
         assertTrue(w.commit().join());
         assertEquals(1, at("/a").size());
     }
