@@ -348,8 +348,9 @@ class CachingProxyIT extends EdgeTestBase {
 
     @Test
     void followersReadAlongAFillThatTakesLongerThanTheirWait() throws Exception {
-        // the head after 300 ms, then the body over 1.5 s: far longer than the 200 ms wait-timeout
-        origin.stubFor(WireMock.get("/along").willReturn(aResponse().withFixedDelay(300)
+        // the head after 800 ms (the followers wait by then), then the body over 1.5 s: far longer than the
+        // 200 ms wait-timeout
+        origin.stubFor(WireMock.get("/along").willReturn(aResponse().withFixedDelay(800)
                 .withChunkedDribbleDelay(10, 1500).withHeader("Content-Length", "10")
                 .withHeader("Cache-Control", "max-age=60").withBody("0123456789")));
         List<RawHttp.Response> r = leaderAndFollowers("/along", 100, 3, port -> { });
@@ -367,7 +368,7 @@ class CachingProxyIT extends EdgeTestBase {
     void aLeaderWhoseClientDoesNotReadHoldsNoFollowerBack() throws Exception {
         byte[] body = new byte[4 << 20];
         new java.util.Random(7).nextBytes(body);
-        origin.stubFor(WireMock.get("/big-along").willReturn(aResponse().withFixedDelay(300)
+        origin.stubFor(WireMock.get("/big-along").willReturn(aResponse().withFixedDelay(800)
                 .withHeader("Content-Length", Integer.toString(body.length)).withHeader("Cache-Control", "max-age=60")
                 .withBody(body)));
         try (java.net.Socket stalled = new java.net.Socket("127.0.0.1", port())) {
