@@ -122,6 +122,9 @@ public final class ProxyPipeline {
     private final Set<String> neverSent;
     private final String via;
     private final Set<String> revalidating = ConcurrentHashMap.newKeySet();
+    /** Cache-Status detail of a response read along another request's fill (RFC 9211 §2.8). */
+    static final String READ_ALONG_DETAIL = "read-along";
+
     /** Fills in progress that collapsed followers may read along, by lock key (see {@link FillInProgress}). */
     private final ConcurrentHashMap<String, ReadAlong> readAlong = new ConcurrentHashMap<>();
 
@@ -842,7 +845,7 @@ public final class ProxyPipeline {
             boolean[] settled = {false}; // read along, or acted on the outcome: whichever came first
             onContext(wait.head(), ctx).onComplete(head -> {
                 try {
-                    if (!clientGone && !settled[0] && readAlong(lockKey, round)) {
+                    if (!clientGone && !settled[0] && readAlong(lockKey)) {
                         settled[0] = true;
                     }
                 } catch (RuntimeException bug) {
@@ -873,7 +876,7 @@ public final class ProxyPipeline {
          * fresh stored response would (same variant, fresh for this request's directives, no range); false,
          * having done nothing, otherwise.
          */
-        private boolean readAlong(String lockKey, int round) {
+        private boolean readAlong(String lockKey) {
             ReadAlong offered = readAlong.get(lockKey);
             if (offered == null || request.has("Range") || offered.writer().overtakenByPurge()
                     || select(List.of(offered.object())) == null) {
@@ -885,8 +888,14 @@ public final class ProxyPipeline {
                 return false;
             }
             metrics.collapsedReadAlong();
-            move(CachePhase.LOOKUP); // as a follower woken by a stored answer looks it up
-            decideReuse(offered.object(), round);
+            move(CachePhase.LOOKUP); // as a follower woken by a stored answer looks it up, and finds it fresh
+            move(CachePhase.HIT);
+            releaseChosenBody(); // a stale copy this request was validating: the fill answers instead
+            outcome = Outcome.HIT;
+            tier = TierLabel.MEMORY;
+            long age = entry.currentAge(clock.instant());
+            serveStored(offered.object(), age, entry(false, collapsedFwd, entry.status(), false,
+                    Reuse.ttl(entry.policy(), age), READ_ALONG_DETAIL));
             return true;
         }
 

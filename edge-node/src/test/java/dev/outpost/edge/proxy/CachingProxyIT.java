@@ -360,6 +360,7 @@ class CachingProxyIT extends EdgeTestBase {
             assertTrue(s.collapsed() && "uri-miss".equals(s.fwd()), "read along the leader's fill: "
                     + r.stream().map(x -> ourCacheStatus(x)).toList() + ", origin hits " + originHits("/along"));
             assertEquals("10", f.header("Content-Length"));
+            assertEquals("read-along", s.detail(), "RFC 9211 §2.8: served from the fill, not from a tier");
         }
         assertEquals(1, originHits("/along"), "one origin request; before, each follower fetched after 200 ms");
     }
