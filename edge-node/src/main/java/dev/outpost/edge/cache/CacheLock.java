@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * margin: a slow origin gets one request, not one per client once a shorter wait ran out (Varnish's
  * waiting list does not time out either). From the head on (or from the follower's arrival, if later)
  * it waits {@link #waitTimeout()} for the fill to end: a body that takes longer is not waited for,
- * since the leader's fill goes at its own client's pace. At the head the leader may also offer its fill
+ * since a fill that is not read along goes at its leader's client's pace. At the head the leader may also offer its fill
  * to be read along as it streams in (the proxy's {@code FillInProgress}); followers learn of the head
  * through {@link Wait#head()}.
  *

@@ -57,11 +57,13 @@ final class FillInProgress implements StoredBody {
     void append(ByteBuffer chunk) {
         ByteBuffer copy = ByteBuffer.allocate(chunk.remaining()).put(chunk.duplicate()).flip().asReadOnlyBuffer();
         List<Pending> ready = new ArrayList<>(1);
+        boolean overlong = false;
         synchronized (this) {
             if (ended || failure != null) {
                 return;
             }
             if (received + copy.remaining() > length) {
+                overlong = true;
                 failure = new BodyDropped("the origin sent more than its Content-Length " + length);
                 ready.addAll(pending);
                 pending.clear();
@@ -72,7 +74,9 @@ final class FillInProgress implements StoredBody {
             }
         }
         ready.forEach(this::answer);
-        releaseIfDone(); // over only if it just failed
+        if (overlong) {
+            releaseIfDone();
+        }
     }
 
     /** Leader: the origin's body ended. */

@@ -53,6 +53,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -108,6 +109,18 @@ public final class ProxyPipeline {
             long readAlongLimit) {
     }
 
+    /** Cache-Status detail of a response read along another request's fill (RFC 9211 §2.8). */
+    static final String READ_ALONG_DETAIL = "read-along";
+    /** How many objects of the largest size read along all fills read along may hold at once. */
+    private static final int READ_ALONG_OBJECTS = 4;
+
+    /**
+     * A fill in progress as a follower serves it: the entry being stored, its body so far, and the writer
+     * storing it (which knows whether a purge has overtaken it).
+     */
+    private record ReadAlong(StoredObject object, FillInProgress body, ObjectWriter writer) {
+    }
+
     private final Vertx vertx;
     private final Clock clock;
     private final Settings settings;
@@ -122,25 +135,10 @@ public final class ProxyPipeline {
     private final Set<String> neverSent;
     private final String via;
     private final Set<String> revalidating = ConcurrentHashMap.newKeySet();
-    /** Cache-Status detail of a response read along another request's fill (RFC 9211 §2.8). */
-    static final String READ_ALONG_DETAIL = "read-along";
-
     /** Fills in progress that collapsed followers may read along, by lock key (see {@link FillInProgress}). */
     private final ConcurrentHashMap<String, ReadAlong> readAlong = new ConcurrentHashMap<>();
-
-    /**
-     * A fill in progress as a follower serves it: the entry being stored, its body so far, and the writer
-     * storing it (which knows whether a purge has overtaken it).
-     */
-    private record ReadAlong(StoredObject object, FillInProgress body, ObjectWriter writer) {
-    }
-
-    /** Bytes held by fills read along now (see {@link FillInProgress}), at most {@link #readAlongBudget}. */
-    private final java.util.concurrent.atomic.AtomicLong readAlongBytes = new java.util.concurrent.atomic.AtomicLong();
-    /** Four objects of the largest size read along: what a node lets all fills read along hold at once. */
-    private long readAlongBudget() {
-        return 4 * settings.readAlongLimit();
-    }
+    /** Bytes held by fills read along now, at most {@link #READ_ALONG_OBJECTS} × readAlongLimit. */
+    private final AtomicLong readAlongBytes = new AtomicLong();
     private final OriginHold held;
     /** The highest purge sequence this node has applied with all before it ({@code lastApplied}). */
     private final LongSupplier purgesApplied;
@@ -883,8 +881,8 @@ public final class ProxyPipeline {
                 return false; // a purge since the fill began: it waits for the fill's (fenced) outcome
             }
             CacheEntry entry = offered.object().entry();
-            if (Reuse.decide(entry.policy(), directives, decisionAge(entry, entry.currentAge(clock.instant())))
-                    != Reuse.Verdict.FRESH) {
+            long age = entry.currentAge(clock.instant());
+            if (Reuse.decide(entry.policy(), directives, decisionAge(entry, age)) != Reuse.Verdict.FRESH) {
                 return false;
             }
             metrics.collapsedReadAlong();
@@ -893,7 +891,6 @@ public final class ProxyPipeline {
             releaseChosenBody(); // a stale copy this request was validating: the fill answers instead
             outcome = Outcome.HIT;
             tier = TierLabel.MEMORY;
-            long age = entry.currentAge(clock.instant());
             serveStored(offered.object(), age, entry(false, collapsedFwd, entry.status(), false,
                     Reuse.ttl(entry.policy(), age), READ_ALONG_DETAIL));
             return true;
@@ -1107,7 +1104,7 @@ public final class ProxyPipeline {
                 resp.setChunked(true);
             }
             stream(upstream, objectWriter, fill, bodyToClient,
-                    fill == null ? null : readAlongFor(fill, storingBody, status, upstreamMethod, decision), decision);
+                    readAlongFor(fill, storingBody, status, upstreamMethod, decision), decision);
         }
 
         /**
@@ -1124,7 +1121,7 @@ public final class ProxyPipeline {
             if (length <= 0 || length > settings.readAlongLimit()) {
                 return null;
             }
-            if (readAlongBytes.addAndGet(length) > readAlongBudget()) {
+            if (readAlongBytes.addAndGet(length) > READ_ALONG_OBJECTS * settings.readAlongLimit()) {
                 readAlongBytes.addAndGet(-length); // the budget is taken: followers wait for the store
                 return null;
             }
