@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * waiting list does not time out either). From the head on (or from the follower's arrival, if later)
  * it waits {@link #waitTimeout()} for the fill to end: a body that takes longer is not waited for,
  * since a fill that is not read along goes at its leader's client's pace. At the head the leader may also offer its fill
- * to be read along as it streams in (the proxy's {@code FillInProgress}); followers learn of the head
- * through {@link Wait#head()}.
+ * to be read along as it streams in (the storage's growing body, or the proxy's {@code FillInProgress});
+ * followers learn of the head through {@link Wait#head()}, at once when they arrive after it.
  *
  * <p>A key whose answer turned out not storable is remembered as uncacheable for a while (Varnish's
  * hit-for-miss): requests for it skip the queue and fetch in parallel, since queueing them behind

@@ -49,6 +49,7 @@ public final class EdgeMetrics {
     private final Counter collapsedWaits;
     private final Counter collapseTimeouts;
     private final Counter collapsedReadAlongs;
+    private final Counter fillsClientBehind;
     private final Counter staleServed;
     private final Counter staleServedOriginHeld;
     private final Counter backgroundRevalidations;
@@ -84,6 +85,9 @@ public final class EdgeMetrics {
                 .description("Collapsed waits that timed out and went to the origin alone").register(registry);
         collapsedReadAlongs = Counter.builder("outpost.collapsed.read.alongs")
                 .description("Collapsed requests served from the leader's fill while it streamed in").register(registry);
+        fillsClientBehind = Counter.builder("outpost.fills.client.behind")
+                .description("Fills whose own client fell behind the origin and was served the rest from the fill "
+                        + "in storage, so the fill went on at the origin's pace").register(registry);
         staleServed = Counter.builder("outpost.stale.served")
                 .description("Stale responses served (stale-while-revalidate, stale-if-error, max-stale)").register(registry);
         staleServedOriginHeld = Counter.builder("outpost.stale.served.origin.held")
@@ -197,6 +201,10 @@ public final class EdgeMetrics {
 
     public void collapsedReadAlong() {
         collapsedReadAlongs.increment();
+    }
+
+    public void clientReadsAlong() {
+        fillsClientBehind.increment();
     }
 
     public void staleServed() {

@@ -68,7 +68,8 @@ import org.slf4j.LoggerFactory;
  *           └─ LOOKUP ─┬─ HIT ─ RESPOND             (fresh, max-stale, stale-while-revalidate + background)
  *                      ├─ VALIDATE ─ FETCH ─ RESPOND (conditional request; 304 freshens, 5xx may serve stale)
  *                      └─ MISS ─┬─ FETCH ─ RESPOND   (leader of the collapsed fetch, or alone)
- *                               └─ LOOKUP …          (follower, after the leader stored)
+ *                               └─ LOOKUP …          (follower, after the leader stored, or at once
+ *                                                     reading the leader's fill along: HIT ─ RESPOND)
  * </pre>
  *
  * Decisions are the pure rules of {@code http/} and {@link StoragePolicy}; this class only sequences
@@ -101,8 +102,9 @@ public final class ProxyPipeline {
      *                              response stale-if-error covers ({@link OriginHold}; zero: always asked)
      * @param acceptEncoding        the normal form every forwarded Accept-Encoding takes ({@link AcceptEncoding#OFF}:
      *                              sent as the client did)
-     * @param readAlongLimit        the largest body (by Content-Length) collapsed followers read along while it
-     *                              fills ({@link FillInProgress}; 0: they wait for it to be stored)
+     * @param readAlongLimit        the largest body (by Content-Length) collapsed followers read along in a heap
+     *                              copy while it fills ({@link FillInProgress}), when the storage offers no growing
+     *                              body (0: they wait for it to be stored)
      */
     public record Settings(String nodeId, boolean outermost, boolean stripSurrogateHeaders, boolean accessLog,
             List<String> targetedFields, Duration originDownHold, AcceptEncoding acceptEncoding,
@@ -115,10 +117,12 @@ public final class ProxyPipeline {
     private static final int READ_ALONG_OBJECTS = 4;
 
     /**
-     * A fill in progress as a follower serves it: the entry being stored, its body so far, and the writer
-     * storing it (which knows whether a purge has overtaken it).
+     * A fill in progress as a follower serves it: the entry being stored with its body so far (the storage's
+     * growing body, or a heap copy), and the writer storing it (which knows whether a purge has overtaken it).
+     *
+     * @param ranges the body can be opened at any range (a growing body), not only whole (a heap copy)
      */
-    private record ReadAlong(StoredObject object, FillInProgress body, ObjectWriter writer) {
+    private record ReadAlong(StoredObject object, ObjectWriter writer, boolean ranges) {
     }
 
     private final Vertx vertx;
@@ -876,7 +880,7 @@ public final class ProxyPipeline {
          */
         private boolean readAlong(String lockKey) {
             ReadAlong offered = readAlong.get(lockKey);
-            if (offered == null || request.has("Range") || offered.writer().overtakenByPurge()
+            if (offered == null || (!offered.ranges() && request.has("Range")) || offered.writer().overtakenByPurge()
                     || select(List.of(offered.object())) == null) {
                 return false; // a purge since the fill began: it waits for the fill's (fenced) outcome
             }
@@ -890,7 +894,7 @@ public final class ProxyPipeline {
             move(CachePhase.HIT);
             releaseChosenBody(); // a stale copy this request was validating: the fill answers instead
             outcome = Outcome.HIT;
-            tier = TierLabel.MEMORY;
+            tier = offered.object().tier() == StoredObject.Tier.MEMORY ? TierLabel.MEMORY : TierLabel.DISK;
             serveStored(offered.object(), age, entry(false, collapsedFwd, entry.status(), false,
                     Reuse.ttl(entry.policy(), age), READ_ALONG_DETAIL));
             return true;
@@ -1103,18 +1107,28 @@ public final class ProxyPipeline {
             if (bodyToClient && !out.contains("Content-Length") && status != 204 && status != 304) {
                 resp.setChunked(true);
             }
-            stream(upstream, objectWriter, fill, bodyToClient,
-                    readAlongFor(fill, storingBody, status, upstreamMethod, decision), decision);
+            // What collapsed requests may read along (ARCHITECTURE §1): the storage's growing body when it offers
+            // one (any size, for requests arriving before the head or after it, ranges too), else a heap copy
+            // for the requests waiting now (bounded, see heapCopyFor).
+            boolean readAlongable = fill != null && storingBody && status == 200 && upstreamMethod == HttpMethod.GET;
+            StoredBody growing = readAlongable ? objectWriter.growingBody() : null;
+            FillInProgress heapCopy = readAlongable && growing == null ? heapCopyFor(fill, decision) : null;
+            ReadAlong offer = growing != null
+                    ? new ReadAlong(new StoredObject(decision.entry(), growing, StoredObject.Tier.DISK), objectWriter, true)
+                    : heapCopy != null
+                    ? new ReadAlong(new StoredObject(decision.entry(), heapCopy, StoredObject.Tier.MEMORY), objectWriter,
+                            false)
+                    : null;
+            stream(upstream, objectWriter, fill, bodyToClient, heapCopy, growing, offer);
         }
 
         /**
-         * A fill its followers may read along ({@link FillInProgress}): a storable 200 to a GET, of a known
-         * length within {@code readAlongLimit}, when requests are waiting for it; else null.
+         * A heap copy of the fill for its followers to read along ({@link FillInProgress}), for a storage that
+         * offers no growing body: of a known length within {@code readAlongLimit}, when requests are waiting for
+         * it and the budget has room; else null.
          */
-        private FillInProgress readAlongFor(CacheLock.Fill fill, boolean storingBody, int status,
-                HttpMethod upstreamMethod, StoragePolicy.Decision decision) {
-            if (fill == null || !storingBody || status != 200 || upstreamMethod != HttpMethod.GET
-                    || fill.followers() == 0) {
+        private FillInProgress heapCopyFor(CacheLock.Fill fill, StoragePolicy.Decision decision) {
+            if (fill.followers() == 0) {
                 return null;
             }
             long length = decision.entry().bodyLength();
@@ -1129,32 +1143,39 @@ public final class ProxyPipeline {
         }
 
         /**
-         * Offers {@code along} to the fill's followers (registered before they learn of the head, so none
+         * Offers {@code offer} to the fill's followers (registered before they learn of the head, so none
          * misses it), then tells them the head is here: they read along, or wait collapse.wait-timeout at most
          * for the fill. Called once the origin's body handlers are in place, so an offer always ends.
          */
-        private void offerReadAlong(CacheLock.Fill fill, FillInProgress along, ObjectWriter writer,
-                StoragePolicy.Decision decision) {
-            if (along != null) {
-                readAlong.put(key.asString(), new ReadAlong(new StoredObject(decision.entry(), along,
-                        StoredObject.Tier.MEMORY), along, writer));
+        private void offerReadAlong(CacheLock.Fill fill, ReadAlong offer) {
+            if (offer != null) {
+                readAlong.put(key.asString(), offer);
             }
             if (fill != null) {
                 fill.headReceived();
             }
         }
 
-        /** The fill {@code along} ended or failed: later followers wait for its outcome. */
-        private void endReadAlong(FillInProgress along) {
-            if (along != null) {
-                readAlong.computeIfPresent(key.asString(), (k, offered) -> offered.body() == along ? null : offered);
+        /** The fill offered as {@code offer} ended or failed: later followers wait for its outcome. */
+        private void endReadAlong(ReadAlong offer) {
+            if (offer != null) {
+                readAlong.remove(key.asString(), offer);
             }
         }
 
+        /**
+         * Streams the origin's body to the storage and the client. The fill waits for the storage (its
+         * back-pressure) and, as long as it keeps up, for the client; a client that falls behind holds it
+         * back unless the fill can go on without it: with a heap copy read along ({@code along}: the client's
+         * queue holds at most the rest of that bounded body) or a growing body in storage ({@code growing}: the
+         * client is then served the rest from it, at its own pace, and the origin's body goes to the storage
+         * alone, as Varnish's streaming and Traffic Server's read-while-writer do).
+         */
         private void stream(HttpClientResponse upstream, ObjectWriter objectWriter, CacheLock.Fill fill,
-                boolean bodyToClient, FillInProgress along, StoragePolicy.Decision decision) {
+                boolean bodyToClient, FillInProgress along, StoredBody growing, ReadAlong offer) {
             releaseChosenBody(); // the origin's body is the answer now: the stored one will not be served
             boolean[] toClient = {bodyToClient && !clientGone};
+            long[] sentToClient = {0};
             UpstreamFlow flow = new UpstreamFlow(upstream, ctx);
             resp.closeHandler(v -> {
                 clientGone = true;
@@ -1180,11 +1201,20 @@ public final class ProxyPipeline {
                 }
                 if (toClient[0]) {
                     resp.write(buf);
-                    if (along == null) {
-                        // read along, the fill does not wait for this client: it queues at most the rest of a
-                        // body of at most readAlongLimit, and the followers are not held to its pace
-                        flow.afterClientWrite(resp);
+                    sentToClient[0] += buf.length();
+                    if (along != null) {
+                        return; // read along a heap copy: the fill does not wait for this client (see above)
                     }
+                    if (growing != null && resp.writeQueueFull() && sentToClient[0] < growing.length()
+                            && !objectWriter.isAbandoned()) {
+                        toClient[0] = false; // from here the client reads the growing body, the origin fills alone
+                        metrics.clientReadsAlong();
+                        ResponseWriter.continueBody(ctx, resp, growing.open(sentToClient[0], growing.length() - 1))
+                                .onFailure(err -> LOG.debug("reading {} along its fill failed part-way ({});"
+                                        + " response cut", key, err.toString()));
+                        return;
+                    }
+                    flow.afterClientWrite(resp);
                 } else if (objectWriter.isAbandoned() && along == null) {
                     upstream.request().reset();
                 }
@@ -1192,8 +1222,8 @@ public final class ProxyPipeline {
             upstream.exceptionHandler(err -> {
                 if (along != null) {
                     along.fail("the origin's body failed: " + err);
-                    endReadAlong(along);
                 }
+                endReadAlong(offer);
                 objectWriter.abort();
                 if (fill != null) {
                     fill.release(CacheLock.Outcome.FAILED);
@@ -1207,8 +1237,8 @@ public final class ProxyPipeline {
             upstream.endHandler(v -> {
                 if (along != null) {
                     along.end();
-                    endReadAlong(along);
                 }
+                endReadAlong(offer);
                 CompletableFuture<Boolean> committed = objectWriter.isAbandoned()
                         ? CompletableFuture.completedFuture(false) : objectWriter.commit();
                 committed.whenComplete((stored, err) -> {
@@ -1221,7 +1251,7 @@ public final class ProxyPipeline {
                     resp.end();
                 }
             });
-            offerReadAlong(fill, along, objectWriter, decision);
+            offerReadAlong(fill, offer);
             upstream.resume();
         }
 

@@ -91,6 +91,19 @@ public final class ResponseWriter {
     }
 
     /**
+     * Sends the rest of a response whose head and first body bytes are out already: what {@code reader}
+     * reads, at the socket's pace, then the end. For a fill's leader whose client fell behind the origin
+     * ({@link ProxyPipeline}): from there the client reads the fill's growing body in storage instead of
+     * holding the origin back. Completes with the bytes sent from {@code reader}; a read that fails cuts the
+     * response (a short body, never a wrong one) and fails the future.
+     */
+    public static Future<Long> continueBody(Context ctx, HttpServerResponse resp, StoredBody.Reader reader) {
+        Promise<Long> done = Promise.promise();
+        new BodyPump(ctx, reader, resp, done).pump(reader.next());
+        return done.future();
+    }
+
+    /**
      * The same response as {@link #serve}, as messages for the socket, for an object of the memory tier
      * (its reads complete at once): the head, with the stored fields encoded once per entry, then the body
      * as slices of the stored chunks (no copy) or, for a body held in a file, as a region of that file

@@ -50,4 +50,9 @@ public abstract class ForwardingObjectWriter implements ObjectWriter {
     public boolean overtakenByPurge() {
         return delegate.overtakenByPurge();
     }
+
+    @Override
+    public StoredBody growingBody() {
+        return delegate.growingBody();
+    }
 }

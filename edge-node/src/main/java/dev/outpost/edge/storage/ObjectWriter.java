@@ -56,6 +56,22 @@ public interface ObjectWriter {
         return false;
     }
 
+    /**
+     * The object's body while this writer stores it, for other requests to read along as it fills
+     * (ARCHITECTURE §1: "the others wait or stream along"), or {@code null} when this writer offers none
+     * (the default; also when the entry's length is not known). Its {@link StoredBody#length} is the
+     * entry's declared length; a read of bytes not yet written completes once the storage has them, so a
+     * reader goes at the fill's pace or its own, whichever is slower, and never holds the fill back. Reads
+     * of bytes the object never gets (the writer is aborted or abandoned, the commit fails, the store
+     * closes) fail with {@link StoredBody.BodyDropped}; after the commit the body reads as the stored
+     * object does (and fails the same way once that is dropped). Nothing about it changes what becomes
+     * visible: {@link #commit()} still decides that. Call it before the first {@link #write}; safe to read
+     * from any thread.
+     */
+    default StoredBody growingBody() {
+        return null;
+    }
+
     /** A writer that stores nothing. */
     ObjectWriter DISCARD = new ObjectWriter() {
         @Override

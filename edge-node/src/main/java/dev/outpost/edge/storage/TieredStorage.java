@@ -177,6 +177,15 @@ public final class TieredStorage implements CacheStorage {
                 return hot.isAbandoned() && cold.isAbandoned();
             }
 
+            /**
+             * The lower tier's: it takes every object memory takes and larger ones, and its body outlives a
+             * memory eviction. Null when the lower tier offers none.
+             */
+            @Override
+            public StoredBody growingBody() {
+                return cold.growingBody();
+            }
+
             /** Full when either tier is (an abandoned tier is never full). */
             @Override
             public boolean writeQueueFull() {

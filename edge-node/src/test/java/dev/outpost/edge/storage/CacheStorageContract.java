@@ -3,8 +3,11 @@ package dev.outpost.edge.storage;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.CacheKey;
@@ -16,7 +19,11 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,6 +46,14 @@ public abstract class CacheStorageContract {
      */
     protected CacheStorage restarted() {
         return null;
+    }
+
+    /**
+     * Whether this storage's writers offer {@link ObjectWriter#growingBody() growing bodies} for objects of
+     * known length (the disk tier and what stores in it do; the memory tier does not).
+     */
+    protected boolean offersGrowingBodies() {
+        return false;
     }
 
     @BeforeEach
@@ -117,8 +132,8 @@ public abstract class CacheStorageContract {
     void aBodyHeldInMemoryIsViewedAsExactlyItsBytesOnceOrNotAtAll() {
         byte[] big = new byte[150_000]; // written in three parts: more than one chunk in any tier
         new java.util.Random(7).nextBytes(big);
-        assertTrue(store(entry("/held", "", big.length), java.util.Arrays.copyOfRange(big, 0, 50_000),
-                java.util.Arrays.copyOfRange(big, 50_000, 100_000), java.util.Arrays.copyOfRange(big, 100_000, 150_000)));
+        assertTrue(store(entry("/held", "", big.length), Arrays.copyOfRange(big, 0, 50_000),
+                Arrays.copyOfRange(big, 50_000, 100_000), Arrays.copyOfRange(big, 100_000, 150_000)));
         java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
         java.util.function.Function<List<java.nio.ByteBuffer>, byte[]> concatenated = chunks -> {
             made.incrementAndGet();
@@ -257,11 +272,11 @@ public abstract class CacheStorageContract {
         for (int i = 0; i < big.length; i++) {
             big[i] = (byte) (i % 251);
         }
-        store(entry("/big", "", big.length), java.util.Arrays.copyOfRange(big, 0, 100_000),
-                java.util.Arrays.copyOfRange(big, 100_000, big.length));
+        store(entry("/big", "", big.length), Arrays.copyOfRange(big, 0, 100_000),
+                Arrays.copyOfRange(big, 100_000, big.length));
         StoredObject o = lookup("/big").get(0);
-        assertArrayEquals(java.util.Arrays.copyOfRange(big, 65_530, 200_011), read(o, 65_530, 200_010));
-        assertArrayEquals(java.util.Arrays.copyOfRange(big, 299_999, 300_000), read(o, 299_999, 299_999));
+        assertArrayEquals(Arrays.copyOfRange(big, 65_530, 200_011), read(o, 65_530, 200_010));
+        assertArrayEquals(Arrays.copyOfRange(big, 299_999, 300_000), read(o, 299_999, 299_999));
     }
 
     @Test
@@ -484,7 +499,7 @@ public abstract class CacheStorageContract {
     void tagsSurviveARestart() {
         storeTagged();
         CacheStorage again = restarted();
-        org.junit.jupiter.api.Assumptions.assumeTrue(again != null, "this storage does not persist");
+        assumeTrue(again != null, "this storage does not persist");
         storage = again;
         assertEquals(2, purge(new Purge.Tag("product-1", null, false)));
         assertTrue(lookup("/sk").isEmpty());
@@ -584,7 +599,7 @@ public abstract class CacheStorageContract {
         purge(new Purge.All("other.example", true));
         purge(new Purge.All(null, true));
         CacheStorage again = restarted();
-        org.junit.jupiter.api.Assumptions.assumeTrue(again != null, "this storage does not persist");
+        assumeTrue(again != null, "this storage does not persist");
         storage = again;
         assertTrue(lookup("/a").isEmpty());
         assertTrue(lookup("/b").isEmpty());
@@ -602,5 +617,159 @@ public abstract class CacheStorageContract {
         assertFalse(lookupAt("third.example", "/y").get(0).entry().invalidated(), "its revalidation holds too");
         assertTrue(allInvalidated(lookupAt("other.example", "/x")));
         assertTrue(lookupAt("fourth.example", "/z").isEmpty());
+    }
+
+    // ---------------------------------------------------------------- growing bodies (ARCHITECTURE §1)
+
+    /** 150,000 bytes: more than two 64 KiB chunks of the disk tier, with a partial last one. */
+    private static byte[] growingPayload() {
+        byte[] data = new byte[150_000];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 31 + i / 251);
+        }
+        return data;
+    }
+
+    private static byte[] collect(List<CompletableFuture<ByteBuffer>> reads, StoredBody.Reader r) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (CompletableFuture<ByteBuffer> f : reads) {
+            ByteBuffer b = f.orTimeout(10, TimeUnit.SECONDS).join();
+            byte[] copy = new byte[b.remaining()];
+            b.get(copy);
+            out.writeBytes(copy);
+        }
+        for (ByteBuffer b = r.next().orTimeout(10, TimeUnit.SECONDS).join(); b != null;
+                b = r.next().orTimeout(10, TimeUnit.SECONDS).join()) {
+            byte[] copy = new byte[b.remaining()];
+            b.get(copy);
+            out.writeBytes(copy);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * A writer for {@code path} whose growing body is offered; or null, having checked that this storage
+     * offers none (as it says), for storages that do not.
+     */
+    private ObjectWriter growingWriter(String path, long length) {
+        ObjectWriter w = storage.writer(entry(path, "", length));
+        if (!offersGrowingBodies()) {
+            assertNull(w.growingBody(), "this storage says it offers no growing bodies");
+            w.abort();
+            return null;
+        }
+        return w;
+    }
+
+    @Test
+    void aGrowingBodyReadsWhatIsWrittenAndWaitsForTheRest() {
+        byte[] data = growingPayload();
+        ObjectWriter w = growingWriter("/growing", data.length);
+        if (w == null) {
+            return;
+        }
+        StoredBody growing = w.growingBody();
+        assertEquals(data.length, growing.length());
+        StoredBody.Reader r = growing.open(0, data.length - 1);
+        CompletableFuture<ByteBuffer> first = r.next();
+        assertFalse(first.isDone(), "nothing written yet");
+        w.write(ByteBuffer.wrap(data, 0, 70_000));
+        ByteBuffer firstChunk = first.orTimeout(10, TimeUnit.SECONDS).join();
+        CompletableFuture<ByteBuffer> second = r.next();
+        assertFalse(second.isDone(), "the second chunk is not complete yet");
+        w.write(ByteBuffer.wrap(data, 70_000, data.length - 70_000));
+        assertTrue(w.commit().join());
+        byte[] rest = collect(List.of(second), r);
+        r.close();
+        byte[] all = new byte[data.length];
+        int n = firstChunk.remaining();
+        firstChunk.get(all, 0, n);
+        System.arraycopy(rest, 0, all, n, rest.length);
+        assertEquals(data.length, n + rest.length);
+        assertArrayEquals(data, all);
+        // after the commit, a new reader reads the stored bytes, as the stored object does
+        try (StoredBody.Reader again = growing.open(0, data.length - 1)) {
+            assertArrayEquals(data, collect(List.of(), again));
+        }
+        assertArrayEquals(data, read(lookup("/growing").get(0), 0, data.length - 1));
+    }
+
+    @Test
+    void aRangeOfAGrowingBodyReadsOnlyThoseBytes() {
+        byte[] data = growingPayload();
+        ObjectWriter w = growingWriter("/growing-range", data.length);
+        if (w == null) {
+            return;
+        }
+        StoredBody.Reader r = w.growingBody().open(100_000, 140_000);
+        CompletableFuture<ByteBuffer> first = r.next();
+        w.write(ByteBuffer.wrap(data));
+        assertTrue(w.commit().join());
+        assertArrayEquals(Arrays.copyOfRange(data, 100_000, 140_001), collect(List.of(first), r));
+        r.close();
+    }
+
+    @Test
+    void readsAlongAFillThatIsGivenUpFailAsDropped() {
+        byte[] data = growingPayload();
+        ObjectWriter w = growingWriter("/growing-aborted", data.length);
+        if (w == null) {
+            return;
+        }
+        StoredBody growing = w.growingBody();
+        StoredBody.Reader r = growing.open(0, data.length - 1);
+        CompletableFuture<ByteBuffer> parked = r.next();
+        w.write(ByteBuffer.wrap(data, 0, 1000));
+        w.abort();
+        assertDropped(parked);
+        try (StoredBody.Reader late = growing.open(0, data.length - 1)) {
+            assertDropped(late.next());
+        }
+        assertTrue(lookup("/growing-aborted").isEmpty());
+    }
+
+    @Test
+    void readsAlongAFillWhoseCommitFailsFailAsDropped() {
+        byte[] data = growingPayload();
+        ObjectWriter w = growingWriter("/growing-short", data.length);
+        if (w == null) {
+            return;
+        }
+        StoredBody.Reader r = w.growingBody().open(0, data.length - 1);
+        w.write(ByteBuffer.wrap(data, 0, 140_000));
+        r.next().orTimeout(10, TimeUnit.SECONDS).join(); // chunk 0, put
+        r.next().orTimeout(10, TimeUnit.SECONDS).join(); // chunk 1, put
+        CompletableFuture<ByteBuffer> last = r.next();   // never complete: the body ends short
+        assertFalse(w.commit().join(), "shorter than its declared length");
+        assertDropped(last);
+        r.close();
+    }
+
+    @Test
+    void closingTheStoreFailsReadsParkedAlongAFill() {
+        ObjectWriter w = growingWriter("/growing-closed", 150_000);
+        if (w == null) {
+            return;
+        }
+        StoredBody.Reader r = w.growingBody().open(0, 149_999);
+        CompletableFuture<ByteBuffer> parked = r.next();
+        storage.close();
+        assertDropped(parked);
+        r.close();
+        storage = newStorage(clock); // for closeStorage()
+    }
+
+    @Test
+    void noGrowingBodyWithoutAKnownLength() {
+        ObjectWriter w = storage.writer(entry("/growing-chunked", "", -1));
+        assertNull(w.growingBody());
+        w.abort();
+    }
+
+    private static void assertDropped(CompletableFuture<ByteBuffer> read) {
+        CompletionException e = assertThrows(
+                CompletionException.class,
+                () -> read.orTimeout(10, TimeUnit.SECONDS).join());
+        assertTrue(e.getCause() instanceof StoredBody.BodyDropped, "BodyDropped, not " + e.getCause());
     }
 }

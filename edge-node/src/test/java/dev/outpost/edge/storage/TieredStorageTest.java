@@ -27,6 +27,11 @@ class TieredStorageTest extends CacheStorageContract {
     private Path coldDir;
 
     @Override
+    protected boolean offersGrowingBodies() {
+        return true;
+    }
+
+    @Override
     protected CacheStorage newStorage(MutableClock clock) {
         coldDir = dir.resolve("disk-" + System.nanoTime());
         return openTiers();
@@ -58,6 +63,27 @@ class TieredStorageTest extends CacheStorageContract {
         List<StoredObject> found = storage.lookup(key).join();
         assertEquals(1, found.size());
         assertEquals(200_000, found.get(0).body().length());
+    }
+
+    /** An object both tiers take is read along the lower tier's copy (the memory tier offers none). */
+    @Test
+    void aFillBothTiersTakeIsReadAlongTheLowerTiersCopy() {
+        byte[] small = new byte[50_000];
+        new java.util.Random(3).nextBytes(small);
+        ObjectWriter w = storage.writer(entry("/both", "", small.length));
+        StoredBody growing = w.growingBody();
+        assertTrue(growing != null, "the lower tier's growing body");
+        StoredBody.Reader r = growing.open(0, small.length - 1);
+        java.util.concurrent.CompletableFuture<java.nio.ByteBuffer> whole = r.next();
+        assertFalse(whole.isDone(), "nothing written yet");
+        w.write(java.nio.ByteBuffer.wrap(small));
+        assertTrue(w.commit().join());
+        java.nio.ByteBuffer read = whole.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+        byte[] got = new byte[read.remaining()];
+        read.get(got);
+        assertArrayEquals(small, got);
+        r.close();
+        assertFalse(hot.lookupInMemory(new CacheKey("site.example", "/both")).isEmpty(), "in memory too");
     }
 
     @Test

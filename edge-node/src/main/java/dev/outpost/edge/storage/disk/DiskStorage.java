@@ -267,6 +267,8 @@ public final class DiskStorage implements CacheStorage {
     /** Drain handlers of writers that saw the queue full; each runs once. */
     private final ConcurrentLinkedQueue<Runnable> drainWaiters = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Bodies handed out by {@link Writer#growingBody} and not committed or dropped yet: closing fails their reads. */
+    private final Set<GrowingBody> growing = ConcurrentHashMap.newKeySet();
     private final Set<String> loggedConditions = ConcurrentHashMap.newKeySet();
     /** Write thread only: the last write failed. */
     private boolean writesFailing;
@@ -466,32 +468,44 @@ public final class DiskStorage implements CacheStorage {
 
         @Override
         public Reader open(long first, long last) {
-            if (first < 0 || last >= length || first > last + 1) {
-                throw new IndexOutOfBoundsException("range " + first + "-" + last + " of " + length);
-            }
-            return new Reader() {
-                long pos = first;
-
-                @Override
-                public CompletableFuture<ByteBuffer> next() {
-                    if (pos > last) {
-                        return CompletableFuture.completedFuture(null);
-                    }
-                    int chunk = (int) (pos / CHUNK_SIZE);
-                    long chunkStart = (long) chunk * CHUNK_SIZE;
-                    int chunkLength = (int) Math.min(CHUNK_SIZE, length - chunkStart);
-                    int offset = (int) (pos - chunkStart);
-                    int len = (int) Math.min(chunkLength - offset, last - pos + 1);
-                    pos += len;
-                    return readChunk(DiskBody.this, chunk, chunkLength, offset, len);
-                }
-
-                @Override
-                public void close() {
-                    pos = last + 1;
-                }
-            };
+            return chunkReader(length, first, last,
+                    (chunk, chunkLength, offset, len) -> readChunk(this, chunk, chunkLength, offset, len));
         }
+    }
+
+    /** Reads part of a chunk: {@code len} bytes from {@code offset} of chunk {@code chunk}, {@code chunkLength} long. */
+    @FunctionalInterface
+    private interface ChunkRead {
+        CompletableFuture<ByteBuffer> read(int chunk, int chunkLength, int offset, int len);
+    }
+
+    /** A reader over bytes {@code first..last} of a body of {@code length} bytes in chunks of CHUNK_SIZE. */
+    private static StoredBody.Reader chunkReader(long length, long first, long last, ChunkRead read) {
+        if (first < 0 || last >= length || first > last + 1) {
+            throw new IndexOutOfBoundsException("range " + first + "-" + last + " of " + length);
+        }
+        return new StoredBody.Reader() {
+            long pos = first;
+
+            @Override
+            public CompletableFuture<ByteBuffer> next() {
+                if (pos > last) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                int chunk = (int) (pos / CHUNK_SIZE);
+                long chunkStart = (long) chunk * CHUNK_SIZE;
+                int chunkLength = (int) Math.min(CHUNK_SIZE, length - chunkStart);
+                int offset = (int) (pos - chunkStart);
+                int len = (int) Math.min(chunkLength - offset, last - pos + 1);
+                pos += len;
+                return read.read(chunk, chunkLength, offset, len);
+            }
+
+            @Override
+            public void close() {
+                pos = last + 1;
+            }
+        };
     }
 
     private CompletableFuture<ByteBuffer> readChunk(DiskBody body, int chunk, int chunkLength, int offset, int len) {
@@ -549,6 +563,136 @@ public final class DiskStorage implements CacheStorage {
         return ids != null && ids[1] == body.objectId;
     }
 
+    /**
+     * An object's body while its {@link Writer} streams it in ({@link ObjectWriter#growingBody}). The write
+     * thread puts the chunks in order, so the chunks put so far are a prefix: a read of one of them goes to
+     * the read pool at once (from the memtable or the page cache, the bytes having just been written), a
+     * read further on is parked until the write thread has put it (the last, partial chunk is put by the
+     * commit). Chunks are not verified against a CRC (it is computed as they are put, and only the commit
+     * records it): they are the bytes this process just wrote. A chunk that is gone when read (the object
+     * was abandoned, or dropped after its commit) and every read parked when the object is given up or the
+     * store closes fail with {@link StoredBody.BodyDropped}.
+     */
+    private final class GrowingBody implements StoredBody {
+        private final String url;
+        private final long objectId;
+        private final long length;
+        /** Guarded by this: chunks put so far (all of them once committed). */
+        private int put;
+        /** Guarded by this: why the object will not be complete, once it will not. */
+        private String dropped;
+        /** Guarded by this: reads of chunks not put yet. */
+        private final List<ParkedRead> parked = new ArrayList<>();
+
+        private record ParkedRead(int chunk, int chunkLength, int offset, int len,
+                CompletableFuture<ByteBuffer> result) {
+        }
+
+        GrowingBody(String url, long objectId, long length) {
+            this.url = url;
+            this.objectId = objectId;
+            this.length = length;
+        }
+
+        @Override
+        public long length() {
+            return length;
+        }
+
+        @Override
+        public Reader open(long first, long last) {
+            return chunkReader(length, first, last, this::read);
+        }
+
+        private CompletableFuture<ByteBuffer> read(int chunk, int chunkLength, int offset, int len) {
+            synchronized (this) {
+                if (dropped == null && chunk >= put) {
+                    CompletableFuture<ByteBuffer> later = new CompletableFuture<>();
+                    parked.add(new ParkedRead(chunk, chunkLength, offset, len, later));
+                    return later;
+                }
+                if (dropped != null && chunk >= put) {
+                    return CompletableFuture.failedFuture(new BodyDropped(dropped));
+                }
+            }
+            return readPut(chunk, chunkLength, offset, len);
+        }
+
+        /** A chunk that was put: read it on the read pool. */
+        private CompletableFuture<ByteBuffer> readPut(int chunk, int chunkLength, int offset, int len) {
+            if (closed.get()) {
+                return CompletableFuture.failedFuture(new BodyDropped("disk store is closed"));
+            }
+            CompletableFuture<ByteBuffer> result = new CompletableFuture<>();
+            try {
+                readExecutor.execute(() -> {
+                    try {
+                        long started = System.nanoTime();
+                        byte[] value = rocks.db.get(rocks.chunksCf, Keys.chunk(objectId, chunk));
+                        latency.chunkRead(System.nanoTime() - started);
+                        if (value == null || value.length != chunkLength) {
+                            result.completeExceptionally(new BodyDropped("object " + url
+                                    + " was dropped from disk while it was read along its fill"));
+                        } else {
+                            result.complete(ByteBuffer.wrap(value, offset, len).slice().asReadOnlyBuffer());
+                        }
+                    } catch (RocksDBException | RuntimeException e) {
+                        readFailures.increment();
+                        logOnce("read:" + code(e), "disk read failed, serving from the origin: " + e.getMessage(), e);
+                        result.completeExceptionally(new DiskReadException("disk read of " + url + " failed: "
+                                + e.getMessage(), false, e));
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                result.completeExceptionally(new BodyDropped("disk store is closed or its read queue is full"));
+            }
+            return result;
+        }
+
+        /** Write thread: chunks {@code 0..count-1} are put. */
+        void put(int count) {
+            List<ParkedRead> ready = new ArrayList<>();
+            synchronized (this) {
+                if (count <= put) {
+                    return;
+                }
+                put = count;
+                parked.removeIf(r -> r.chunk() < count && ready.add(r));
+            }
+            for (ParkedRead r : ready) {
+                readPut(r.chunk(), r.chunkLength(), r.offset(), r.len()).whenComplete((chunk, err) -> {
+                    if (err != null) {
+                        r.result().completeExceptionally(err);
+                    } else {
+                        r.result().complete(chunk);
+                    }
+                });
+            }
+        }
+
+        /** The object will not be complete: parked reads, and reads of chunks not put, fail. Idempotent. */
+        void drop(String why) {
+            List<ParkedRead> failed;
+            synchronized (this) {
+                if (dropped != null) {
+                    return;
+                }
+                dropped = why;
+                failed = new ArrayList<>(parked);
+                parked.clear();
+            }
+            growing.remove(this);
+            BodyDropped err = new BodyDropped(why);
+            failed.forEach(r -> r.result().completeExceptionally(err));
+        }
+
+        /** Committed: every chunk is put; nothing parks from now on. */
+        void committed(int chunkCount) {
+            put(chunkCount);
+            growing.remove(this);
+        }
+    }
+
     // ---------------------------------------------------------------- writes
 
     @Override
@@ -575,6 +719,10 @@ public final class DiskStorage implements CacheStorage {
         private boolean committing;
         private volatile boolean abandoned;
         private boolean cleanupQueued;
+        /** Chunks the write thread has put (written by it only). */
+        private volatile int chunksPut;
+        /** Handed out by {@link #growingBody}, once; null before. */
+        private volatile GrowingBody growingBody;
         // write thread only
         private boolean intentWritten;
         private int[] crcs = new int[4];
@@ -583,6 +731,32 @@ public final class DiskStorage implements CacheStorage {
             this.entry = entry;
             this.objectId = objectId;
             this.generationAtStart = generationAtStart;
+        }
+
+        /**
+         * Offered for a body of known length, the same one on every call; not while the volume is short of
+         * free space (the object would be refused at its first chunk, and its readers cut).
+         */
+        @Override
+        public synchronized StoredBody growingBody() {
+            if (growingBody == null && entry.bodyLength() > 0 && !freeSpace.isShort()) {
+                GrowingBody g = new GrowingBody(entry.key().asString(), objectId, entry.bodyLength());
+                growing.add(g);
+                growingBody = g;
+                g.put(chunksPut); // chunks put before this call (callers ask first; this keeps it right anyway)
+                if (abandoned) {
+                    g.drop("the object was given up before it was read along");
+                }
+            }
+            return growingBody;
+        }
+
+        /** The object will not be complete: reads along it fail. */
+        private void dropGrowing(String why) {
+            GrowingBody g = growingBody;
+            if (g != null) {
+                g.drop(why);
+            }
         }
 
         @Override
@@ -647,6 +821,7 @@ public final class DiskStorage implements CacheStorage {
                         }
                         if (chunkIndex % CHUNKS_PER_SPACE_CHECK == 0 && !roomFor()) {
                             abandoned = true;
+                            dropGrowing("not stored: the disk is short of free space");
                             deleteObject(objectId, intentWritten);
                             return;
                         }
@@ -665,9 +840,15 @@ public final class DiskStorage implements CacheStorage {
                         }
                         latency.chunkWrite(System.nanoTime() - started);
                         addCrc(chunkIndex, crc(full, full.length));
+                        chunksPut = chunkIndex + 1;
+                        GrowingBody g = growingBody;
+                        if (g != null) {
+                            g.put(chunkIndex + 1);
+                        }
                     } catch (RocksDBException | RuntimeException e) {
                         writeFailed(e);
                         abandoned = true;
+                        dropGrowing("not stored: a disk write failed");
                         deleteObject(objectId, intentWritten);
                     } finally {
                         chunkDone();
@@ -701,6 +882,7 @@ public final class DiskStorage implements CacheStorage {
             } catch (RejectedExecutionException e) {
                 // closed: an intent, if written, makes the next start collect the chunks
                 abandoned = true;
+                dropGrowing("disk store is closed");
                 done.complete(false);
             }
             return done;
@@ -711,6 +893,7 @@ public final class DiskStorage implements CacheStorage {
             if (abandoned || generationAtStart != gen
                     || markers.effect(entry.key().host(), objectId) == PurgeMarkers.Effect.GONE) {
                 abandoned = true;
+                dropGrowing("not stored: purged or dropped while it was filled");
                 deleteObject(objectId, intentWritten);
                 return false;
             }
@@ -752,11 +935,16 @@ public final class DiskStorage implements CacheStorage {
             } catch (RocksDBException | RuntimeException e) {
                 writeFailed(e);
                 abandoned = true;
+                dropGrowing("not stored: a disk write failed");
                 deleteObject(objectId, intentWritten);
                 return false;
             }
             index.asMap().compute(url, counted((k, s) -> s == null ? new Slots(new Slot[] {slot}) : s.with(slot)));
             writesRecovered();
+            GrowingBody g = growingBody;
+            if (g != null) {
+                g.committed(chunkCount);
+            }
             return true;
         }
 
@@ -769,6 +957,7 @@ public final class DiskStorage implements CacheStorage {
                 return;
             }
             abandoned = true;
+            dropGrowing("not stored: the fill was given up");
             staging = null;
             if (chunksSubmitted > 0 && !cleanupQueued) {
                 cleanupQueued = true;
@@ -1721,6 +1910,7 @@ public final class DiskStorage implements CacheStorage {
         writeExecutor.shutdown();
         readExecutor.shutdown();
         runDrainWaiters(); // writers paused on the queue go on (and find the store closed)
+        List.copyOf(growing).forEach(g -> g.drop("disk store is closed")); // nobody left parked for good
         boolean stopped;
         try {
             stopped = writeExecutor.awaitTermination(60, TimeUnit.SECONDS)

@@ -22,7 +22,8 @@ final class FreeSpaceGuard {
 
     private final FileStore volume;
     private final long minFree;
-    private boolean isShort;
+    /** Written by the write thread; volatile so that other threads may read it ({@link #isShort}). */
+    private volatile boolean isShort;
     private volatile long lastUsable = -1;
 
     private FreeSpaceGuard(FileStore volume, long minFree) {
@@ -55,7 +56,7 @@ final class FreeSpaceGuard {
         return nowShort ? Change.BECAME_SHORT : Change.RECOVERED;
     }
 
-    /** Write thread: the last check found less than min-free. */
+    /** The last check found less than min-free (any thread; checks run on the write thread). */
     boolean isShort() {
         return isShort;
     }
