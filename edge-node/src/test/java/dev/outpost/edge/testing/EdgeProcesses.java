@@ -27,10 +27,15 @@ public final class EdgeProcesses {
                 .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
     }
 
-    /** The command line that runs an edge with {@code config}. */
+    /**
+     * The command line that runs an edge with {@code config}. Its temporary files (RocksDB's native library,
+     * Vert.x's file cache) go to a {@code tmp} folder next to {@code config}, removed with the test's folder:
+     * an edge killed with SIGKILL cannot delete them itself.
+     */
     public static List<String> command(Path config, String... jvmArgs) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Djava.io.tmpdir=" + tmpDirNextTo(config));
         cmd.addAll(List.of(jvmArgs));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
@@ -38,6 +43,17 @@ public final class EdgeProcesses {
         cmd.add("--config");
         cmd.add(config.toString());
         return cmd;
+    }
+
+    /** A {@code tmp} folder beside {@code file}, created if needed. */
+    public static Path tmpDirNextTo(Path file) {
+        Path tmp = file.toAbsolutePath().getParent().resolve("tmp");
+        try {
+            Files.createDirectories(tmp);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return tmp;
     }
 
     /**

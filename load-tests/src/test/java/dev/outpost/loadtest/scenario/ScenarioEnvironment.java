@@ -171,7 +171,11 @@ final class ScenarioEnvironment implements AutoCloseable {
 
     /** Starts a process that {@link #close()} stops; its output goes to NAME.out and NAME.err here. */
     private Process launch(String processName, List<String> command) throws IOException {
-        Process p = new ProcessBuilder(command)
+        // the JVM's temporary files (RocksDB's native library, Vert.x's file cache) in this run's folder: a
+        // process that has to be killed cannot delete them itself
+        List<String> withTmp = new ArrayList<>(command);
+        withTmp.add(1, "-Djava.io.tmpdir=" + Files.createDirectories(dir.resolve(processName + "-tmp")));
+        Process p = new ProcessBuilder(withTmp)
                 .redirectOutput(dir.resolve(processName + ".out").toFile())
                 .redirectError(dir.resolve(processName + ".err").toFile())
                 .start();

@@ -23,8 +23,11 @@ public final class PurgeApiProcesses {
 
     /** Starts it with {@code config}; stdout and stderr go to {@code dir/name.out} and {@code dir/name.err}. */
     public static Process launch(Path config, Path dir, String name) throws IOException {
+        // its temporary files (Vert.x's file cache) in the test's folder: a process killed with SIGKILL cannot
+        // delete them itself
+        Path tmp = Files.createDirectories(dir.resolve(name + "-tmp"));
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), PurgeApi.class.getName(), "--config", config.toString());
+                "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), PurgeApi.class.getName(), "--config", config.toString());
         return new ProcessBuilder(cmd).redirectOutput(dir.resolve(name + ".out").toFile())
                 .redirectError(dir.resolve(name + ".err").toFile()).start();
     }
