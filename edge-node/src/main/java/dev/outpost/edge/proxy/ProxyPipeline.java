@@ -120,7 +120,8 @@ public final class ProxyPipeline {
      * A fill in progress as a follower serves it: the entry being stored with its body so far (the storage's
      * growing body, or a heap copy), and the writer storing it (which knows whether a purge has overtaken it).
      *
-     * @param ranges the body can be opened at any range (a growing body), not only whole (a heap copy)
+     * @param ranges the body answers Range requests (a growing body: by range when its length is known, else
+     *               whole, as a miss would), not only requests for the whole body (a heap copy)
      */
     private record ReadAlong(StoredObject object, ObjectWriter writer, boolean ranges) {
     }
@@ -1205,11 +1206,13 @@ public final class ProxyPipeline {
                     if (along != null) {
                         return; // read along a heap copy: the fill does not wait for this client (see above)
                     }
-                    if (growing != null && resp.writeQueueFull() && sentToClient[0] < growing.length()
+                    long length = growing == null ? 0 : growing.length(); // -1: not known (chunked)
+                    if (growing != null && resp.writeQueueFull() && (length < 0 || sentToClient[0] < length)
                             && !objectWriter.isAbandoned()) {
                         toClient[0] = false; // from here the client reads the growing body, the origin fills alone
                         metrics.clientReadsAlong();
-                        ResponseWriter.continueBody(ctx, resp, growing.open(sentToClient[0], growing.length() - 1))
+                        ResponseWriter.continueBody(ctx, resp,
+                                growing.open(sentToClient[0], length < 0 ? Long.MAX_VALUE : length - 1))
                                 .onFailure(err -> LOG.debug("reading {} along its fill failed part-way ({});"
                                         + " response cut", key, err.toString()));
                         return;

@@ -79,10 +79,14 @@ public final class ResponseWriter {
         if (!answer.sendsBody()) {
             return resp.end().map(0L);
         }
+        if (answer.bodyLength() < 0) {
+            resp.setChunked(true);
+        }
         Promise<Long> done = Promise.promise();
         StoredBody.Reader reader = object.body().open(answer.first(), answer.last());
         BodyPump pump = new BodyPump(ctx, reader, resp, done);
-        if (object.tier() != StoredObject.Tier.MEMORY && answer.bodyLength() <= VERIFIED_BEFORE_HEAD) {
+        if (object.tier() != StoredObject.Tier.MEMORY && answer.bodyLength() >= 0
+                && answer.bodyLength() <= VERIFIED_BEFORE_HEAD) {
             pump.readAllThenSend();
         } else {
             pump.pump(reader.next());
@@ -223,12 +227,20 @@ public final class ResponseWriter {
     private record Answer(int status, boolean notModified, String contentRange, long first, long last,
             boolean sendsBody, boolean sendsLength) {
 
-        /** For a GET, or a HEAD when {@code head} (the only methods answered from storage). */
+        /**
+         * For a GET, or a HEAD when {@code head} (the only methods answered from storage). A {@code length}
+         * below 0 is a body still streaming in whose length is not known yet: it is sent whole, without
+         * Content-Length (chunked), ignoring any Range (RFC 9110 §14.2 lets a server ignore it).
+         */
         static Answer of(Fields request, boolean head, CacheEntry entry, long length) {
             if (entry.status() == 200 && Conditional.notModified(request, entry.headers())) {
                 return new Answer(304, true, null, 0, -1, false, false);
             }
             int status = entry.status();
+            if (length < 0) {
+                boolean noContent = entry.status() == 204 || entry.status() == 304;
+                return new Answer(status, false, null, 0, Long.MAX_VALUE, !head && !noContent, false);
+            }
             long first = 0;
             long last = length - 1;
             String contentRange = null;
@@ -250,8 +262,9 @@ public final class ResponseWriter {
                     !noContent);
         }
 
+        /** Bytes of body sent, or -1 when not known yet (see {@link #of}). */
         long bodyLength() {
-            return last - first + 1;
+            return last == Long.MAX_VALUE ? -1 : last - first + 1;
         }
     }
 

@@ -59,8 +59,10 @@ public interface ObjectWriter {
     /**
      * The object's body while this writer stores it, for other requests to read along as it fills
      * (ARCHITECTURE §1: "the others wait or stream along"), or {@code null} when this writer offers none
-     * (the default; also when the entry's length is not known). Its {@link StoredBody#length} is the
-     * entry's declared length; a read of bytes not yet written completes once the storage has them, so a
+     * (the default). Its {@link StoredBody#length} is the entry's declared length, or -1 when that is not
+     * known (a chunked response): such a body is opened from a position to its end ({@code last} =
+     * {@link Long#MAX_VALUE}), and its reader's end comes with the commit. A read of bytes not yet written
+     * completes once the storage has them, so a
      * reader goes at the fill's pace or its own, whichever is slower, and never holds the fill back. Reads
      * of bytes the object never gets (the writer is aborted or abandoned, the commit fails, the store
      * closes) fail with {@link StoredBody.BodyDropped}; after the commit the body reads as the stored

@@ -65,7 +65,8 @@ public interface StoredBody {
     interface Reader extends AutoCloseable {
         /**
          * The next chunk (a read-only buffer the caller must not keep), or {@code null} at the end (an
-         * already completed future). A caller may ask for the next chunk before the previous one
+         * already completed future; for a {@linkplain dev.outpost.edge.storage.ObjectWriter#growingBody growing
+         * body} of unknown length, one that completes when the end is known). A caller may ask for the next chunk before the previous one
          * arrived (read-ahead): each call moves on by one chunk at once and the futures complete
          * independently, each with its own chunk or failure.
          */

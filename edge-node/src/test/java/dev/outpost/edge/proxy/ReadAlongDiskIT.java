@@ -108,6 +108,26 @@ class ReadAlongDiskIT extends EdgeTestBase {
     }
 
     @Test
+    void aChunkedFillIsReadAlongToTheEndTheCommitSets() throws Exception {
+        byte[] body = body(1 << 20);
+        origin.stubFor(WireMock.get(PATH).willReturn(aResponse().withFixedDelay(300) // no Content-Length: chunked
+                .withChunkedDribbleDelay(32, 1500).withHeader("Cache-Control", "max-age=60").withBody(body)));
+        get("/warm-up");
+        List<RawHttp.Response> r = staggered(new long[] {0, 100, 900, 950},
+                new String[][] {{}, {}, {}, {"Range: bytes=0-99"}});
+        for (int i = 0; i < r.size(); i++) {
+            assertEquals(200, r.get(i).status(), "a range of a body of unknown length is not served (§14.2)");
+            assertArrayEquals(body, r.get(i).body(), "response " + i + " has the whole body");
+        }
+        for (RawHttp.Response follower : r.subList(1, 4)) {
+            assertTrue(status(follower).collapsed() && "read-along".equals(status(follower).detail()),
+                    r.stream().map(EdgeTestBase::ourCacheStatus).toList().toString());
+            assertEquals("chunked", follower.header("Transfer-Encoding"));
+        }
+        assertEquals(1, originHits(), "one origin request for four clients");
+    }
+
+    @Test
     void aLeaderWhoseClientDoesNotReadHoldsNeitherTheFillNorItsFollowersBack() throws Exception {
         byte[] body = body(16 << 20); // far more than the sockets' buffers and the disk tier's write queue
         origin.stubFor(WireMock.get(PATH).willReturn(aResponse().withFixedDelay(300)

@@ -568,24 +568,29 @@ public final class DiskStorage implements CacheStorage {
      * thread puts the chunks in order, so the chunks put so far are a prefix: a read of one of them goes to
      * the read pool at once (from the memtable or the page cache, the bytes having just been written), a
      * read further on is parked until the write thread has put it (the last, partial chunk is put by the
-     * commit). Chunks are not verified against a CRC (it is computed as they are put, and only the commit
-     * records it): they are the bytes this process just wrote. A chunk that is gone when read (the object
-     * was abandoned, or dropped after its commit) and every read parked when the object is given up or the
-     * store closes fail with {@link StoredBody.BodyDropped}.
+     * commit). Every chunk but the last is {@link #CHUNK_SIZE} long, so a body whose length is not known yet
+     * (a chunked response) is read chunk by chunk too, and ends where the commit says. Chunks are not
+     * verified against a CRC (it is computed as they are put, and only the commit records it): they are the
+     * bytes this process just wrote. A chunk that is gone when read (the object was abandoned, or dropped
+     * after its commit) and every read parked when the object is given up or the store closes fail with
+     * {@link StoredBody.BodyDropped}.
      */
     private final class GrowingBody implements StoredBody {
         private final String url;
         private final long objectId;
+        /** The declared length, or -1 when not known. */
         private final long length;
         /** Guarded by this: chunks put so far (all of them once committed). */
         private int put;
+        /** Guarded by this: the commit put the last chunk; {@link #put} is the chunk count. */
+        private boolean committed;
         /** Guarded by this: why the object will not be complete, once it will not. */
         private String dropped;
         /** Guarded by this: reads of chunks not put yet. */
         private final List<ParkedRead> parked = new ArrayList<>();
 
-        private record ParkedRead(int chunk, int chunkLength, int offset, int len,
-                CompletableFuture<ByteBuffer> result) {
+        /** A read of {@code len} bytes from {@code offset} of a chunk; {@code len} -1: to the chunk's end. */
+        private record ParkedRead(int chunk, int offset, int len, CompletableFuture<ByteBuffer> result) {
         }
 
         GrowingBody(String url, long objectId, long length) {
@@ -601,25 +606,55 @@ public final class DiskStorage implements CacheStorage {
 
         @Override
         public Reader open(long first, long last) {
-            return chunkReader(length, first, last, this::read);
+            if (length >= 0) {
+                return chunkReader(length, first, last,
+                        (chunk, chunkLength, offset, len) -> read(chunk, offset, len));
+            }
+            if (first < 0 || last != Long.MAX_VALUE) {
+                throw new IndexOutOfBoundsException("a body of unknown length is read from a position to its end,"
+                        + " not " + first + "-" + last);
+            }
+            return new Reader() { // every chunk but the last is CHUNK_SIZE long: one chunk per call, to the end
+                int chunk = (int) (first / CHUNK_SIZE);
+                int offset = (int) (first % CHUNK_SIZE);
+                boolean closed;
+
+                @Override
+                public CompletableFuture<ByteBuffer> next() {
+                    if (closed) {
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    CompletableFuture<ByteBuffer> read = read(chunk++, offset, -1);
+                    offset = 0;
+                    return read;
+                }
+
+                @Override
+                public void close() {
+                    closed = true;
+                }
+            };
         }
 
-        private CompletableFuture<ByteBuffer> read(int chunk, int chunkLength, int offset, int len) {
+        private CompletableFuture<ByteBuffer> read(int chunk, int offset, int len) {
             synchronized (this) {
-                if (dropped == null && chunk >= put) {
+                if (chunk >= put) {
+                    if (committed) {
+                        return CompletableFuture.completedFuture(null); // past the end of a body of unknown length
+                    }
+                    if (dropped != null) {
+                        return CompletableFuture.failedFuture(new BodyDropped(dropped));
+                    }
                     CompletableFuture<ByteBuffer> later = new CompletableFuture<>();
-                    parked.add(new ParkedRead(chunk, chunkLength, offset, len, later));
+                    parked.add(new ParkedRead(chunk, offset, len, later));
                     return later;
                 }
-                if (dropped != null && chunk >= put) {
-                    return CompletableFuture.failedFuture(new BodyDropped(dropped));
-                }
             }
-            return readPut(chunk, chunkLength, offset, len);
+            return readPut(chunk, offset, len);
         }
 
         /** A chunk that was put: read it on the read pool. */
-        private CompletableFuture<ByteBuffer> readPut(int chunk, int chunkLength, int offset, int len) {
+        private CompletableFuture<ByteBuffer> readPut(int chunk, int offset, int len) {
             if (closed.get()) {
                 return CompletableFuture.failedFuture(new BodyDropped("disk store is closed"));
             }
@@ -630,11 +665,12 @@ public final class DiskStorage implements CacheStorage {
                         long started = System.nanoTime();
                         byte[] value = rocks.db.get(rocks.chunksCf, Keys.chunk(objectId, chunk));
                         latency.chunkRead(System.nanoTime() - started);
-                        if (value == null || value.length != chunkLength) {
+                        int n = len < 0 ? (value == null ? 0 : value.length - offset) : len;
+                        if (value == null || n < 0 || offset + n > value.length) {
                             result.completeExceptionally(new BodyDropped("object " + url
                                     + " was dropped from disk while it was read along its fill"));
                         } else {
-                            result.complete(ByteBuffer.wrap(value, offset, len).slice().asReadOnlyBuffer());
+                            result.complete(ByteBuffer.wrap(value, offset, n).slice().asReadOnlyBuffer());
                         }
                     } catch (RocksDBException | RuntimeException e) {
                         readFailures.increment();
@@ -651,16 +687,30 @@ public final class DiskStorage implements CacheStorage {
 
         /** Write thread: chunks {@code 0..count-1} are put. */
         void put(int count) {
+            settle(count, false);
+        }
+
+        /** Committed: every chunk is put; reads past the last one end the body. */
+        void committed(int chunkCount) {
+            settle(chunkCount, true);
+            growing.remove(this);
+        }
+
+        private void settle(int count, boolean commit) {
             List<ParkedRead> ready = new ArrayList<>();
+            int upTo;
             synchronized (this) {
-                if (count <= put) {
-                    return;
+                if (count > put) {
+                    put = count;
                 }
-                put = count;
-                parked.removeIf(r -> r.chunk() < count && ready.add(r));
+                committed |= commit;
+                upTo = put;
+                parked.removeIf(r -> (r.chunk() < upTo || committed) && ready.add(r));
             }
             for (ParkedRead r : ready) {
-                readPut(r.chunk(), r.chunkLength(), r.offset(), r.len()).whenComplete((chunk, err) -> {
+                CompletableFuture<ByteBuffer> read = r.chunk() < upTo ? readPut(r.chunk(), r.offset(), r.len())
+                        : CompletableFuture.completedFuture(null); // past the end of a body of unknown length
+                read.whenComplete((chunk, err) -> {
                     if (err != null) {
                         r.result().completeExceptionally(err);
                     } else {
@@ -674,7 +724,7 @@ public final class DiskStorage implements CacheStorage {
         void drop(String why) {
             List<ParkedRead> failed;
             synchronized (this) {
-                if (dropped != null) {
+                if (dropped != null || committed) {
                     return;
                 }
                 dropped = why;
@@ -684,12 +734,6 @@ public final class DiskStorage implements CacheStorage {
             growing.remove(this);
             BodyDropped err = new BodyDropped(why);
             failed.forEach(r -> r.result().completeExceptionally(err));
-        }
-
-        /** Committed: every chunk is put; nothing parks from now on. */
-        void committed(int chunkCount) {
-            put(chunkCount);
-            growing.remove(this);
         }
     }
 
@@ -734,12 +778,12 @@ public final class DiskStorage implements CacheStorage {
         }
 
         /**
-         * Offered for a body of known length, the same one on every call; not while the volume is short of
-         * free space (the object would be refused at its first chunk, and its readers cut).
+         * Offered for a body of known length or not, the same one on every call; not while the volume is short
+         * of free space (the object would be refused at its first chunk, and its readers cut).
          */
         @Override
         public synchronized StoredBody growingBody() {
-            if (growingBody == null && entry.bodyLength() > 0 && !freeSpace.isShort()) {
+            if (growingBody == null && entry.bodyLength() != 0 && !freeSpace.isShort()) {
                 GrowingBody g = new GrowingBody(entry.key().asString(), objectId, entry.bodyLength());
                 growing.add(g);
                 growingBody = g;
