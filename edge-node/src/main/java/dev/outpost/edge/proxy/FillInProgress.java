@@ -11,9 +11,10 @@ import java.util.concurrent.CompletableFuture;
  * it from the origin (ARCHITECTURE §1 "the others wait or stream along"; Varnish streams a busy object to
  * its waiting list the same way), instead of waiting for the whole body to be stored.
  *
- * <p>The fallback for storages that offer no {@linkplain dev.outpost.edge.storage.ObjectWriter#growingBody
- * growing body} (a memory-only edge); with a disk tier, followers read along the disk tier's copy instead.
- * Bounded: {@link ProxyPipeline} makes one only for a storable 200 whose {@code Content-Length} is known
+ * <p>For the requests waiting at the head, when the body fits: they read it whatever becomes of the stored
+ * copies. Requests arriving later, asking for a range, or waiting for a larger or chunked body read the disk
+ * tier's {@linkplain dev.outpost.edge.storage.ObjectWriter#growingBody growing body} instead, when there is
+ * one. Bounded: {@link ProxyPipeline} makes one only for a storable 200 whose {@code Content-Length} is known
  * and at most the memory tier's object limit, only when followers were waiting as its head arrived, and
  * only while all fills read along hold less than a budget of a few such objects in all (reserved when
  * offered, given back by {@code released} once the fill is over and its last reader closed). The chunks

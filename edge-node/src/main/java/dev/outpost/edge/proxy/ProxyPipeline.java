@@ -117,13 +117,14 @@ public final class ProxyPipeline {
     private static final int READ_ALONG_OBJECTS = 4;
 
     /**
-     * A fill in progress as a follower serves it: the entry being stored with its body so far (the storage's
-     * growing body, or a heap copy), and the writer storing it (which knows whether a purge has overtaken it).
+     * A fill in progress as followers read it along: the entry being stored, its body so far, and the writer
+     * storing it (which knows whether a purge has overtaken it, and whether it still has the object).
      *
-     * @param ranges the body answers Range requests (a growing body: by range when its length is known, else
-     *               whole, as a miss would), not only requests for the whole body (a heap copy)
+     * @param heapCopy a heap copy for the requests that waited at the head, read whole only; or null
+     * @param growing  the storage's growing body (a disk tier's copy as it is written), for any request, ranges
+     *                 too (by range when its length is known, else whole, as a miss would answer); or null
      */
-    private record ReadAlong(StoredObject object, ObjectWriter writer, boolean ranges) {
+    private record ReadAlong(CacheEntry entry, FillInProgress heapCopy, StoredBody growing, ObjectWriter writer) {
     }
 
     private final Vertx vertx;
@@ -876,16 +877,23 @@ public final class ProxyPipeline {
 
         /**
          * Serves the fill the leader offers to read along, if it offers one and it answers this request as a
-         * fresh stored response would (same variant, fresh for this request's directives, no range); false,
-         * having done nothing, otherwise.
+         * fresh stored response would (same variant, fresh for this request's directives; a range only from a
+         * growing body), the storage still has it, and no purge since the fill began matches it (the request then
+         * waits for the fill's fenced outcome); false, having done nothing, otherwise.
          */
         private boolean readAlong(String lockKey) {
             ReadAlong offered = readAlong.get(lockKey);
-            if (offered == null || (!offered.ranges() && request.has("Range")) || offered.writer().overtakenByPurge()
-                    || select(List.of(offered.object())) == null) {
-                return false; // a purge since the fill began: it waits for the fill's (fenced) outcome
+            if (offered == null || offered.writer().overtakenByPurge()) {
+                return false;
             }
-            CacheEntry entry = offered.object().entry();
+            StoredBody body = offered.heapCopy() != null && !request.has("Range") ? offered.heapCopy()
+                    : offered.growing() != null && offered.writer().growingBody() != null ? offered.growing()
+                    : null; // a range from a heap copy, or a growing body the storage gave up: wait
+            StoredObject along = body == null ? null : new StoredObject(offered.entry(), body, StoredObject.Tier.FILL);
+            if (along == null || select(List.of(along)) == null) {
+                return false;
+            }
+            CacheEntry entry = along.entry();
             long age = entry.currentAge(clock.instant());
             if (Reuse.decide(entry.policy(), directives, decisionAge(entry, age)) != Reuse.Verdict.FRESH) {
                 return false;
@@ -895,8 +903,8 @@ public final class ProxyPipeline {
             move(CachePhase.HIT);
             releaseChosenBody(); // a stale copy this request was validating: the fill answers instead
             outcome = Outcome.HIT;
-            tier = offered.object().tier() == StoredObject.Tier.MEMORY ? TierLabel.MEMORY : TierLabel.DISK;
-            serveStored(offered.object(), age, entry(false, collapsedFwd, entry.status(), false,
+            tier = body == offered.heapCopy() ? TierLabel.MEMORY : TierLabel.DISK;
+            serveStored(along, age, entry(false, collapsedFwd, entry.status(), false,
                     Reuse.ttl(entry.policy(), age), READ_ALONG_DETAIL));
             return true;
         }
@@ -1108,18 +1116,15 @@ public final class ProxyPipeline {
             if (bodyToClient && !out.contains("Content-Length") && status != 204 && status != 304) {
                 resp.setChunked(true);
             }
-            // What collapsed requests may read along (ARCHITECTURE §1): the storage's growing body when it offers
-            // one (any size, for requests arriving before the head or after it, ranges too), else a heap copy
-            // for the requests waiting now (bounded, see heapCopyFor).
+            // What collapsed requests may read along (ARCHITECTURE §1): a heap copy for those waiting at the head
+            // when the body fits one (bounded, see heapCopyFor; it streams to them whatever becomes of the stored
+            // copies), and the storage's growing body when it offers one (a disk tier: any size, chunked too, for
+            // requests arriving before the head or after it, ranges too).
             boolean readAlongable = fill != null && storingBody && status == 200 && upstreamMethod == HttpMethod.GET;
+            FillInProgress heapCopy = readAlongable ? heapCopyFor(fill, decision) : null;
             StoredBody growing = readAlongable ? objectWriter.growingBody() : null;
-            FillInProgress heapCopy = readAlongable && growing == null ? heapCopyFor(fill, decision) : null;
-            ReadAlong offer = growing != null
-                    ? new ReadAlong(new StoredObject(decision.entry(), growing, StoredObject.Tier.DISK), objectWriter, true)
-                    : heapCopy != null
-                    ? new ReadAlong(new StoredObject(decision.entry(), heapCopy, StoredObject.Tier.MEMORY), objectWriter,
-                            false)
-                    : null;
+            ReadAlong offer = heapCopy == null && growing == null ? null
+                    : new ReadAlong(decision.entry(), heapCopy, growing, objectWriter);
             stream(upstream, objectWriter, fill, bodyToClient, heapCopy, growing, offer);
         }
 
@@ -1208,7 +1213,7 @@ public final class ProxyPipeline {
                     }
                     long length = growing == null ? 0 : growing.length(); // -1: not known (chunked)
                     if (growing != null && resp.writeQueueFull() && (length < 0 || sentToClient[0] < length)
-                            && !objectWriter.isAbandoned()) {
+                            && objectWriter.growingBody() != null) { // not given up by the storage so far
                         toClient[0] = false; // from here the client reads the growing body, the origin fills alone
                         metrics.clientReadsAlong();
                         ResponseWriter.continueBody(ctx, resp,

@@ -85,7 +85,7 @@ public final class ResponseWriter {
         Promise<Long> done = Promise.promise();
         StoredBody.Reader reader = object.body().open(answer.first(), answer.last());
         BodyPump pump = new BodyPump(ctx, reader, resp, done);
-        if (object.tier() != StoredObject.Tier.MEMORY && answer.bodyLength() >= 0
+        if (object.tier() == StoredObject.Tier.DISK && answer.bodyLength() >= 0
                 && answer.bodyLength() <= VERIFIED_BEFORE_HEAD) {
             pump.readAllThenSend();
         } else {

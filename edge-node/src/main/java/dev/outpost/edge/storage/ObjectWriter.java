@@ -59,7 +59,7 @@ public interface ObjectWriter {
     /**
      * The object's body while this writer stores it, for other requests to read along as it fills
      * (ARCHITECTURE §1: "the others wait or stream along"), or {@code null} when this writer offers none
-     * (the default). Its {@link StoredBody#length} is the entry's declared length, or -1 when that is not
+     * (the default) or has given the object up (ask again before relying on a body asked for earlier). Its {@link StoredBody#length} is the entry's declared length, or -1 when that is not
      * known (a chunked response): such a body is opened from a position to its end ({@code last} =
      * {@link Long#MAX_VALUE}), and its reader's end comes with the commit. A read of bytes not yet written
      * completes once the storage has them, so a

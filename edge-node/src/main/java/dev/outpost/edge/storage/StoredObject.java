@@ -6,7 +6,9 @@ import dev.outpost.edge.cache.CacheEntry;
 public record StoredObject(CacheEntry entry, StoredBody body, Tier tier) {
 
     public enum Tier {
-        MEMORY("memory"), DISK("disk");
+        MEMORY("memory"), DISK("disk"),
+        /** A fill in progress, read along as it streams in ({@link ObjectWriter#growingBody}, or a heap copy). */
+        FILL("fill");
 
         private final String label;
 

@@ -56,6 +56,10 @@ class ReadAlongDiskIT extends EdgeTestBase {
 
     /** Sends {@code requests[i]} (extra header lines, may be empty) {@code delays[i]} ms after the first. */
     private List<RawHttp.Response> staggered(long[] delays, String[][] requests) throws Exception {
+        return staggered(port(), delays, requests);
+    }
+
+    private List<RawHttp.Response> staggered(int port, long[] delays, String[][] requests) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(delays.length);
         try {
             List<Future<RawHttp.Response>> sent = new ArrayList<>();
@@ -66,7 +70,7 @@ class ReadAlongDiskIT extends EdgeTestBase {
                     Thread.sleep(wait);
                 }
                 String[] headers = requests[i];
-                sent.add(pool.submit(() -> get(PATH, headers)));
+                sent.add(pool.submit(() -> RawHttp.get(port, HOST, PATH, headers)));
             }
             List<RawHttp.Response> responses = new ArrayList<>();
             for (Future<RawHttp.Response> f : sent) {
@@ -107,6 +111,94 @@ class ReadAlongDiskIT extends EdgeTestBase {
         assertEquals(1, originHits());
     }
 
+    /**
+     * Sends a GET, checks its response head (status, read along) and returns the milliseconds until it arrived
+     * (the body is left unread).
+     */
+    private long millisToHead(Socket s, int expectedStatus, String... headerLines) throws Exception {
+        long start = System.nanoTime();
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write(("GET " + PATH + " HTTP/1.1\r\nHost: " + HOST + "\r\n" + String.join("", Arrays
+                .stream(headerLines).map(h -> h + "\r\n").toList()) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        RawHttp.Response head = RawHttp.readHead(s.getInputStream());
+        assertEquals(expectedStatus, head.status());
+        assertTrue(status(head).collapsed() && "read-along".equals(status(head).detail()), ourCacheStatus(head));
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /**
+     * A body of a few chunks streams to its followers as it arrives, whether they waited at the head or came
+     * later for a range: neither waits for the whole fill before its head (as a disk hit of that size would:
+     * the disk tier reads such bodies whole before sending the head, to fall back to the origin on a failure).
+     */
+    @Test
+    void followersOfAFewChunksGetTheirHeadBeforeTheFillIsOver() throws Exception {
+        byte[] body = body(300_000); // five 64 KiB chunks of the disk tier, under its 512 KiB read-whole size
+        origin.stubFor(WireMock.get(PATH).willReturn(aResponse().withFixedDelay(300)
+                .withChunkedDribbleDelay(8, 4000).withHeader("Content-Length", Integer.toString(body.length))
+                .withHeader("Cache-Control", "max-age=60").withBody(body)));
+        get("/warm-up");
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (Socket waiting = new Socket("127.0.0.1", port()); Socket late = new Socket("127.0.0.1", port())) {
+            Future<RawHttp.Response> leader = pool.submit(() -> get(PATH));
+            Thread.sleep(100);
+            long waited = millisToHead(waiting, 200); // at the first chunk (about 1.2 s), not at the end (about 4.3 s)
+            Thread.sleep(600);
+            long lateHead = millisToHead(late, 206, "Range: bytes=10-19"); // from the growing body
+            assertArrayEquals(body, leader.get(30, TimeUnit.SECONDS).body());
+            assertTrue(waited < 2500, "the waiting follower's head after " + waited + " ms: it waited for the fill");
+            assertTrue(lateHead < 2000, "the late follower's head after " + lateHead + " ms: it waited for the fill");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, originHits());
+    }
+
+    /**
+     * On a volume short of free space (from the start) the disk tier takes no new object, so it offers no
+     * growing body: a client that falls behind is not handed over to a disk copy that will not be (its response
+     * would be cut), and followers read along a heap copy (the object fits the memory tier), which the memory
+     * tier stores.
+     */
+    @Test
+    void onAVolumeShortOfSpaceFollowersReadAlongAHeapCopy() throws Exception {
+        var full = startEdge(withDiskTier(super.edgeYaml(), diskDir("outpost-read-along-full"), "8MiB")
+                .replace("wait-timeout: 5s", "wait-timeout: 200ms")
+                .replace("    max-size: 256MiB\n", "    max-size: 256MiB\n    min-free: 100000GiB\n"));
+        try {
+            byte[] body = body(4 << 20);
+            origin.stubFor(WireMock.get("/first").willReturn(aResponse()
+                    .withHeader("Content-Length", Integer.toString(body.length))
+                    .withHeader("Cache-Control", "max-age=60").withBody(body)));
+            try (Socket slow = new Socket()) { // the first object after the start
+                slow.setReceiveBufferSize(4096);
+                slow.connect(new java.net.InetSocketAddress("127.0.0.1", full.trafficPort()));
+                slow.setSoTimeout(20_000);
+                slow.getOutputStream().write(("GET /first HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                Thread.sleep(1000); // falls behind
+                assertArrayEquals(body, RawHttp.next(slow.getInputStream(), false).body(), "not cut");
+            }
+            assertEquals(0.0, full.registry().get("outpost.fills.client.behind").counter().count());
+            origin.stubFor(WireMock.get(PATH).willReturn(aResponse().withFixedDelay(300)
+                    .withChunkedDribbleDelay(32, 1500).withHeader("Content-Length", Integer.toString(body.length))
+                    .withHeader("Cache-Control", "max-age=60").withBody(body)));
+            List<RawHttp.Response> r = staggered(full.trafficPort(), new long[] {0, 100, 120, 140},
+                    new String[][] {{}, {}, {}, {}});
+            for (RawHttp.Response response : r) {
+                assertArrayEquals(body, response.body());
+            }
+            for (RawHttp.Response follower : r.subList(1, 4)) {
+                assertTrue(status(follower).collapsed() && "read-along".equals(status(follower).detail()),
+                        ourCacheStatus(follower));
+            }
+            assertEquals(1, originHits());
+            assertEquals("memory", status(RawHttp.get(full.trafficPort(), HOST, PATH)).detail(), "stored in memory");
+        } finally {
+            full.stop(java.time.Duration.ofMillis(100));
+        }
+    }
+
     @Test
     void aChunkedFillIsReadAlongToTheEndTheCommitSets() throws Exception {
         byte[] body = body(1 << 20);
@@ -133,8 +225,9 @@ class ReadAlongDiskIT extends EdgeTestBase {
         origin.stubFor(WireMock.get(PATH).willReturn(aResponse().withFixedDelay(300)
                 .withHeader("Content-Length", Integer.toString(body.length)).withHeader("Cache-Control", "max-age=60")
                 .withBody(body)));
-        try (Socket stalled = new Socket("127.0.0.1", port())) {
-            stalled.setReceiveBufferSize(4096);
+        try (Socket stalled = new Socket()) {
+            stalled.setReceiveBufferSize(4096); // before connecting, so the window is small from the start
+            stalled.connect(new java.net.InetSocketAddress("127.0.0.1", port()));
             stalled.getOutputStream().write(("GET " + PATH + " HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII)); // and never reads
             Thread.sleep(100);
@@ -146,6 +239,10 @@ class ReadAlongDiskIT extends EdgeTestBase {
             assertEquals(1, originHits(), "read along, at the origin's pace, not at the stalled client's");
             assertEquals(1.0, edge.registry().get("outpost.fills.client.behind").counter().count(),
                     "the stalled client was served from the fill in storage");
+            stalled.setSoTimeout(20_000);
+            RawHttp.Response own = RawHttp.next(stalled.getInputStream(), false); // now it reads
+            assertEquals(200, own.status());
+            assertArrayEquals(body, own.body(), "every byte, in order, across the hand-over to the stored copy");
         }
     }
 }

@@ -188,4 +188,37 @@ class PurgeEndpointDiskIT extends EdgeTestBase {
         assertMiss("/h", "Accept-Language: de");
         warm("/h", "Accept-Language: en"); // stored after the purge: not affected by it
     }
+
+    /**
+     * A client that fell behind its fill is served the rest from the disk tier's copy; a purge of the URL during
+     * the fill removes that copy at the commit, yet the client still gets the whole response it was sent the
+     * head of (what it reads is kept for it), and the next request the new object.
+     */
+    @Test
+    void aPurgeDuringAFillDoesNotCutTheResponseOfAClientThatFellBehind() throws Exception {
+        byte[] body = new byte[8 << 20];
+        new java.util.Random(5).nextBytes(body);
+        origin.stubFor(WireMock.get("/video").willReturn(aResponse().withHeader("Cache-Control", "max-age=600")
+                .withHeader("Content-Length", Integer.toString(body.length)).withChunkedDribbleDelay(40, 2000)
+                .withBody(body)));
+        try (java.net.Socket slow = new java.net.Socket()) {
+            slow.setReceiveBufferSize(4096);
+            slow.connect(new java.net.InetSocketAddress("127.0.0.1", port()));
+            slow.setSoTimeout(20_000);
+            slow.getOutputStream().write(("GET /video HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII)); // and does not read for now
+            Thread.sleep(1000); // mid-fill
+            purge("{\"type\":\"url\",\"values\":[\"http://" + HOST + "/video\"]}");
+            for (int i = 0; i < 100 && origin.getAllServeEvents().size() < 1; i++) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(1500); // the fill is over, committed, then removed by the purge's fence
+            assertEquals(1.0, edge.registry().get("outpost.fills.client.behind").counter().count(),
+                    "the client fell behind and was handed over to the stored copy");
+            RawHttp.Response own = RawHttp.next(slow.getInputStream(), false);
+            assertEquals(200, own.status());
+            assertArrayEquals(body, own.body(), "the whole response, not cut by the purge");
+        }
+        assertEquals("uri-miss", status(get("/video")).fwd(), "purged: the next request goes to the origin");
+    }
 }

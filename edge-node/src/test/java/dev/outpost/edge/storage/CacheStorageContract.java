@@ -748,6 +748,24 @@ public abstract class CacheStorageContract {
         r.close();
     }
 
+    /** What a reader open at the commit reads survives the object's removal (a purge that overtook the fill). */
+    @Test
+    void readersOfAGrowingBodyReadItWholeThoughTheObjectIsRemovedAfterTheCommit() {
+        byte[] data = growingPayload();
+        ObjectWriter w = growingWriter("/growing-removed", data.length);
+        if (w == null) {
+            return;
+        }
+        StoredBody.Reader r = w.growingBody().open(0, data.length - 1);
+        CompletableFuture<ByteBuffer> first = r.next();
+        w.write(ByteBuffer.wrap(data));
+        assertTrue(w.commit().join());
+        assertEquals(1, storage.remove(new CacheKey("site.example", "/growing-removed")).join());
+        assertTrue(lookup("/growing-removed").isEmpty());
+        assertArrayEquals(data, collect(List.of(first), r), "read whole after the removal");
+        r.close();
+    }
+
     @Test
     void closingTheStoreFailsReadsParkedAlongAFill() {
         ObjectWriter w = growingWriter("/growing-closed", 150_000);

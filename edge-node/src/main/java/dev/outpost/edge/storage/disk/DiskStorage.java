@@ -269,6 +269,12 @@ public final class DiskStorage implements CacheStorage {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Bodies handed out by {@link Writer#growingBody} and not committed or dropped yet: closing fails their reads. */
     private final Set<GrowingBody> growing = ConcurrentHashMap.newKeySet();
+    /** Growing bodies holding a snapshot for their readers: closing releases them, before RocksDB closes. */
+    private final Set<GrowingBody> snapshotted = ConcurrentHashMap.newKeySet();
+    /** Orders snapshot releases with closing RocksDB ({@link #rocksClosed}): no release after the close. */
+    private final Object snapshotLock = new Object();
+    /** Guarded by snapshotLock. */
+    private boolean rocksClosed;
     private final Set<String> loggedConditions = ConcurrentHashMap.newKeySet();
     /** Write thread only: the last write failed. */
     private boolean writesFailing;
@@ -310,6 +316,7 @@ public final class DiskStorage implements CacheStorage {
             rocks = checkFormat(rocks, settings.dir());
             storage = new DiskStorage(settings, rocks);
             storage.rebuild();
+            storage.checkFreeSpace(); // a volume short of space from the start is known before the first write
             return storage;
         } catch (RocksDBException | RuntimeException e) {
             if (storage != null) {
@@ -571,8 +578,11 @@ public final class DiskStorage implements CacheStorage {
      * commit). Every chunk but the last is {@link #CHUNK_SIZE} long, so a body whose length is not known yet
      * (a chunked response) is read chunk by chunk too, and ends where the commit says. Chunks are not
      * verified against a CRC (it is computed as they are put, and only the commit records it): they are the
-     * bytes this process just wrote. A chunk that is gone when read (the object was abandoned, or dropped
-     * after its commit) and every read parked when the object is given up or the store closes fail with
+     * bytes this process just wrote. Readers open at the commit read from a RocksDB snapshot taken right after
+     * it, until the last of them is done, so what they read survives the object's removal (a purge that
+     * overtook the fill, an eviction, a newer version), as a stream from the origin would have (Varnish keeps a
+     * busy object's body for its readers the same way). A chunk that is gone when read (the object was given
+     * up before its commit) and every read parked when the object is given up or the store closes fail with
      * {@link StoredBody.BodyDropped}.
      */
     private final class GrowingBody implements StoredBody {
@@ -588,6 +598,12 @@ public final class DiskStorage implements CacheStorage {
         private String dropped;
         /** Guarded by this: reads of chunks not put yet. */
         private final List<ParkedRead> parked = new ArrayList<>();
+        /** Guarded by this: readers not closed yet, and reads running on the read pool. */
+        private int openReaders;
+        private int readsInFlight;
+        /** Guarded by this: what readers open at the commit read from, until they are done (see above). */
+        private org.rocksdb.Snapshot snapshot;
+        private ReadOptions snapshotReads;
 
         /** A read of {@code len} bytes from {@code offset} of a chunk; {@code len} -1: to the chunk's end. */
         private record ParkedRead(int chunk, int offset, int len, CompletableFuture<ByteBuffer> result) {
@@ -606,6 +622,34 @@ public final class DiskStorage implements CacheStorage {
 
         @Override
         public Reader open(long first, long last) {
+            Reader reader = uncounted(first, last);
+            synchronized (this) {
+                openReaders++;
+            }
+            return new Reader() {
+                private boolean closed;
+
+                @Override
+                public CompletableFuture<ByteBuffer> next() {
+                    return reader.next();
+                }
+
+                @Override
+                public void close() {
+                    if (closed) {
+                        return;
+                    }
+                    closed = true;
+                    reader.close();
+                    synchronized (GrowingBody.this) {
+                        openReaders--;
+                    }
+                    releaseSnapshotIfIdle();
+                }
+            };
+        }
+
+        private Reader uncounted(long first, long last) {
             if (length >= 0) {
                 return chunkReader(length, first, last,
                         (chunk, chunkLength, offset, len) -> read(chunk, offset, len));
@@ -659,11 +703,17 @@ public final class DiskStorage implements CacheStorage {
                 return CompletableFuture.failedFuture(new BodyDropped("disk store is closed"));
             }
             CompletableFuture<ByteBuffer> result = new CompletableFuture<>();
+            ReadOptions at;
+            synchronized (this) {
+                readsInFlight++;
+                at = snapshotReads;
+            }
             try {
                 readExecutor.execute(() -> {
                     try {
                         long started = System.nanoTime();
-                        byte[] value = rocks.db.get(rocks.chunksCf, Keys.chunk(objectId, chunk));
+                        byte[] key = Keys.chunk(objectId, chunk);
+                        byte[] value = at == null ? rocks.db.get(rocks.chunksCf, key) : rocks.db.get(rocks.chunksCf, at, key);
                         latency.chunkRead(System.nanoTime() - started);
                         int n = len < 0 ? (value == null ? 0 : value.length - offset) : len;
                         if (value == null || n < 0 || offset + n > value.length) {
@@ -677,12 +727,69 @@ public final class DiskStorage implements CacheStorage {
                         logOnce("read:" + code(e), "disk read failed, serving from the origin: " + e.getMessage(), e);
                         result.completeExceptionally(new DiskReadException("disk read of " + url + " failed: "
                                 + e.getMessage(), false, e));
+                    } finally {
+                        readDone();
                     }
                 });
             } catch (RejectedExecutionException e) {
+                readDone();
                 result.completeExceptionally(new BodyDropped("disk store is closed or its read queue is full"));
             }
             return result;
+        }
+
+        private void readDone() {
+            synchronized (this) {
+                readsInFlight--;
+            }
+            releaseSnapshotIfIdle();
+        }
+
+        /** Write thread, right after the commit: readers still open read from here on from a snapshot. */
+        private void snapshotForOpenReaders() {
+            synchronized (this) {
+                if (openReaders == 0 || snapshot != null || closed.get()) {
+                    return;
+                }
+                snapshot = rocks.db.getSnapshot();
+                snapshotReads = new ReadOptions().setSnapshot(snapshot);
+            }
+            snapshotted.add(this);
+        }
+
+        /** Lets the snapshot go once no reader is open and no read runs (on any thread). */
+        private void releaseSnapshotIfIdle() {
+            synchronized (this) {
+                if (snapshot == null) {
+                    return; // the common case, without the store-wide lock
+                }
+            }
+            releaseSnapshot(false);
+        }
+
+        /**
+         * Releases the snapshot, if any: when idle (no reader open, no read running; checked under the lock
+         * every read takes to use it), or {@code atClose}, when no read can run any more.
+         */
+        void releaseSnapshot(boolean atClose) {
+            synchronized (snapshotLock) {
+                org.rocksdb.Snapshot s;
+                ReadOptions reads;
+                synchronized (this) {
+                    if (snapshot == null || (!atClose && (openReaders > 0 || readsInFlight > 0))) {
+                        return;
+                    }
+                    s = snapshot;
+                    reads = snapshotReads;
+                    snapshot = null;
+                    snapshotReads = null;
+                }
+                snapshotted.remove(this);
+                if (!rocksClosed) {
+                    rocks.db.releaseSnapshot(s);
+                }
+                reads.close();
+            }
         }
 
         /** Write thread: chunks {@code 0..count-1} are put. */
@@ -690,8 +797,9 @@ public final class DiskStorage implements CacheStorage {
             settle(count, false);
         }
 
-        /** Committed: every chunk is put; reads past the last one end the body. */
+        /** Write thread: committed; every chunk is put, reads past the last one end the body. */
         void committed(int chunkCount) {
+            snapshotForOpenReaders(); // before any later write on this thread can remove the object
             settle(chunkCount, true);
             growing.remove(this);
         }
@@ -792,7 +900,7 @@ public final class DiskStorage implements CacheStorage {
                     g.drop("the object was given up before it was read along");
                 }
             }
-            return growingBody;
+            return abandoned ? null : growingBody;
         }
 
         /** The object will not be complete: reads along it fail. */
@@ -1974,7 +2082,11 @@ public final class DiskStorage implements CacheStorage {
                 LOG.warn("disk store at {}: WAL sync at close failed: {}", settings.dir(), e.getMessage());
             }
         }
-        rocks.close();
+        synchronized (snapshotLock) {
+            List.copyOf(snapshotted).forEach(g -> g.releaseSnapshot(true)); // no read can run: the pools are done
+            rocksClosed = true;
+            rocks.close();
+        }
     }
 
     // ---------------------------------------------------------------- helpers
@@ -2007,6 +2119,18 @@ public final class DiskStorage implements CacheStorage {
      * RocksDB compacts; when space is back the configured bound returns.
      */
     private boolean roomFor() {
+        if (checkFreeSpace()) {
+            spaceRefusals.increment();
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Write thread (or the opening thread, before any write): checks the free space, adjusts the bound and logs
+     * when that changed; true when the volume is short.
+     */
+    private boolean checkFreeSpace() {
         switch (freeSpace.check()) {
             case BECAME_SHORT -> {
                 long missing = freeSpace.minFree() - freeSpace.lastUsable();
@@ -2024,11 +2148,7 @@ public final class DiskStorage implements CacheStorage {
             case NONE -> {
             }
         }
-        if (freeSpace.isShort()) {
-            spaceRefusals.increment();
-            return false;
-        }
-        return true;
+        return freeSpace.isShort();
     }
 
     /** Objects not stored because the volume was below {@code min-free}. */
@@ -2110,6 +2230,11 @@ public final class DiskStorage implements CacheStorage {
     }
 
     /** Chunk keys currently in RocksDB (scans the family: tests only). */
+    /** Test hook: growing bodies holding a snapshot for their readers. */
+    int snapshotsHeld() {
+        return snapshotted.size();
+    }
+
     long chunkKeyCount() {
         return countKeys(() -> rocks.chunksCf);
     }

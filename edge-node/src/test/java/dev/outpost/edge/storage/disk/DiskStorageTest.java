@@ -97,6 +97,43 @@ class DiskStorageTest extends CacheStorageContract {
         return (DiskStorage) storage;
     }
 
+    /** The snapshot kept for a growing body's readers lasts until the last of them is done, no longer. */
+    @Test
+    void theSnapshotForReadersAlongAFillIsReleasedWhenTheyAreDone() {
+        byte[] data = new byte[100_000];
+        ObjectWriter w = storage.writer(entry("/snap", "", data.length));
+        StoredBody growing = w.growingBody();
+        StoredBody.Reader a = growing.open(0, data.length - 1);
+        StoredBody.Reader b = growing.open(0, data.length - 1);
+        w.write(java.nio.ByteBuffer.wrap(data));
+        assertTrue(w.commit().join());
+        assertEquals(1, disk().snapshotsHeld(), "taken at the commit, with readers open");
+        a.close();
+        assertEquals(1, disk().snapshotsHeld(), "one reader still open");
+        assertTrue(a.next().join() == null, "a closed reader reads nothing");
+        b.next().join();
+        b.close();
+        assertEquals(0, disk().snapshotsHeld(), "released with the last reader");
+        ObjectWriter none = storage.writer(entry("/no-readers", "", data.length));
+        none.growingBody();
+        none.write(java.nio.ByteBuffer.wrap(data));
+        assertTrue(none.commit().join());
+        assertEquals(0, disk().snapshotsHeld(), "no reader open at the commit: no snapshot");
+    }
+
+    @Test
+    void closingTheStoreReleasesSnapshotsOfReadersStillOpen() {
+        ObjectWriter w = storage.writer(entry("/snap-open", "", 1000));
+        StoredBody.Reader open = w.growingBody().open(0, 999);
+        w.write(java.nio.ByteBuffer.wrap(new byte[1000]));
+        assertTrue(w.commit().join());
+        assertEquals(1, disk().snapshotsHeld());
+        storage.close(); // must not fail or crash with the snapshot held
+        assertEquals(0, disk().snapshotsHeld());
+        open.close();
+        storage = newStorage(clock);
+    }
+
     /** Writes one key of the default family of the closed store at {@code dir} straight through RocksDB. */
     private static void putRaw(Path dir, byte[] key, byte[] value) throws Exception {
         try (DBOptions options = new DBOptions()) {
