@@ -183,9 +183,12 @@ abstract class OutpostSimulation extends Simulation {
                 origin.getLong("injectedErrors"), origin.getLong("distinctObjects"), origin.getLong("refetchedObjects"),
                 origin.getLong("maxAnswersPerObject"), origin.getLong("refusedWhileDown")));
         sb.append(String.format(Locale.ROOT, "Edge (/metrics): %.0f origin fetches, %.0f origin errors, %.0f collapsed "
-                        + "waits, %.0f stale served; requests by cache %s; memory tier %.0f objects, %.1f MiB",
+                        + "waits (%.0f read along), %.0f fills whose client fell behind, %.0f storage read failures, "
+                        + "%.0f stale served; requests by cache %s; memory tier %.0f objects, %.1f MiB",
                 edge.sum("outpost_origin_latency_seconds_count"), edge.sum("outpost_origin_errors_total"),
-                edge.sum("outpost_collapsed_waits_total"), edge.sum("outpost_stale_served_total"),
+                edge.sum("outpost_collapsed_waits_total"), edge.sum("outpost_collapsed_read_alongs_total"),
+                edge.sum("outpost_fills_client_behind_total"), edge.sum("outpost_cache_read_failures_total"),
+                edge.sum("outpost_stale_served_total"),
                 nonZero(edge.sumBy("outpost_requests_total", "cache")),
                 edge.sum("outpost_cache_entries", "tier", "memory"),
                 edge.sum("outpost_cache_bytes", "tier", "memory") / (1 << 20)));
