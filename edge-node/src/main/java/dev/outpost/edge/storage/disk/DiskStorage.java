@@ -24,7 +24,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -586,6 +588,9 @@ public final class DiskStorage implements CacheStorage {
      * {@link StoredBody.BodyDropped}.
      */
     private final class GrowingBody implements StoredBody {
+        /** Chunks kept for readers that ask for them after another did: 256 KiB a body at most. */
+        private static final int SHARED_CHUNKS = 4;
+
         private final String url;
         private final long objectId;
         /** The declared length, or -1 when not known. */
@@ -598,6 +603,13 @@ public final class DiskStorage implements CacheStorage {
         private String dropped;
         /** Guarded by this: reads of chunks not put yet. */
         private final List<ParkedRead> parked = new ArrayList<>();
+        /** Guarded by this: the last {@link #SHARED_CHUNKS} chunks read, least recently asked for first. */
+        private final Map<Integer, CompletableFuture<byte[]>> recentChunks = new LinkedHashMap<>(8, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Integer, CompletableFuture<byte[]>> eldest) {
+                return size() > SHARED_CHUNKS;
+            }
+        };
         /** Guarded by this: readers not closed yet, and reads running on the read pool. */
         private int openReaders;
         private int readsInFlight;
@@ -697,38 +709,61 @@ public final class DiskStorage implements CacheStorage {
             return readPut(chunk, offset, len);
         }
 
-        /** A chunk that was put: read it on the read pool. */
+        /** Part of a chunk that was put: sliced from the chunk as read (once for every reader, see below). */
         private CompletableFuture<ByteBuffer> readPut(int chunk, int offset, int len) {
-            if (closed.get()) {
-                return CompletableFuture.failedFuture(new BodyDropped("disk store is closed"));
-            }
-            CompletableFuture<ByteBuffer> result = new CompletableFuture<>();
-            ReadOptions at;
+            return chunkBytes(chunk).thenApply(value -> {
+                int n = len < 0 ? (value == null ? 0 : value.length - offset) : len;
+                if (value == null || n < 0 || offset + n > value.length) {
+                    throw new BodyDropped("object " + url + " was dropped from disk while it was read along its fill");
+                }
+                return ByteBuffer.wrap(value, offset, n).slice().asReadOnlyBuffer();
+            });
+        }
+
+        /**
+         * A chunk that was put, read on the read pool, or null when it is gone. The last few chunks read are
+         * shared by every reader asking for them: a crowd reading one fill along (the usual case: they wait at
+         * the same place, the fill's end) costs one RocksDB read a chunk, not one a reader.
+         */
+        private CompletableFuture<byte[]> chunkBytes(int chunk) {
+            CompletableFuture<byte[]> result;
             synchronized (this) {
-                readsInFlight++;
-                at = snapshotReads;
+                CompletableFuture<byte[]> shared = recentChunks.get(chunk);
+                if (shared != null) {
+                    return shared;
+                }
+                if (closed.get()) {
+                    return CompletableFuture.failedFuture(new BodyDropped("disk store is closed"));
+                }
+                result = new CompletableFuture<>();
+                recentChunks.put(chunk, result);
+                readsInFlight++; // the snapshot, if one is taken meanwhile, stays until this read is done
             }
             try {
                 readExecutor.execute(() -> {
+                    byte[] value = null;
+                    DiskReadException failed = null;
                     try {
                         long started = System.nanoTime();
                         byte[] key = Keys.chunk(objectId, chunk);
-                        byte[] value = at == null ? rocks.db.get(rocks.chunksCf, key) : rocks.db.get(rocks.chunksCf, at, key);
-                        latency.chunkRead(System.nanoTime() - started);
-                        int n = len < 0 ? (value == null ? 0 : value.length - offset) : len;
-                        if (value == null || n < 0 || offset + n > value.length) {
-                            result.completeExceptionally(new BodyDropped("object " + url
-                                    + " was dropped from disk while it was read along its fill"));
-                        } else {
-                            result.complete(ByteBuffer.wrap(value, offset, n).slice().asReadOnlyBuffer());
+                        ReadOptions at = snapshotReads();
+                        value = at == null ? rocks.db.get(rocks.chunksCf, key) : rocks.db.get(rocks.chunksCf, at, key);
+                        if (value == null && at == null && (at = snapshotReads()) != null) {
+                            // committed, then removed, since the look at the snapshot: the snapshot has it
+                            value = rocks.db.get(rocks.chunksCf, at, key);
                         }
+                        latency.chunkRead(System.nanoTime() - started);
                     } catch (RocksDBException | RuntimeException e) {
                         readFailures.increment();
                         logOnce("read:" + code(e), "disk read failed, serving from the origin: " + e.getMessage(), e);
-                        result.completeExceptionally(new DiskReadException("disk read of " + url + " failed: "
-                                + e.getMessage(), false, e));
+                        failed = new DiskReadException("disk read of " + url + " failed: " + e.getMessage(), false, e);
                     } finally {
-                        readDone();
+                        readDone(); // before the readers hear of it: one that closes then finds the snapshot idle
+                    }
+                    if (failed != null) {
+                        result.completeExceptionally(failed);
+                    } else {
+                        result.complete(value);
                     }
                 });
             } catch (RejectedExecutionException e) {
@@ -736,6 +771,10 @@ public final class DiskStorage implements CacheStorage {
                 result.completeExceptionally(new BodyDropped("disk store is closed or its read queue is full"));
             }
             return result;
+        }
+
+        private synchronized ReadOptions snapshotReads() {
+            return snapshotReads;
         }
 
         private void readDone() {

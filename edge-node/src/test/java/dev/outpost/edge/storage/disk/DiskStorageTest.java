@@ -121,6 +121,47 @@ class DiskStorageTest extends CacheStorageContract {
         assertEquals(0, disk().snapshotsHeld(), "no reader open at the commit: no snapshot");
     }
 
+    /** A crowd reading one fill along costs one chunk read a chunk, not one a reader. */
+    @Test
+    void readersAlongAFillShareEachChunkRead() {
+        int c = DiskStorage.CHUNK_SIZE;
+        byte[] body = pattern(3 * c, 5);
+        java.util.concurrent.atomic.AtomicInteger gets = new java.util.concurrent.atomic.AtomicInteger();
+        disk().measureLatency(new DiskStorage.LatencyListener() {
+            @Override
+            public void chunkRead(long nanos) {
+                gets.incrementAndGet();
+            }
+
+            @Override
+            public void chunkWrite(long nanos) {
+            }
+        });
+        ObjectWriter w = storage.writer(entry("/crowd", "", body.length));
+        StoredBody growing = w.growingBody();
+        List<StoredBody.Reader> readers = new java.util.ArrayList<>();
+        List<java.util.concurrent.CompletableFuture<java.nio.ByteBuffer>> firsts = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            StoredBody.Reader r = growing.open(0, body.length - 1);
+            readers.add(r);
+            firsts.add(r.next()); // all parked at chunk 0
+        }
+        w.write(java.nio.ByteBuffer.wrap(body));
+        assertTrue(w.commit().join());
+        for (int i = 0; i < readers.size(); i++) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.nio.ByteBuffer b = firsts.get(i).join();
+            for (; b != null; b = readers.get(i).next().join()) {
+                byte[] copy = new byte[b.remaining()];
+                b.get(copy);
+                out.writeBytes(copy);
+            }
+            assertArrayEquals(body, out.toByteArray());
+            readers.get(i).close();
+        }
+        assertEquals(3, gets.get(), "three chunks read once each for twenty readers");
+    }
+
     @Test
     void closingTheStoreReleasesSnapshotsOfReadersStillOpen() {
         ObjectWriter w = storage.writer(entry("/snap-open", "", 1000));
