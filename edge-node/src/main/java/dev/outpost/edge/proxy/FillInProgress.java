@@ -11,10 +11,11 @@ import java.util.concurrent.CompletableFuture;
  * it from the origin (ARCHITECTURE §1 "the others wait or stream along"; Varnish streams a busy object to
  * its waiting list the same way), instead of waiting for the whole body to be stored.
  *
- * <p>For the requests waiting at the head, when the body fits: they read it whatever becomes of the stored
- * copies. Requests arriving later, asking for a range, or waiting for a larger or chunked body read the disk
- * tier's {@linkplain dev.outpost.edge.storage.ObjectWriter#growingBody growing body} instead, when there is
- * one. Bounded: {@link ProxyPipeline} makes one only for a storable 200 whose {@code Content-Length} is known
+ * <p>Made when requests wait at the head and the body fits; then every request for the whole body reads it
+ * while the fill streams (those arriving later too), whatever becomes of the stored copies. Requests asking
+ * for a range, or waiting for a larger or chunked body, read the disk tier's
+ * {@linkplain dev.outpost.edge.storage.ObjectWriter#growingBody growing body} instead, when there is one.
+ * Bounded: {@link ProxyPipeline} makes one only for a storable 200 whose {@code Content-Length} is known
  * and at most the memory tier's object limit, only when followers were waiting as its head arrived, and
  * only while all fills read along hold less than a budget of a few such objects in all (reserved when
  * offered, given back by {@code released} once the fill is over and its last reader closed). The chunks

@@ -1116,10 +1116,10 @@ public final class ProxyPipeline {
             if (bodyToClient && !out.contains("Content-Length") && status != 204 && status != 304) {
                 resp.setChunked(true);
             }
-            // What collapsed requests may read along (ARCHITECTURE §1): a heap copy for those waiting at the head
-            // when the body fits one (bounded, see heapCopyFor; it streams to them whatever becomes of the stored
-            // copies), and the storage's growing body when it offers one (a disk tier: any size, chunked too, for
-            // requests arriving before the head or after it, ranges too).
+            // What collapsed requests may read along (ARCHITECTURE §1): a heap copy when requests wait at the head
+            // and the body fits one (bounded, see heapCopyFor; every request for the whole body reads it while the
+            // fill streams, whatever becomes of the stored copies), and the storage's growing body when it offers
+            // one (a disk tier: any size, chunked too, ranges too, for requests arriving before the head or after).
             boolean readAlongable = fill != null && storingBody && status == 200 && upstreamMethod == HttpMethod.GET;
             FillInProgress heapCopy = readAlongable ? heapCopyFor(fill, decision) : null;
             StoredBody growing = readAlongable ? objectWriter.growingBody() : null;

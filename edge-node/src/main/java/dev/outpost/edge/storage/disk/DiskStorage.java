@@ -271,12 +271,14 @@ public final class DiskStorage implements CacheStorage {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Bodies handed out by {@link Writer#growingBody} and not committed or dropped yet: closing fails their reads. */
     private final Set<GrowingBody> growing = ConcurrentHashMap.newKeySet();
-    /** Growing bodies holding a snapshot for their readers: closing releases them, before RocksDB closes. */
-    private final Set<GrowingBody> snapshotted = ConcurrentHashMap.newKeySet();
-    /** Orders snapshot releases with closing RocksDB ({@link #rocksClosed}): no release after the close. */
-    private final Object snapshotLock = new Object();
-    /** Guarded by snapshotLock. */
-    private boolean rocksClosed;
+    /**
+     * Committed objects that requests are still reading along their fill, by object id: removing one of them
+     * (a purge, an eviction, a newer version) leaves its chunks until those readers are done
+     * ({@link #deleteChunks}).
+     */
+    private final ConcurrentHashMap<Long, GrowingBody> readAfterCommit = new ConcurrentHashMap<>();
+    /** Write thread: removed objects whose chunks wait for their readers; each has an intent on disk. */
+    private final Set<Long> deferredChunkDeletes = ConcurrentHashMap.newKeySet();
     private final Set<String> loggedConditions = ConcurrentHashMap.newKeySet();
     /** Write thread only: the last write failed. */
     private boolean writesFailing;
@@ -580,12 +582,12 @@ public final class DiskStorage implements CacheStorage {
      * commit). Every chunk but the last is {@link #CHUNK_SIZE} long, so a body whose length is not known yet
      * (a chunked response) is read chunk by chunk too, and ends where the commit says. Chunks are not
      * verified against a CRC (it is computed as they are put, and only the commit records it): they are the
-     * bytes this process just wrote. Readers open at the commit read from a RocksDB snapshot taken right after
-     * it, until the last of them is done, so what they read survives the object's removal (a purge that
-     * overtook the fill, an eviction, a newer version), as a stream from the origin would have (Varnish keeps a
-     * busy object's body for its readers the same way). A chunk that is gone when read (the object was given
-     * up before its commit) and every read parked when the object is given up or the store closes fail with
-     * {@link StoredBody.BodyDropped}.
+     * bytes this process just wrote. While readers open at the commit are still reading, removing the object
+     * (a purge that overtook the fill, an eviction, a newer version) leaves its chunks in place until the last
+     * of them is done ({@link #deleteChunks}), so they read it whole, as a stream from the origin would have
+     * gone on (Varnish keeps a busy object's body for its readers the same way). A chunk that is gone when read
+     * (the object was given up before its commit) and every read parked when the object is given up or the
+     * store closes fail with {@link StoredBody.BodyDropped}.
      */
     private final class GrowingBody implements StoredBody {
         /** Chunks kept for readers that ask for them after another did: 256 KiB a body at most. */
@@ -610,12 +612,10 @@ public final class DiskStorage implements CacheStorage {
                 return size() > SHARED_CHUNKS;
             }
         };
-        /** Guarded by this: readers not closed yet, and reads running on the read pool. */
+        /** Guarded by this: readers not closed yet. */
         private int openReaders;
-        private int readsInFlight;
-        /** Guarded by this: what readers open at the commit read from, until they are done (see above). */
-        private org.rocksdb.Snapshot snapshot;
-        private ReadOptions snapshotReads;
+        /** Guarded by this: registered in {@link #readAfterCommit} at the commit, with readers open. */
+        private boolean readAfterItsCommit;
 
         /** A read of {@code len} bytes from {@code offset} of a chunk; {@code len} -1: to the chunk's end. */
         private record ParkedRead(int chunk, int offset, int len, CompletableFuture<ByteBuffer> result) {
@@ -653,10 +653,18 @@ public final class DiskStorage implements CacheStorage {
                     }
                     closed = true;
                     reader.close();
+                    boolean last;
                     synchronized (GrowingBody.this) {
-                        openReaders--;
+                        last = --openReaders == 0;
+                        if (last) {
+                            recentChunks.clear(); // nobody left to share them with
+                        }
+                        last &= readAfterItsCommit;
+                        readAfterItsCommit &= !last;
                     }
-                    releaseSnapshotIfIdle();
+                    if (last) {
+                        readersDone();
+                    }
                 }
             };
         }
@@ -737,28 +745,23 @@ public final class DiskStorage implements CacheStorage {
                 }
                 result = new CompletableFuture<>();
                 recentChunks.put(chunk, result);
-                readsInFlight++; // the snapshot, if one is taken meanwhile, stays until this read is done
             }
             try {
                 readExecutor.execute(() -> {
                     byte[] value = null;
                     DiskReadException failed = null;
                     try {
+                        maybeFail(Op.READ);
                         long started = System.nanoTime();
-                        byte[] key = Keys.chunk(objectId, chunk);
-                        ReadOptions at = snapshotReads();
-                        value = at == null ? rocks.db.get(rocks.chunksCf, key) : rocks.db.get(rocks.chunksCf, at, key);
-                        if (value == null && at == null && (at = snapshotReads()) != null) {
-                            // committed, then removed, since the look at the snapshot: the snapshot has it
-                            value = rocks.db.get(rocks.chunksCf, at, key);
-                        }
+                        value = rocks.db.get(rocks.chunksCf, Keys.chunk(objectId, chunk));
                         latency.chunkRead(System.nanoTime() - started);
                     } catch (RocksDBException | RuntimeException e) {
                         readFailures.increment();
                         logOnce("read:" + code(e), "disk read failed, serving from the origin: " + e.getMessage(), e);
                         failed = new DiskReadException("disk read of " + url + " failed: " + e.getMessage(), false, e);
-                    } finally {
-                        readDone(); // before the readers hear of it: one that closes then finds the snapshot idle
+                    }
+                    if (failed != null || value == null) {
+                        unshare(chunk, result); // a later reader reads again
                     }
                     if (failed != null) {
                         result.completeExceptionally(failed);
@@ -767,68 +770,48 @@ public final class DiskStorage implements CacheStorage {
                     }
                 });
             } catch (RejectedExecutionException e) {
-                readDone();
+                unshare(chunk, result);
                 result.completeExceptionally(new BodyDropped("disk store is closed or its read queue is full"));
             }
             return result;
         }
 
-        private synchronized ReadOptions snapshotReads() {
-            return snapshotReads;
-        }
-
-        private void readDone() {
-            synchronized (this) {
-                readsInFlight--;
-            }
-            releaseSnapshotIfIdle();
-        }
-
-        /** Write thread, right after the commit: readers still open read from here on from a snapshot. */
-        private void snapshotForOpenReaders() {
-            synchronized (this) {
-                if (openReaders == 0 || snapshot != null || closed.get()) {
-                    return;
-                }
-                snapshot = rocks.db.getSnapshot();
-                snapshotReads = new ReadOptions().setSnapshot(snapshot);
-            }
-            snapshotted.add(this);
-        }
-
-        /** Lets the snapshot go once no reader is open and no read runs (on any thread). */
-        private void releaseSnapshotIfIdle() {
-            synchronized (this) {
-                if (snapshot == null) {
-                    return; // the common case, without the store-wide lock
-                }
-            }
-            releaseSnapshot(false);
+        /** A read that failed or found nothing is not given to later readers. */
+        private synchronized void unshare(int chunk, CompletableFuture<byte[]> read) {
+            recentChunks.remove(chunk, read);
         }
 
         /**
-         * Releases the snapshot, if any: when idle (no reader open, no read running; checked under the lock
-         * every read takes to use it), or {@code atClose}, when no read can run any more.
+         * Write thread, right after the commit: with readers open, the object's chunks outlive a removal until
+         * they are done.
          */
-        void releaseSnapshot(boolean atClose) {
-            synchronized (snapshotLock) {
-                org.rocksdb.Snapshot s;
-                ReadOptions reads;
-                synchronized (this) {
-                    if (snapshot == null || (!atClose && (openReaders > 0 || readsInFlight > 0))) {
-                        return;
-                    }
-                    s = snapshot;
-                    reads = snapshotReads;
-                    snapshot = null;
-                    snapshotReads = null;
+        private void protectForOpenReaders() {
+            synchronized (this) {
+                if (openReaders == 0) {
+                    return;
                 }
-                snapshotted.remove(this);
-                if (!rocksClosed) {
-                    rocks.db.releaseSnapshot(s);
-                }
-                reads.close();
+                readAfterItsCommit = true;
+                readAfterCommit.put(objectId, this); // under the lock: the last reader's close sees it
             }
+        }
+
+        /** The last reader open at the commit is done: chunks whose deletion waited for it go now. */
+        private void readersDone() {
+            readAfterCommit.remove(objectId, this);
+            try {
+                writeExecutor.execute(() -> {
+                    if (deferredChunkDeletes.remove(objectId)) {
+                        deleteObject(objectId, true);
+                    }
+                });
+            } catch (RejectedExecutionException closed) {
+                // the intent written with the deferral makes the next start collect the chunks
+            }
+        }
+
+        /** Write thread: a removal is deciding whether this object's chunks may go now. */
+        synchronized boolean hasReaders() {
+            return openReaders > 0;
         }
 
         /** Write thread: chunks {@code 0..count-1} are put. */
@@ -838,7 +821,7 @@ public final class DiskStorage implements CacheStorage {
 
         /** Write thread: committed; every chunk is put, reads past the last one end the body. */
         void committed(int chunkCount) {
-            snapshotForOpenReaders(); // before any later write on this thread can remove the object
+            protectForOpenReaders(); // before any later write on this thread can remove the object
             settle(chunkCount, true);
             growing.remove(this);
         }
@@ -1227,7 +1210,18 @@ public final class DiskStorage implements CacheStorage {
         }
     }
 
+    /**
+     * Adds the deletion of an object's chunks to {@code b}; for an object requests are still reading along its
+     * fill ({@link GrowingBody}), an intent instead (so that a crash before they are done collects the chunks at
+     * the next start), the chunks going once the last reader is done.
+     */
     private void deleteChunks(WriteBatch b, long objectId) throws RocksDBException {
+        GrowingBody reading = readAfterCommit.get(objectId);
+        if (reading != null && reading.hasReaders()) {
+            b.put(rocks.defaultCf, Keys.pending(objectId), new byte[0]);
+            deferredChunkDeletes.add(objectId);
+            return;
+        }
         b.deleteRange(rocks.chunksCf, Keys.chunk(objectId, 0), Keys.chunkEnd(objectId));
     }
 
@@ -2121,11 +2115,7 @@ public final class DiskStorage implements CacheStorage {
                 LOG.warn("disk store at {}: WAL sync at close failed: {}", settings.dir(), e.getMessage());
             }
         }
-        synchronized (snapshotLock) {
-            List.copyOf(snapshotted).forEach(g -> g.releaseSnapshot(true)); // no read can run: the pools are done
-            rocksClosed = true;
-            rocks.close();
-        }
+        rocks.close();
     }
 
     // ---------------------------------------------------------------- helpers
@@ -2269,9 +2259,9 @@ public final class DiskStorage implements CacheStorage {
     }
 
     /** Chunk keys currently in RocksDB (scans the family: tests only). */
-    /** Test hook: growing bodies holding a snapshot for their readers. */
-    int snapshotsHeld() {
-        return snapshotted.size();
+    /** Test hook: removed objects whose chunks wait for readers along their fill. */
+    int deferredChunkDeletes() {
+        return deferredChunkDeletes.size();
     }
 
     long chunkKeyCount() {

@@ -97,28 +97,56 @@ class DiskStorageTest extends CacheStorageContract {
         return (DiskStorage) storage;
     }
 
-    /** The snapshot kept for a growing body's readers lasts until the last of them is done, no longer. */
+    /**
+     * A removed object's chunks stay while readers along its fill are still reading, and go with the last of
+     * them; other objects' removals are not held up.
+     */
     @Test
-    void theSnapshotForReadersAlongAFillIsReleasedWhenTheyAreDone() {
-        byte[] data = new byte[100_000];
-        ObjectWriter w = storage.writer(entry("/snap", "", data.length));
+    void theChunksOfARemovedObjectWaitForItsReadersAlongTheFill() {
+        byte[] data = pattern(3 * DiskStorage.CHUNK_SIZE, 9);
+        ObjectWriter w = storage.writer(entry("/held", "", data.length));
         StoredBody growing = w.growingBody();
         StoredBody.Reader a = growing.open(0, data.length - 1);
         StoredBody.Reader b = growing.open(0, data.length - 1);
         w.write(java.nio.ByteBuffer.wrap(data));
         assertTrue(w.commit().join());
-        assertEquals(1, disk().snapshotsHeld(), "taken at the commit, with readers open");
+        assertTrue(store(entry("/other", "", 10), bytes("0123456789")));
+        assertEquals(1, storage.remove(new CacheKey("site.example", "/held")).join());
+        assertEquals(1, storage.remove(new CacheKey("site.example", "/other")).join());
+        disk().awaitWrites();
+        assertEquals(1, disk().deferredChunkDeletes(), "only the object being read");
+        assertEquals(3, disk().chunkKeyCount(), "its three chunks, not the other's");
         a.close();
-        assertEquals(1, disk().snapshotsHeld(), "one reader still open");
-        assertTrue(a.next().join() == null, "a closed reader reads nothing");
-        b.next().join();
+        disk().awaitWrites();
+        assertEquals(3, disk().chunkKeyCount(), "one reader still reading");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (java.nio.ByteBuffer c = b.next().join(); c != null; c = b.next().join()) {
+            byte[] copy = new byte[c.remaining()];
+            c.get(copy);
+            out.writeBytes(copy);
+        }
+        assertArrayEquals(data, out.toByteArray(), "read whole after the removal");
         b.close();
-        assertEquals(0, disk().snapshotsHeld(), "released with the last reader");
-        ObjectWriter none = storage.writer(entry("/no-readers", "", data.length));
-        none.growingBody();
-        none.write(java.nio.ByteBuffer.wrap(data));
-        assertTrue(none.commit().join());
-        assertEquals(0, disk().snapshotsHeld(), "no reader open at the commit: no snapshot");
+        disk().awaitWrites();
+        assertEquals(0, disk().deferredChunkDeletes());
+        assertEquals(0, disk().chunkKeyCount(), "gone with the last reader");
+    }
+
+    /** A stop (or crash) while the chunks wait for readers: the next start collects them. */
+    @Test
+    void chunksWaitingForReadersWhenTheStoreStopsAreCollectedAtTheNextStart() {
+        byte[] data = pattern(2 * DiskStorage.CHUNK_SIZE, 4);
+        ObjectWriter w = storage.writer(entry("/held", "", data.length));
+        StoredBody.Reader open = w.growingBody().open(0, data.length - 1);
+        w.write(java.nio.ByteBuffer.wrap(data));
+        assertTrue(w.commit().join());
+        assertEquals(1, storage.remove(new CacheKey("site.example", "/held")).join());
+        disk().awaitWrites();
+        assertEquals(2, disk().chunkKeyCount());
+        storage = reopen(); // the reader is still open
+        open.close();
+        assertEquals(0, disk().chunkKeyCount(), "collected at the start through the intent");
+        assertTrue(lookup("/held").isEmpty());
     }
 
     /** A crowd reading one fill along costs one chunk read a chunk, not one a reader. */
@@ -162,17 +190,21 @@ class DiskStorageTest extends CacheStorageContract {
         assertEquals(3, gets.get(), "three chunks read once each for twenty readers");
     }
 
+    /** A read that failed is not handed to later readers: they read again. */
     @Test
-    void closingTheStoreReleasesSnapshotsOfReadersStillOpen() {
-        ObjectWriter w = storage.writer(entry("/snap-open", "", 1000));
-        StoredBody.Reader open = w.growingBody().open(0, 999);
-        w.write(java.nio.ByteBuffer.wrap(new byte[1000]));
+    void aFailedChunkReadIsNotSharedWithLaterReaders() {
+        byte[] data = pattern(DiskStorage.CHUNK_SIZE + 10, 2);
+        ObjectWriter w = storage.writer(entry("/retry", "", data.length));
+        StoredBody growing = w.growingBody();
+        w.write(java.nio.ByteBuffer.wrap(data));
         assertTrue(w.commit().join());
-        assertEquals(1, disk().snapshotsHeld());
-        storage.close(); // must not fail or crash with the snapshot held
-        assertEquals(0, disk().snapshotsHeld());
-        open.close();
-        storage = newStorage(clock);
+        disk().failNext(DiskStorage.Op.READ, 1);
+        try (StoredBody.Reader first = growing.open(0, data.length - 1);
+                StoredBody.Reader later = growing.open(0, data.length - 1)) { // both open: chunks are shared
+            assertTrue(first.next().handle((b, err) -> err != null).join(), "the injected failure");
+            java.nio.ByteBuffer b = later.next().join();
+            assertEquals(DiskStorage.CHUNK_SIZE, b.remaining(), "read again, not the cached failure");
+        }
     }
 
     /** Writes one key of the default family of the closed store at {@code dir} straight through RocksDB. */
