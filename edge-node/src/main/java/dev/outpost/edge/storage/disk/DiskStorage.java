@@ -116,8 +116,9 @@ import org.slf4j.LoggerFactory;
  * deletes the previous version of that variant (meta replaced, chunks range-deleted) and the
  * object's {@code pending/} intent. The intent is written together with the object's first chunk
  * (objects of one chunk are a single batch and never need one), and every other removal (abort,
- * eviction, expiry, purge) deletes meta, chunks and intent in one batch, so the invariant is: every
- * chunk belongs to a meta record or to an intent. Start-up therefore collects the chunks of a write
+ * eviction, expiry, purge) deletes meta, chunks and intent in one batch (or, for an object requests are
+ * still reading along its fill, meta and an intent in place of the chunks, which go with the last reader),
+ * so the invariant is: every chunk belongs to a meta record or to an intent. Start-up therefore collects the chunks of a write
  * interrupted by a crash by reading the intents only, without scanning the chunks. Reads verify each
  * chunk's length and CRC32C; a damaged object fails the read (the caller goes to the origin) and is
  * dropped.
