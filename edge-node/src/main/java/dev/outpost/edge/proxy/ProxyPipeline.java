@@ -102,9 +102,9 @@ public final class ProxyPipeline {
      *                              response stale-if-error covers ({@link OriginHold}; zero: always asked)
      * @param acceptEncoding        the normal form every forwarded Accept-Encoding takes ({@link AcceptEncoding#OFF}:
      *                              sent as the client did)
-     * @param readAlongLimit        the largest body (by Content-Length) collapsed followers read along in a heap
-     *                              copy while it fills ({@link FillInProgress}), when the storage offers no growing
-     *                              body (0: they wait for it to be stored)
+     * @param readAlongLimit        the largest body (by Content-Length) read along in a heap copy while it fills
+     *                              ({@link FillInProgress}), made when requests wait at its head (0: never; they
+     *                              read the storage's growing body, when it offers one, or wait for the store)
      */
     public record Settings(String nodeId, boolean outermost, boolean stripSurrogateHeaders, boolean accessLog,
             List<String> targetedFields, Duration originDownHold, AcceptEncoding acceptEncoding,
@@ -120,7 +120,8 @@ public final class ProxyPipeline {
      * A fill in progress as followers read it along: the entry being stored, its body so far, and the writer
      * storing it (which knows whether a purge has overtaken it, and whether it still has the object).
      *
-     * @param heapCopy a heap copy for the requests that waited at the head, read whole only; or null
+     * @param heapCopy a heap copy (made because requests waited at the head), read whole only, by any request
+     *                 while the fill streams; or null
      * @param growing  the storage's growing body (a disk tier's copy as it is written), for any request, ranges
      *                 too (by range when its length is known, else whole, as a miss would answer); or null
      */
@@ -1129,9 +1130,8 @@ public final class ProxyPipeline {
         }
 
         /**
-         * A heap copy of the fill for its followers to read along ({@link FillInProgress}), for a storage that
-         * offers no growing body: of a known length within {@code readAlongLimit}, when requests are waiting for
-         * it and the budget has room; else null.
+         * A heap copy of the fill to read along ({@link FillInProgress}): of a known length within
+         * {@code readAlongLimit}, when requests are waiting at its head and the budget has room; else null.
          */
         private FillInProgress heapCopyFor(CacheLock.Fill fill, StoragePolicy.Decision decision) {
             if (fill.followers() == 0) {
