@@ -149,11 +149,8 @@ class DiskStorageTest extends CacheStorageContract {
         assertTrue(lookup("/held").isEmpty());
     }
 
-    /** A crowd reading one fill along costs one chunk read a chunk, not one a reader. */
-    @Test
-    void readersAlongAFillShareEachChunkRead() {
-        int c = DiskStorage.CHUNK_SIZE;
-        byte[] body = pattern(3 * c, 5);
+    /** Counts the chunk reads (RocksDB gets of body chunks) from now on. */
+    private java.util.concurrent.atomic.AtomicInteger countChunkReads() {
         java.util.concurrent.atomic.AtomicInteger gets = new java.util.concurrent.atomic.AtomicInteger();
         disk().measureLatency(new DiskStorage.LatencyListener() {
             @Override
@@ -165,6 +162,15 @@ class DiskStorageTest extends CacheStorageContract {
             public void chunkWrite(long nanos) {
             }
         });
+        return gets;
+    }
+
+    /** A crowd reading one fill along costs one chunk read a chunk, not one a reader. */
+    @Test
+    void readersAlongAFillShareEachChunkRead() {
+        int c = DiskStorage.CHUNK_SIZE;
+        byte[] body = pattern(3 * c, 5);
+        java.util.concurrent.atomic.AtomicInteger gets = countChunkReads();
         ObjectWriter w = storage.writer(entry("/crowd", "", body.length));
         StoredBody growing = w.growingBody();
         List<StoredBody.Reader> readers = new java.util.ArrayList<>();
@@ -855,17 +861,7 @@ class DiskStorageTest extends CacheStorageContract {
         int c = DiskStorage.CHUNK_SIZE;
         byte[] body = pattern(12 * c, 16);
         store(entry("/large", "", body.length), body);
-        java.util.concurrent.atomic.AtomicInteger gets = new java.util.concurrent.atomic.AtomicInteger();
-        disk().measureLatency(new DiskStorage.LatencyListener() {
-            @Override
-            public void chunkRead(long nanos) {
-                gets.incrementAndGet();
-            }
-
-            @Override
-            public void chunkWrite(long nanos) {
-            }
-        });
+        java.util.concurrent.atomic.AtomicInteger gets = countChunkReads();
         StoredObject o = lookup("/large").get(0);
         assertArrayEquals(Arrays.copyOfRange(body, 7 * c + 100, 8 * c + 100), read(o, 7 * c + 100, 8 * c + 99));
         assertEquals(2, gets.get(), "chunks 7 and 8 of 12");
