@@ -116,9 +116,9 @@ import org.slf4j.LoggerFactory;
  * deletes the previous version of that variant (meta replaced, chunks range-deleted) and the
  * object's {@code pending/} intent. The intent is written together with the object's first chunk
  * (objects of one chunk are a single batch and never need one), and every other removal (abort,
- * eviction, expiry, purge) deletes meta, chunks and intent in one batch (or, for an object requests are
- * still reading along its fill, meta and an intent in place of the chunks, which go with the last reader),
- * so the invariant is: every chunk belongs to a meta record or to an intent. Start-up therefore collects the chunks of a write
+ * eviction, expiry, purge) deletes meta, chunks and intent in one batch (or, for an object with readers
+ * open, meta and an intent in place of the chunks, which go with the last reader: a response under way is
+ * never cut by a removal), so the invariant is: every chunk belongs to a meta record or to an intent. Start-up therefore collects the chunks of a write
  * interrupted by a crash by reading the intents only, without scanning the chunks. Reads verify each
  * chunk's length and CRC32C; a damaged object fails the read (the caller goes to the origin) and is
  * dropped.
@@ -273,11 +273,11 @@ public final class DiskStorage implements CacheStorage {
     /** Bodies handed out by {@link Writer#growingBody} and not committed or dropped yet: closing fails their reads. */
     private final Set<GrowingBody> growing = ConcurrentHashMap.newKeySet();
     /**
-     * Committed objects that requests are still reading along their fill, by object id: removing one of them
-     * (a purge, an eviction, a newer version) leaves its chunks until those readers are done
-     * ({@link #deleteChunks}).
+     * Open readers of committed objects (disk hits, and requests reading a fill along since its commit), by
+     * object id: removing one of these objects (a purge, an eviction, a newer version) leaves its chunks until
+     * they are done ({@link #deleteChunks}), as Varnish keeps an object's body for the deliveries under way.
      */
-    private final ConcurrentHashMap<Long, GrowingBody> readAfterCommit = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Integer> openReaders = new ConcurrentHashMap<>();
     /** Write thread: removed objects whose chunks wait for their readers; each has an intent on disk. */
     private final Set<Long> deferredChunkDeletes = ConcurrentHashMap.newKeySet();
     private final Set<String> loggedConditions = ConcurrentHashMap.newKeySet();
@@ -480,8 +480,64 @@ public final class DiskStorage implements CacheStorage {
 
         @Override
         public Reader open(long first, long last) {
-            return chunkReader(length, first, last,
+            Reader reader = chunkReader(length, first, last,
                     (chunk, chunkLength, offset, len) -> readChunk(this, chunk, chunkLength, offset, len));
+            readerOpened(objectId);
+            return onClose(reader, () -> readerClosed(objectId));
+        }
+    }
+
+    /** {@code reader}, running {@code closed} once when it is first closed. */
+    private static StoredBody.Reader onClose(StoredBody.Reader reader, Runnable closed) {
+        return new StoredBody.Reader() {
+            private boolean done;
+
+            @Override
+            public CompletableFuture<ByteBuffer> next() {
+                return reader.next();
+            }
+
+            @Override
+            public void close() {
+                if (!done) {
+                    done = true;
+                    reader.close();
+                    closed.run();
+                }
+            }
+        };
+    }
+
+    /** A reader of committed object {@code objectId} opened: its chunks stay until it is closed. */
+    private void readerOpened(long objectId) {
+        openReaders.merge(objectId, 1, Integer::sum);
+    }
+
+    /**
+     * A reader of committed object {@code objectId} closed: after the last one, chunks whose deletion waited
+     * for it go. Decided under the map's lock for that id, as {@link #deleteChunks} decides to wait.
+     */
+    private void readerClosed(long objectId) {
+        boolean[] deletionWaits = {false};
+        openReaders.computeIfPresent(objectId, (id, n) -> {
+            if (n > 1) {
+                return n - 1;
+            }
+            deletionWaits[0] = deferredChunkDeletes.contains(id);
+            return null;
+        });
+        if (!deletionWaits[0]) {
+            return;
+        }
+        try {
+            writeExecutor.execute(() -> {
+                // a reader opened since (it looked the object up before its removal) deletes them when done
+                if (!openReaders.containsKey(objectId) && deferredChunkDeletes.remove(objectId)) {
+                    deleteObject(objectId, true);
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            // the intent written with the deferral makes the next start collect the chunks
         }
     }
 
@@ -614,9 +670,9 @@ public final class DiskStorage implements CacheStorage {
             }
         };
         /** Guarded by this: readers not closed yet. */
-        private int openReaders;
-        /** Guarded by this: registered in {@link #readAfterCommit} at the commit, with readers open. */
-        private boolean readAfterItsCommit;
+        private int readers;
+        /** Guarded by this: committed; readers open from then on are counted in {@link #openReaders}. */
+        private boolean countedAsStored;
 
         /** A read of {@code len} bytes from {@code offset} of a chunk; {@code len} -1: to the chunk's end. */
         private record ParkedRead(int chunk, int offset, int len, CompletableFuture<ByteBuffer> result) {
@@ -637,37 +693,23 @@ public final class DiskStorage implements CacheStorage {
         public Reader open(long first, long last) {
             Reader reader = uncounted(first, last);
             synchronized (this) {
-                openReaders++;
+                readers++;
+                if (countedAsStored) {
+                    readerOpened(objectId);
+                }
             }
-            return new Reader() {
-                private boolean closed;
-
-                @Override
-                public CompletableFuture<ByteBuffer> next() {
-                    return reader.next();
+            return onClose(reader, () -> {
+                boolean counted;
+                synchronized (GrowingBody.this) {
+                    if (--readers == 0) {
+                        recentChunks.clear(); // nobody left to share them with
+                    }
+                    counted = countedAsStored;
                 }
-
-                @Override
-                public void close() {
-                    if (closed) {
-                        return;
-                    }
-                    closed = true;
-                    reader.close();
-                    boolean last;
-                    synchronized (GrowingBody.this) {
-                        last = --openReaders == 0;
-                        if (last) {
-                            recentChunks.clear(); // nobody left to share them with
-                        }
-                        last &= readAfterItsCommit;
-                        readAfterItsCommit &= !last;
-                    }
-                    if (last) {
-                        readersDone();
-                    }
+                if (counted) {
+                    readerClosed(objectId);
                 }
-            };
+            });
         }
 
         private Reader uncounted(long first, long last) {
@@ -783,36 +825,16 @@ public final class DiskStorage implements CacheStorage {
         }
 
         /**
-         * Write thread, right after the commit: with readers open, the object's chunks outlive a removal until
-         * they are done.
+         * Write thread, right after the commit (before any later write can remove the object): the readers open
+         * now, and those opened from now on, count as readers of the stored object.
          */
-        private void protectForOpenReaders() {
+        private void countReadersAsStored() {
             synchronized (this) {
-                if (openReaders == 0) {
-                    return;
+                countedAsStored = true;
+                for (int i = 0; i < readers; i++) {
+                    readerOpened(objectId);
                 }
-                readAfterItsCommit = true;
-                readAfterCommit.put(objectId, this); // under the lock: the last reader's close sees it
             }
-        }
-
-        /** The last reader open at the commit is done: chunks whose deletion waited for it go now. */
-        private void readersDone() {
-            readAfterCommit.remove(objectId, this);
-            try {
-                writeExecutor.execute(() -> {
-                    if (deferredChunkDeletes.remove(objectId)) {
-                        deleteObject(objectId, true);
-                    }
-                });
-            } catch (RejectedExecutionException closed) {
-                // the intent written with the deferral makes the next start collect the chunks
-            }
-        }
-
-        /** Write thread: a removal is deciding whether this object's chunks may go now. */
-        synchronized boolean hasReaders() {
-            return openReaders > 0;
         }
 
         /** Write thread: chunks {@code 0..count-1} are put. */
@@ -822,7 +844,7 @@ public final class DiskStorage implements CacheStorage {
 
         /** Write thread: committed; every chunk is put, reads past the last one end the body. */
         void committed(int chunkCount) {
-            protectForOpenReaders(); // before any later write on this thread can remove the object
+            countReadersAsStored();
             settle(chunkCount, true);
             growing.remove(this);
         }
@@ -1212,15 +1234,19 @@ public final class DiskStorage implements CacheStorage {
     }
 
     /**
-     * Adds the deletion of an object's chunks to {@code b}; for an object requests are still reading along its
-     * fill ({@link GrowingBody}), an intent instead (so that a crash before they are done collects the chunks at
-     * the next start), the chunks going once the last reader is done.
+     * Adds the deletion of an object's chunks to {@code b}; for an object with open readers
+     * ({@link #openReaders}: disk hits, fills read along), an intent instead (so that a crash before they are
+     * done collects the chunks at the next start), the chunks going once the last reader is done.
      */
     private void deleteChunks(WriteBatch b, long objectId) throws RocksDBException {
-        GrowingBody reading = readAfterCommit.get(objectId);
-        if (reading != null && reading.hasReaders()) {
+        boolean[] readersOpen = {false};
+        openReaders.computeIfPresent(objectId, (id, n) -> { // under the lock readerClosed decides under
+            deferredChunkDeletes.add(id);
+            readersOpen[0] = true;
+            return n;
+        });
+        if (readersOpen[0]) {
             b.put(rocks.defaultCf, Keys.pending(objectId), new byte[0]);
-            deferredChunkDeletes.add(objectId);
             return;
         }
         b.deleteRange(rocks.chunksCf, Keys.chunk(objectId, 0), Keys.chunkEnd(objectId));

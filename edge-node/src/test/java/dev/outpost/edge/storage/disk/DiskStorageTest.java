@@ -132,6 +132,34 @@ class DiskStorageTest extends CacheStorageContract {
         assertEquals(0, disk().chunkKeyCount(), "gone with the last reader");
     }
 
+    /** A disk hit under way is not cut by a removal of its object: the chunks go when it is done. */
+    @Test
+    void aDiskHitUnderWayReadsTheWholeObjectThoughItIsRemoved() {
+        byte[] data = pattern(3 * DiskStorage.CHUNK_SIZE, 12);
+        assertTrue(store(entry("/hit", "", data.length), data));
+        StoredObject hit = lookup("/hit").get(0);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (StoredBody.Reader r = hit.body().open(0, data.length - 1)) {
+            java.nio.ByteBuffer first = r.next().join();
+            byte[] copy = new byte[first.remaining()];
+            first.get(copy);
+            out.writeBytes(copy);
+            assertEquals(1, storage.remove(new CacheKey("site.example", "/hit")).join()); // a purge, say
+            disk().awaitWrites();
+            assertTrue(lookup("/hit").isEmpty());
+            assertEquals(3, disk().chunkKeyCount(), "kept for the reader");
+            for (java.nio.ByteBuffer b = r.next().join(); b != null; b = r.next().join()) {
+                copy = new byte[b.remaining()];
+                b.get(copy);
+                out.writeBytes(copy);
+            }
+        }
+        assertArrayEquals(data, out.toByteArray(), "the whole object, not a cut response");
+        disk().awaitWrites();
+        assertEquals(0, disk().chunkKeyCount(), "gone once the reader is done");
+        assertEquals(0, disk().deferredChunkDeletes());
+    }
+
     /** A stop (or crash) while the chunks wait for readers: the next start collects them. */
     @Test
     void chunksWaitingForReadersWhenTheStoreStopsAreCollectedAtTheNextStart() {
