@@ -530,12 +530,7 @@ public final class DiskStorage implements CacheStorage {
             return;
         }
         try {
-            writeExecutor.execute(() -> {
-                // a reader opened since (it looked the object up before its removal) deletes them when done
-                if (!openReaders.containsKey(objectId) && deferredChunkDeletes.remove(objectId)) {
-                    deleteObject(objectId, true);
-                }
-            });
+            writeExecutor.execute(() -> deleteDeferredChunks(objectId));
         } catch (RejectedExecutionException closed) {
             // the intent written with the deferral makes the next start collect the chunks
         }
@@ -1217,6 +1212,28 @@ public final class DiskStorage implements CacheStorage {
             } catch (RuntimeException e) {
                 LOG.warn("disk store at {}: a drain handler failed", settings.dir(), e);
             }
+        }
+    }
+
+    /**
+     * Write thread: deletes the chunks and the intent of a removed object whose readers are done, when its
+     * removal was written (its intent is there: a removal whose batch failed left the object stored, and its
+     * chunks with it). A reader opened since (it looked the object up before the removal) defers it again.
+     */
+    private void deleteDeferredChunks(long objectId) {
+        if (openReaders.containsKey(objectId) || !deferredChunkDeletes.remove(objectId)) {
+            return;
+        }
+        byte[] intent = Keys.pending(objectId);
+        try (WriteBatch b = new WriteBatch()) {
+            if (rocks.db.get(rocks.defaultCf, intent) == null) {
+                return;
+            }
+            b.deleteRange(rocks.chunksCf, Keys.chunk(objectId, 0), Keys.chunkEnd(objectId)); // not deferred again:
+            b.delete(rocks.defaultCf, intent); // a reader opening now finds the object gone, as before a removal
+            rocks.db.write(rocks.write, b);
+        } catch (RocksDBException | RuntimeException e) {
+            writeFailed(e); // the intent stays: the next start collects the chunks
         }
     }
 

@@ -160,6 +160,27 @@ class DiskStorageTest extends CacheStorageContract {
         assertEquals(0, disk().deferredChunkDeletes());
     }
 
+    /**
+     * A removal whose batch fails removes nothing: the chunks it would have left to a reader stay with the
+     * still-stored object when that reader is done, and after a restart.
+     */
+    @Test
+    void aFailedRemovalLeavesTheObjectWholeAfterItsReaderIsDone() {
+        byte[] v1 = pattern(3 * DiskStorage.CHUNK_SIZE, 21);
+        assertTrue(store(entry("/a", "", v1.length), v1));
+        StoredBody.Reader r = lookup("/a").get(0).body().open(0, v1.length - 1);
+        disk().failNext(DiskStorage.Op.WRITE, 1); // the commit of v2, which would replace v1, fails
+        assertFalse(store(entry("/a", "", 10), bytes("0123456789")));
+        disk().awaitWrites();
+        r.close();
+        disk().awaitWrites();
+        assertEquals(0, disk().deferredChunkDeletes());
+        assertEquals(3, disk().chunkKeyCount(), "v1 is still stored, with its chunks");
+        assertArrayEquals(v1, read(lookup("/a").get(0), 0, v1.length - 1));
+        reopen();
+        assertArrayEquals(v1, read(lookup("/a").get(0), 0, v1.length - 1), "and after a restart");
+    }
+
     /** A stop (or crash) while the chunks wait for readers: the next start collects them. */
     @Test
     void chunksWaitingForReadersWhenTheStoreStopsAreCollectedAtTheNextStart() {
