@@ -142,7 +142,7 @@ public final class ProxyPipeline {
     private final Set<String> neverSent;
     private final String via;
     private final Set<String> revalidating = ConcurrentHashMap.newKeySet();
-    /** Fills in progress that collapsed followers may read along, by lock key (see {@link FillInProgress}). */
+    /** Fills in progress that collapsed requests may read along, by lock key (see {@link ReadAlong}). */
     private final ConcurrentHashMap<String, ReadAlong> readAlong = new ConcurrentHashMap<>();
     /** Bytes held by fills read along now, at most {@link #READ_ALONG_OBJECTS} × readAlongLimit. */
     private final AtomicLong readAlongBytes = new AtomicLong();

@@ -180,11 +180,11 @@ public final class TieredStorage implements CacheStorage {
             /**
              * The lower tier's: it takes every object memory takes and larger ones, and its body outlives a
              * memory eviction. Null when the lower tier offers none, or gave the object up (memory may still
-             * store it).
+             * store it), as its writer says.
              */
             @Override
             public StoredBody growingBody() {
-                return cold.isAbandoned() ? null : cold.growingBody();
+                return cold.growingBody();
             }
 
             /** Full when either tier is (an abandoned tier is never full). */

@@ -1229,8 +1229,8 @@ public final class DiskStorage implements CacheStorage {
             if (rocks.db.get(rocks.defaultCf, intent) == null) {
                 return;
             }
-            b.deleteRange(rocks.chunksCf, Keys.chunk(objectId, 0), Keys.chunkEnd(objectId)); // not deferred again:
-            b.delete(rocks.defaultCf, intent); // a reader opening now finds the object gone, as before a removal
+            deleteChunksNow(b, objectId); // not deferred again: a reader opening now finds the object gone,
+            b.delete(rocks.defaultCf, intent); // as before a removal
             rocks.db.write(rocks.write, b);
         } catch (RocksDBException | RuntimeException e) {
             writeFailed(e); // the intent stays: the next start collects the chunks
@@ -1266,6 +1266,11 @@ public final class DiskStorage implements CacheStorage {
             b.put(rocks.defaultCf, Keys.pending(objectId), new byte[0]);
             return;
         }
+        deleteChunksNow(b, objectId);
+    }
+
+    /** Adds the deletion of every chunk of {@code objectId} to {@code b}, readers or not. */
+    private void deleteChunksNow(WriteBatch b, long objectId) throws RocksDBException {
         b.deleteRange(rocks.chunksCf, Keys.chunk(objectId, 0), Keys.chunkEnd(objectId));
     }
 
@@ -2302,12 +2307,12 @@ public final class DiskStorage implements CacheStorage {
         }
     }
 
-    /** Chunk keys currently in RocksDB (scans the family: tests only). */
-    /** Test hook: removed objects whose chunks wait for readers along their fill. */
+    /** Test hook: removed objects whose chunks wait for their readers. */
     int deferredChunkDeletes() {
         return deferredChunkDeletes.size();
     }
 
+    /** Chunk keys currently in RocksDB (scans the family: tests only). */
     long chunkKeyCount() {
         return countKeys(() -> rocks.chunksCf);
     }
