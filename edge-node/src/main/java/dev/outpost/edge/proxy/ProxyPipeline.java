@@ -117,15 +117,15 @@ public final class ProxyPipeline {
     private static final int READ_ALONG_OBJECTS = 4;
 
     /**
-     * A fill in progress as followers read it along: the entry being stored, its body so far, and the writer
-     * storing it (which knows whether a purge has overtaken it, and whether it still has the object).
+     * A fill in progress as followers read it along: the entry being stored, a heap copy of its body if one is
+     * made, and the writer storing it (which knows whether a purge has overtaken it, and offers the storage's
+     * growing body while the storage still has the object: for any request, ranges too, by range when its length
+     * is known, else whole, as a miss would answer).
      *
      * @param heapCopy a heap copy (made because requests waited at the head), read whole only, by any request
      *                 while the fill streams; or null
-     * @param growing  the storage's growing body (a disk tier's copy as it is written), for any request, ranges
-     *                 too (by range when its length is known, else whole, as a miss would answer); or null
      */
-    private record ReadAlong(CacheEntry entry, FillInProgress heapCopy, StoredBody growing, ObjectWriter writer) {
+    private record ReadAlong(CacheEntry entry, FillInProgress heapCopy, ObjectWriter writer) {
     }
 
     private final Vertx vertx;
@@ -888,8 +888,7 @@ public final class ProxyPipeline {
                 return false;
             }
             StoredBody body = offered.heapCopy() != null && !request.has("Range") ? offered.heapCopy()
-                    : offered.growing() != null && offered.writer().growingBody() != null ? offered.growing()
-                    : null; // a range from a heap copy, or a growing body the storage gave up: wait
+                    : offered.writer().growingBody(); // asked now: null once the storage gave the object up (wait)
             StoredObject along = body == null ? null : new StoredObject(offered.entry(), body, StoredObject.Tier.FILL);
             if (along == null || select(List.of(along)) == null) {
                 return false;
@@ -904,7 +903,7 @@ public final class ProxyPipeline {
             move(CachePhase.HIT);
             releaseChosenBody(); // a stale copy this request was validating: the fill answers instead
             outcome = Outcome.HIT;
-            tier = body == offered.heapCopy() ? TierLabel.MEMORY : TierLabel.DISK;
+            tier = body.onDisk() ? TierLabel.DISK : TierLabel.MEMORY;
             serveStored(along, age, entry(false, collapsedFwd, entry.status(), false,
                     Reuse.ttl(entry.policy(), age), READ_ALONG_DETAIL));
             return true;
@@ -1120,12 +1119,13 @@ public final class ProxyPipeline {
             // What collapsed requests may read along (ARCHITECTURE §1): a heap copy when requests wait at the head
             // and the body fits one (bounded, see heapCopyFor; every request for the whole body reads it while the
             // fill streams, whatever becomes of the stored copies), and the storage's growing body when it offers
-            // one (a disk tier: any size, chunked too, ranges too, for requests arriving before the head or after).
+            // one (ranges too, for requests arriving before the head or after; a disk tier's for any size it takes,
+            // chunked too, the memory tier's for bodies of known length it takes).
             boolean readAlongable = fill != null && storingBody && status == 200 && upstreamMethod == HttpMethod.GET;
             FillInProgress heapCopy = readAlongable ? heapCopyFor(fill, decision) : null;
             StoredBody growing = readAlongable ? objectWriter.growingBody() : null;
             ReadAlong offer = heapCopy == null && growing == null ? null
-                    : new ReadAlong(decision.entry(), heapCopy, growing, objectWriter);
+                    : new ReadAlong(decision.entry(), heapCopy, objectWriter);
             stream(upstream, objectWriter, fill, bodyToClient, heapCopy, growing, offer);
         }
 
@@ -1211,13 +1211,14 @@ public final class ProxyPipeline {
                     if (along != null) {
                         return; // read along a heap copy: the fill does not wait for this client (see above)
                     }
-                    long length = growing == null ? 0 : growing.length(); // -1: not known (chunked)
-                    if (growing != null && resp.writeQueueFull() && (length < 0 || sentToClient[0] < length)
-                            && objectWriter.growingBody() != null) { // not given up by the storage so far
+                    StoredBody growingNow = growing == null || !resp.writeQueueFull() ? null
+                            : objectWriter.growingBody(); // asked now: null once the storage gave the object up
+                    long length = growingNow == null ? 0 : growingNow.length(); // -1: not known (chunked)
+                    if (growingNow != null && (length < 0 || sentToClient[0] < length)) {
                         toClient[0] = false; // from here the client reads the growing body, the origin fills alone
                         metrics.clientReadsAlong();
                         ResponseWriter.continueBody(ctx, resp,
-                                growing.open(sentToClient[0], length < 0 ? Long.MAX_VALUE : length - 1))
+                                growingNow.open(sentToClient[0], length < 0 ? Long.MAX_VALUE : length - 1))
                                 .onFailure(err -> LOG.debug("reading {} along its fill failed part-way ({});"
                                         + " response cut", key, err.toString()));
                         return;

@@ -14,6 +14,11 @@ public interface StoredBody {
 
     long length();
 
+    /** Whether this body is read from a disk (the tier a response served from it is counted under). */
+    default boolean onDisk() {
+        return false;
+    }
+
     /** A reader over bytes {@code first..last} inclusive. */
     Reader open(long first, long last);
 

@@ -178,13 +178,15 @@ public final class TieredStorage implements CacheStorage {
             }
 
             /**
-             * The lower tier's: it takes every object memory takes and larger ones, and its body outlives a
-             * memory eviction. Null when the lower tier offers none, or gave the object up (memory may still
-             * store it), as its writer says.
+             * The lower tier's: it takes every object memory takes and larger ones (chunked ones too), and its body
+             * outlives a memory eviction. The memory tier's when the lower tier offers none or gave the object up
+             * (a volume short of space) and memory still stores it; null when neither does. Asked again each time,
+             * as the contract says, since the answer moves from one tier to the other.
              */
             @Override
             public StoredBody growingBody() {
-                return cold.growingBody();
+                StoredBody lowerBody = cold.growingBody();
+                return lowerBody != null ? lowerBody : hot.growingBody();
             }
 
             /** Full when either tier is (an abandoned tier is never full). */

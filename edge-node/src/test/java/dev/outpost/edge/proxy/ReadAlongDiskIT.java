@@ -30,9 +30,7 @@ import org.junit.jupiter.api.Test;
  * hold the fill (or its followers) back. The collapse wait is 200 ms, far shorter than these fills: without
  * reading along, every follower would fetch for itself.
  */
-class ReadAlongDiskIT extends EdgeTestBase {
-
-    private static final String PATH = "/video.bin";
+class ReadAlongDiskIT extends ReadAlongTestBase {
 
     @Override
     protected String edgeYaml() {
@@ -40,90 +38,9 @@ class ReadAlongDiskIT extends EdgeTestBase {
                 .replace("wait-timeout: 5s", "wait-timeout: 200ms");
     }
 
-    private static byte[] body(int size) {
-        byte[] b = new byte[size];
-        new Random(11).nextBytes(b);
-        return b;
-    }
-
-    private int originHits() {
-        return origin.countRequestsMatching(getRequestedFor(urlEqualTo(PATH)).build()).getCount();
-    }
-
-    private static CacheStatusEntry status(RawHttp.Response r) {
-        return CacheStatusEntry.parse(ourCacheStatus(r));
-    }
-
-    /** Sends {@code requests[i]} (extra header lines, may be empty) {@code delays[i]} ms after the first. */
-    private List<RawHttp.Response> staggered(long[] delays, String[][] requests) throws Exception {
-        return staggered(port(), delays, requests);
-    }
-
-    private List<RawHttp.Response> staggered(int port, long[] delays, String[][] requests) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(delays.length);
-        try {
-            List<Future<RawHttp.Response>> sent = new ArrayList<>();
-            long start = System.nanoTime();
-            for (int i = 0; i < delays.length; i++) {
-                long wait = delays[i] - (System.nanoTime() - start) / 1_000_000;
-                if (wait > 0) {
-                    Thread.sleep(wait);
-                }
-                String[] headers = requests[i];
-                sent.add(pool.submit(() -> RawHttp.get(port, HOST, PATH, headers)));
-            }
-            List<RawHttp.Response> responses = new ArrayList<>();
-            for (Future<RawHttp.Response> f : sent) {
-                responses.add(f.get(30, TimeUnit.SECONDS));
-            }
-            return responses;
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
     @Test
     void requestsBeforeAndAfterTheHeadReadAlongADiskOnlyFillWholeOrByRange() throws Exception {
-        byte[] body = body(1 << 20); // 16 times the memory tier's object limit: on disk only
-        origin.stubFor(WireMock.get(PATH).willReturn(aResponse().withFixedDelay(300)
-                .withChunkedDribbleDelay(32, 1500).withHeader("Content-Length", Integer.toString(body.length))
-                .withHeader("Cache-Control", "max-age=60").withBody(body)));
-        get("/warm-up"); // connections and code paths ready: the timings below are the origin's
-        // the leader; two followers waiting before the head (at 300 ms); two requests arriving mid-body
-        // (head at 300 ms, body until about 1.8 s), one of them for a range
-        List<RawHttp.Response> r = staggered(new long[] {0, 100, 150, 900, 950},
-                new String[][] {{}, {}, {}, {}, {"Range: bytes=700000-700099"}});
-        for (int i = 0; i < 4; i++) {
-            assertEquals(200, r.get(i).status());
-            assertArrayEquals(body, r.get(i).body(), "response " + i + " has the whole body");
-        }
-        assertEquals(206, r.get(4).status());
-        assertEquals("bytes 700000-700099/" + body.length, r.get(4).header("Content-Range"));
-        assertArrayEquals(Arrays.copyOfRange(body, 700_000, 700_100), r.get(4).body());
-        for (RawHttp.Response follower : r.subList(1, 5)) {
-            CacheStatusEntry s = status(follower);
-            assertTrue(s.collapsed() && "read-along".equals(s.detail()), "read along the disk fill: "
-                    + r.stream().map(EdgeTestBase::ourCacheStatus).toList());
-        }
-        assertEquals(1, originHits(), "one origin request for five clients");
-        assertEquals(4.0, edge.registry().get("outpost.collapsed.read.alongs").counter().count());
-        assertArrayEquals(body, get(PATH).body(), "stored whole once the fill is over");
-        assertEquals(1, originHits());
-    }
-
-    /**
-     * Sends a GET, checks its response head (status, read along) and returns the milliseconds until it arrived
-     * (the body is left unread).
-     */
-    private long millisToHead(Socket s, int expectedStatus, String... headerLines) throws Exception {
-        long start = System.nanoTime();
-        s.setSoTimeout(10_000);
-        s.getOutputStream().write(("GET " + PATH + " HTTP/1.1\r\nHost: " + HOST + "\r\n" + String.join("", Arrays
-                .stream(headerLines).map(h -> h + "\r\n").toList()) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        RawHttp.Response head = RawHttp.readHead(s.getInputStream());
-        assertEquals(expectedStatus, head.status());
-        assertTrue(status(head).collapsed() && "read-along".equals(status(head).detail()), ourCacheStatus(head));
-        return (System.nanoTime() - start) / 1_000_000;
+        assertFiveClientsReadAlongOneFill(port(), edge, 1 << 20); // 16 times the memory object limit: disk only
     }
 
     /**
@@ -156,9 +73,9 @@ class ReadAlongDiskIT extends EdgeTestBase {
 
     /**
      * On a volume short of free space (from the start) the disk tier takes no new object, so it offers no
-     * growing body: a client that falls behind is not handed over to a disk copy that will not be (its response
-     * would be cut), and followers read along a heap copy (the object fits the memory tier), which the memory
-     * tier stores.
+     * growing body: a client that falls behind is handed over to the memory tier's (the object fits it), not to
+     * a disk copy that will not be (its response would be cut), and followers read along, from memory, which
+     * stores the object.
      */
     @Test
     void onAVolumeShortOfSpaceFollowersReadAlongAHeapCopy() throws Exception {
@@ -179,7 +96,8 @@ class ReadAlongDiskIT extends EdgeTestBase {
                 Thread.sleep(1000); // falls behind
                 assertArrayEquals(body, RawHttp.next(slow.getInputStream(), false).body(), "not cut");
             }
-            assertEquals(0.0, full.registry().get("outpost.fills.client.behind").counter().count());
+            assertEquals(1.0, full.registry().get("outpost.fills.client.behind").counter().count(),
+                    "handed over to the memory tier's copy");
             origin.stubFor(WireMock.get(PATH).willReturn(aResponse().withFixedDelay(300)
                     .withChunkedDribbleDelay(32, 1500).withHeader("Content-Length", Integer.toString(body.length))
                     .withHeader("Cache-Control", "max-age=60").withBody(body)));
@@ -221,28 +139,7 @@ class ReadAlongDiskIT extends EdgeTestBase {
 
     @Test
     void aLeaderWhoseClientDoesNotReadHoldsNeitherTheFillNorItsFollowersBack() throws Exception {
-        byte[] body = body(16 << 20); // far more than the sockets' buffers and the disk tier's write queue
-        origin.stubFor(WireMock.get(PATH).willReturn(aResponse().withFixedDelay(300)
-                .withHeader("Content-Length", Integer.toString(body.length)).withHeader("Cache-Control", "max-age=60")
-                .withBody(body)));
-        try (Socket stalled = new Socket()) {
-            stalled.setReceiveBufferSize(4096); // before connecting, so the window is small from the start
-            stalled.connect(new java.net.InetSocketAddress("127.0.0.1", port()));
-            stalled.getOutputStream().write(("GET " + PATH + " HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII)); // and never reads
-            Thread.sleep(100);
-            List<RawHttp.Response> followers = staggered(new long[] {0, 0}, new String[][] {{}, {}});
-            for (RawHttp.Response f : followers) {
-                assertArrayEquals(body, f.body(), "the whole body");
-                assertTrue(status(f).collapsed(), ourCacheStatus(f));
-            }
-            assertEquals(1, originHits(), "read along, at the origin's pace, not at the stalled client's");
-            assertEquals(1.0, edge.registry().get("outpost.fills.client.behind").counter().count(),
-                    "the stalled client was served from the fill in storage");
-            stalled.setSoTimeout(20_000);
-            RawHttp.Response own = RawHttp.next(stalled.getInputStream(), false); // now it reads
-            assertEquals(200, own.status());
-            assertArrayEquals(body, own.body(), "every byte, in order, across the hand-over to the stored copy");
-        }
+        // far more than the sockets' buffers and the disk tier's write queue; followers waiting at the head
+        assertAStalledLeaderHoldsNothingBack(16 << 20, 100, 0);
     }
 }

@@ -19,6 +19,12 @@ import org.junit.jupiter.api.Test;
 /** A fill in flight when a purge is issued must not bring the purged object back. */
 class PurgeFencedStorageTest extends CacheStorageContract {
 
+    /** A chunked body may turn out larger than the memory tier takes: its readers would be cut. */
+    @Override
+    protected boolean offersGrowingBodiesOfUnknownLength() {
+        return false;
+    }
+
     @Override
     protected CacheStorage newStorage(MutableClock clock) {
         return new PurgeFencedStorage(new MemoryStorage(64L << 20, 8L << 20, clock));

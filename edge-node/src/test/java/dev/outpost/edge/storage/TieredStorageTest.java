@@ -27,11 +27,6 @@ class TieredStorageTest extends CacheStorageContract {
     private Path coldDir;
 
     @Override
-    protected boolean offersGrowingBodies() {
-        return true;
-    }
-
-    @Override
     protected CacheStorage newStorage(MutableClock clock) {
         coldDir = dir.resolve("disk-" + System.nanoTime());
         return openTiers();

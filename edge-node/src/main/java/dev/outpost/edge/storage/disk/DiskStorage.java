@@ -474,6 +474,11 @@ public final class DiskStorage implements CacheStorage {
         }
 
         @Override
+        public boolean onDisk() {
+            return true;
+        }
+
+        @Override
         public long length() {
             return length;
         }
@@ -682,6 +687,11 @@ public final class DiskStorage implements CacheStorage {
         @Override
         public long length() {
             return length;
+        }
+
+        @Override
+        public boolean onDisk() {
+            return true;
         }
 
         @Override

@@ -133,6 +133,16 @@ final class FileBody implements TierBody {
             }
         }
 
+        /** The file; its first {@link #length} bytes are the body's so far. Not to be closed by the caller. */
+        FileChannel channel() {
+            return channel;
+        }
+
+        /** Bytes appended so far. */
+        long length() {
+            return length;
+        }
+
         /** The body of the bytes appended (still counted in the live bytes until the body is closed). */
         FileBody complete() {
             checkNotOver();

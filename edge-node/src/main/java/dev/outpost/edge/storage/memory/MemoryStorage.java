@@ -12,6 +12,7 @@ import dev.outpost.edge.storage.ExpiryQueue;
 import dev.outpost.edge.http.SurrogateKeys;
 import dev.outpost.edge.storage.CacheStorage;
 import dev.outpost.edge.storage.ObjectWriter;
+import dev.outpost.edge.storage.StoredBody;
 import dev.outpost.edge.storage.StoredObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,11 +22,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -77,6 +80,10 @@ import org.slf4j.LoggerFactory;
  * as the body is known to reach that size (declared length, or bytes so far), so a large body never
  * gathers in the heap. A file that cannot be started (the filesystem is full) leaves the body in direct
  * buffers; one that fails part-way leaves the object unstored.
+ *
+ * <p><b>Reading along a fill.</b> A writer of a body of known length offers it as it fills
+ * ({@link GrowingMemoryBody}: the heap chunks and the file it already writes, no extra copy), so requests
+ * arriving while the origin streams it, and a first client that falls behind, read it at their own pace.
  */
 public final class MemoryStorage implements CacheStorage {
 
@@ -119,6 +126,12 @@ public final class MemoryStorage implements CacheStorage {
     private volatile long fileRoom = Long.MAX_VALUE;
     private volatile long retryFilesAtMillis;
     private volatile long nextFileWarningMillis;
+    /**
+     * Bodies of fills in flight that may be read along them, for the tier's close to drop them; weakly held, so a
+     * writer that is never committed or aborted costs nothing here once nothing reads it.
+     */
+    private final Set<GrowingMemoryBody> fillsReadable =
+            Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     /** How bodies get their off-heap buffers; replaced by tests to simulate exhausted direct memory. */
     private volatile IntFunction<ByteBuffer> allocateDirect = ByteBuffer::allocateDirect;
 
@@ -577,6 +590,13 @@ public final class MemoryStorage implements CacheStorage {
 
     @Override
     public void close() {
+        List<GrowingMemoryBody> filling;
+        synchronized (fillsReadable) {
+            filling = List.copyOf(fillsReadable);
+        }
+        for (GrowingMemoryBody fill : filling) {
+            fill.drop("the memory tier was closed");
+        }
         for (CacheKey key : List.copyOf(cache.asMap().keySet())) {
             cache.asMap().computeIfPresent(key, (k, set) -> reindex(k, set, null));
         }
@@ -608,11 +628,28 @@ public final class MemoryStorage implements CacheStorage {
         /** Where the body streams once it is known to reach file-min-size; null while it gathers in the heap. */
         private FileBody.Filling file;
         private long size;
-        private boolean abandoned;
+        /** Read by {@link #growingBody} from any thread. */
+        private volatile boolean abandoned;
         private boolean finished;
+        /** The body as it fills, for a body of known length (see {@link GrowingMemoryBody}); else null. */
+        private final GrowingMemoryBody growing;
 
         Writer(CacheEntry entry) {
             this.entry = entry;
+            if (entry.bodyLength() >= 0) {
+                GrowingMemoryBody[] self = new GrowingMemoryBody[1];
+                self[0] = new GrowingMemoryBody(entry.key().asString(), entry.bodyLength(),
+                        () -> fillsReadable.remove(self[0]));
+                growing = self[0];
+                fillsReadable.add(growing);
+            } else {
+                growing = null;
+            }
+        }
+
+        @Override
+        public StoredBody growingBody() {
+            return growing == null || abandoned || growing.isDropped() ? null : growing;
         }
 
         @Override
@@ -623,7 +660,7 @@ public final class MemoryStorage implements CacheStorage {
             int n = chunk.remaining();
             size += n;
             if (size > maxObjectSize) {
-                abort();
+                abort("it is larger than cache.memory.max-object-size");
                 return;
             }
             if (file == null && wantsFile(Math.max(size, entry.bodyLength()))) {
@@ -633,8 +670,12 @@ public final class MemoryStorage implements CacheStorage {
                 try {
                     file.append(chunk);
                 } catch (IOException | RuntimeException e) {
-                    abort(); // with part of the body gone to the file, the object is not stored...
+                    abort("its file could not be written"); // with part of the body gone to the file, not stored...
                     fileFailed(e); // ...and the room left is judged without its partial file
+                    return;
+                }
+                if (growing != null) {
+                    growing.fileAppended(file.length());
                 }
                 return;
             }
@@ -643,8 +684,16 @@ public final class MemoryStorage implements CacheStorage {
             src.get(tmp);
             current.write(tmp, 0, n);
             if (current.size() >= CHUNK) {
-                chunks.add(current.toByteArray());
+                gathered(current.toByteArray());
                 current = new ByteArrayOutputStream();
+            }
+        }
+
+        /** {@code chunk} is the next part of the body in the heap. */
+        private void gathered(byte[] chunk) {
+            chunks.add(chunk);
+            if (growing != null) {
+                growing.heapChunk(chunk);
             }
         }
 
@@ -661,6 +710,9 @@ public final class MemoryStorage implements CacheStorage {
             }
             chunks.clear();
             current = new ByteArrayOutputStream();
+            if (growing != null) {
+                growing.fileStarted(started.channel(), started.length());
+            }
             return started;
         }
 
@@ -671,10 +723,10 @@ public final class MemoryStorage implements CacheStorage {
             }
             finished = true;
             if (current.size() > 0) {
-                chunks.add(current.toByteArray());
+                gathered(current.toByteArray());
             }
             if (entry.bodyLength() >= 0 && entry.bodyLength() != size) {
-                abort();
+                abort("its body ended at " + size + " of the " + entry.bodyLength() + " bytes it declared");
                 return CompletableFuture.completedFuture(false);
             }
             CacheEntry complete = new CacheEntry(entry.key(), entry.variantKey(), entry.varyNames(), entry.status(),
@@ -689,6 +741,9 @@ public final class MemoryStorage implements CacheStorage {
                 body = hold(chunks.toArray(new byte[0][]), size);
             }
             chunks.clear();
+            if (growing != null) {
+                growing.complete(body); // every byte is there: its readers finish whatever becomes of the object
+            }
             if (body == null) {
                 abandoned = true;
                 return CompletableFuture.completedFuture(false);
@@ -698,6 +753,13 @@ public final class MemoryStorage implements CacheStorage {
 
         @Override
         public void abort() {
+            abort("its fill was given up");
+        }
+
+        private void abort(String why) {
+            if (growing != null) {
+                growing.drop(why); // before the file goes: its readers fail as dropped, not on a closed file
+            }
             abandoned = true;
             chunks.clear();
             current = new ByteArrayOutputStream();

@@ -71,11 +71,6 @@ class DiskStorageTest extends CacheStorageContract {
     }
 
     @Override
-    protected boolean offersGrowingBodies() {
-        return true;
-    }
-
-    @Override
     protected CacheStorage newStorage(MutableClock clock) {
         return open(tmp.resolve("store"), 8L << 20, 1L << 20);
     }

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,12 @@ import org.junit.jupiter.api.io.TempDir;
  * counted, freed when the tier drops a body and its last send ends, never before.
  */
 class FileBackedMemoryStorageTest extends CacheStorageContract {
+
+    /** A chunked body may turn out larger than the memory tier takes: its readers would be cut. */
+    @Override
+    protected boolean offersGrowingBodiesOfUnknownLength() {
+        return false;
+    }
 
     private static final long MIN_SIZE = 1024;
 
@@ -295,5 +302,36 @@ class FileBackedMemoryStorageTest extends CacheStorageContract {
         assertFalse(((FileBody) body).isOpen(), "the lease was the last user");
         storage.remove(new CacheKey("site.example", "/once")).join(); // the tier's own release: already given
         assertEquals(0, memory().fileBytes());
+    }
+
+    /**
+     * Readers along a fill that are open at its commit keep its file open through the object's removal and read it
+     * whole; the file is freed when the last of them closes, and a reader opened after that reads the stored object
+     * as a lookup would (here: gone).
+     */
+    @Test
+    void readersAlongAFillHoldItsFileUntilTheLastClosesNotLonger() {
+        byte[] large = random(200_000, 5);
+        ObjectWriter w = storage.writer(entry("/along", "", large.length));
+        StoredBody growing = w.growingBody();
+        StoredBody.Reader first = growing.open(0, large.length - 1);
+        StoredBody.Reader second = growing.open(100_000, 100_009);
+        CompletableFuture<ByteBuffer> parked = first.next();
+        w.write(ByteBuffer.wrap(large));
+        assertTrue(w.commit().join());
+        assertEquals(1, storage.remove(new CacheKey("site.example", "/along")).join());
+        assertEquals(List.of(200_000L), sizesOfOpenFilesIn(dir), "kept for the readers open at the commit");
+        assertEquals(ByteBuffer.wrap(large, 100_000, 10), second.next().join());
+        assertNull(second.next().join());
+        second.close();
+        ByteBuffer chunk = parked.join();
+        assertEquals(ByteBuffer.wrap(large, 0, 64 * 1024), chunk);
+        first.close();
+        assertEquals(List.of(), sizesOfOpenFilesIn(dir), "freed with the last reader");
+        assertEquals(0, memory().fileBytes());
+        try (StoredBody.Reader late = growing.open(0, 9)) {
+            CompletionException gone = assertThrows(CompletionException.class, () -> late.next().join());
+            assertTrue(gone.getCause() instanceof StoredBody.BodyDropped, gone.toString());
+        }
     }
 }

@@ -21,6 +21,12 @@ import org.junit.jupiter.api.Test;
 
 class MemoryStorageTest extends CacheStorageContract {
 
+    /** A chunked body may turn out larger than the memory tier takes: its readers would be cut. */
+    @Override
+    protected boolean offersGrowingBodiesOfUnknownLength() {
+        return false;
+    }
+
     @Override
     protected CacheStorage newStorage(MutableClock clock) {
         return new MemoryStorage(8L << 20, 1L << 20, clock, Duration.ofHours(1), Runnable::run);
