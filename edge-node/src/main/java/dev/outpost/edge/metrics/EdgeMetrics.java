@@ -119,7 +119,7 @@ public final class EdgeMetrics {
                 .tag("tier", "memory").register(registry);
         FunctionCounter.builder("outpost.cache.file.write.failures", memory, MemoryStorage::fileWriteFailures)
                 .description("Body files that could not be written (file-dir full): the body was kept in direct "
-                        + "memory, or, for a fill that failed part-way, not stored")
+                        + "memory (for a fill that failed part-way, from the commit on)")
                 .tag("tier", "memory").register(registry);
     }
 

@@ -23,21 +23,25 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Where the bytes are.</b> The writer gathers a body in heap chunks (each published here when complete),
  * and from {@code file-min-size} on in its file of the memory filesystem, which then holds every byte from the
- * first (published here as appended). Readers read in 64 KiB chunks aligned on the body, so readers that began at
- * different positions still ask for the same chunks; the last few chunks read are kept while readers are open, so
- * a crowd along one fill copies each chunk once, not once per reader. A read of a chunk not written yet is parked
- * and completed, on the writer's thread, when the chunk is (the last, partial one with the commit).
+ * first (published here as appended). Should a write to the file fail (the memory filesystem is full), the file
+ * keeps the bytes it has and the rest gathers in heap chunks after them ({@link #fileFailed}): the object is
+ * then stored in direct buffers, and nobody reading along is cut. Once the object is stored, readers read the
+ * stored body ({@link #complete}), not the fill's copies. Readers read in 64 KiB chunks aligned on the body, so
+ * readers that began at different positions still ask for the same chunks; the last few chunks read are kept
+ * while readers are open, so a crowd along one fill copies each chunk once, not once per reader. A read of a
+ * chunk not written yet is parked and completed, on the writer's thread, when the chunk is (the last, partial
+ * one with the commit).
  *
  * <p><b>Lifetime.</b> Once every byte is there ({@link #complete}), the readers open then read to their end
  * whatever the tier does with the object meanwhile (a purge that overtook the fill, an eviction, a refused
- * insert): this body keeps the heap chunks and a lease on the file until the last of them closes, as a heap
+ * insert): this body keeps the stored body (and a lease on its file) until the last of them closes, as a heap
  * copy's readers finish with the old body. Readers opened after that read the stored body, as a lookup would.
  * A fill given up before its end ({@link #drop}: aborted, shorter than declared, the tier closed) fails parked and
  * later reads with {@link BodyDropped}: a response cut short, never a wrong one.
  *
  * <p>Not counted in the tier's byte bound, as fills in flight are not: what it holds beyond the fill's own bytes
- * is at most {@value #SHARED_CHUNKS} chunks while readers are open, and the body's bytes for readers still open
- * after the commit.
+ * is at most {@value #SHARED_CHUNKS} chunks while readers are open, and the stored body for readers still open
+ * after it was dropped from the tier.
  */
 final class GrowingMemoryBody implements StoredBody {
 
@@ -50,20 +54,24 @@ final class GrowingMemoryBody implements StoredBody {
     /** Called once when the fill is over (complete or dropped): the tier forgets this body. */
     private final Runnable onFillOver;
 
-    /** Guarded by this: the body's first bytes in heap chunks, while it has no file. */
-    private final List<byte[]> heap = new ArrayList<>();
-    /** Guarded by this: bytes in {@link #heap}. */
-    private long heapBytes;
-    /** Guarded by this: the body's file once it has one (it then holds every byte from 0), else null. */
+    /** Guarded by this: bytes written so far (published here). */
+    private long written;
+    /** Guarded by this: the body's file once it has one, holding its bytes {@code 0..fileBytes-1}; else null. */
     private FileChannel file;
     /** Guarded by this: bytes in {@link #file}. */
     private long fileBytes;
+    /** Guarded by this: heap chunks holding the body's bytes from {@link #heapStart} on (none while the file takes them). */
+    private final List<byte[]> heap = new ArrayList<>();
+    /** Guarded by this: where {@link #heap} starts: 0, or where the file stopped taking bytes. */
+    private long heapStart;
     /** Guarded by this: every byte is there. */
     private boolean complete;
     /** Guarded by this: what the tier stored at the commit (null: nothing, e.g. direct memory was short). */
     private TierBody stored;
-    /** Guarded by this: keeps {@link #file} open for the readers still open at the commit. */
+    /** Guarded by this: the stored body's file, for the readers still open at the commit; else null. */
     private FileLease lease;
+    /** Guarded by this: bumped when the readers' source changes (the commit): a read of the old one is retried. */
+    private int sourceVersion;
     /** Guarded by this: complete, and the readers open at the commit are done: later ones read {@link #stored}. */
     private boolean released;
     /** Guarded by this: why the body will never be complete, once it will not. */
@@ -86,8 +94,13 @@ final class GrowingMemoryBody implements StoredBody {
     private record ParkedRead(Object reader, int chunk, int from, int to, CompletableFuture<ByteBuffer> result) {
     }
 
-    /** Where a chunk's bytes are read from, taken under the lock and read outside it. */
-    private record Source(FileChannel file, List<byte[]> heap) {
+    /**
+     * Where a chunk's bytes are read from, taken under the lock and read outside it: the stored body ({@code
+     * stored}, read from {@code file} when it is a file), or the fill's copies ({@code file} for bytes before
+     * {@code fileBytes}, {@code heap} from {@code heapStart} on).
+     */
+    private record Source(int version, TierBody stored, FileChannel file, long fileBytes, List<byte[]> heap,
+            long heapStart) {
     }
 
     GrowingMemoryBody(String url, long length, Runnable onFillOver) {
@@ -110,17 +123,17 @@ final class GrowingMemoryBody implements StoredBody {
     void heapChunk(byte[] chunk) {
         List<ParkedRead> ready;
         synchronized (this) {
-            if (dropped != null || complete || file != null) {
+            if (dropped != null || complete) {
                 return;
             }
             heap.add(chunk);
-            heapBytes += chunk.length;
+            written += chunk.length;
             ready = takeReady();
         }
         serve(ready);
     }
 
-    /** The body moved to {@code channel}, which holds its first {@code bytes} bytes. */
+    /** The body moved to {@code channel}, which holds its first {@code bytes} bytes (all written so far). */
     void fileStarted(FileChannel channel, long bytes) {
         List<ParkedRead> ready;
         synchronized (this) {
@@ -129,8 +142,9 @@ final class GrowingMemoryBody implements StoredBody {
             }
             file = channel;
             fileBytes = bytes;
+            written = bytes;
             heap.clear(); // the file has them
-            heapBytes = 0;
+            heapStart = bytes;
             ready = takeReady();
         }
         serve(ready);
@@ -144,9 +158,26 @@ final class GrowingMemoryBody implements StoredBody {
                 return;
             }
             fileBytes = bytes;
+            written = bytes;
+            heapStart = bytes;
             ready = takeReady();
         }
         serve(ready);
+    }
+
+    /**
+     * A write to the body's file failed: the file keeps the bytes it has ({@code fileBytes}, all written so far)
+     * and is read for them; the next bytes come as heap chunks.
+     */
+    void fileFailed(long bytes) {
+        synchronized (this) {
+            if (dropped != null || complete) {
+                return;
+            }
+            fileBytes = bytes;
+            written = bytes;
+            heapStart = bytes;
+        }
     }
 
     /**
@@ -163,8 +194,11 @@ final class GrowingMemoryBody implements StoredBody {
             stored = storedBody;
             if (readers == 0) {
                 releaseSources();
-            } else if (file != null && storedBody != null) {
-                lease = storedBody.leaseFile(); // the same file: it stays open until the last reader closes
+            } else if (storedBody != null) { // the readers read it from now on, not the fill's copies
+                lease = storedBody.leaseFile(); // a file body stays open until the last reader closes
+                heap.clear();
+                file = null;
+                sourceVersion++;
             }
             ready = takeReady();
         }
@@ -194,6 +228,15 @@ final class GrowingMemoryBody implements StoredBody {
 
     synchronized long chunkCopies() {
         return chunkCopies;
+    }
+
+    /** Bytes of heap chunks held now (tests: none once the readers moved to the stored body). */
+    synchronized long heapBytesHeld() {
+        long n = 0;
+        for (byte[] chunk : heap) {
+            n += chunk.length;
+        }
+        return n;
     }
 
     boolean isDropped() {
@@ -280,8 +323,7 @@ final class GrowingMemoryBody implements StoredBody {
 
     /** Guarded by this. */
     private boolean isWritten(int chunk) {
-        long end = Math.min((long) (chunk + 1) * CHUNK, length);
-        return complete || (file != null ? fileBytes : heapBytes) >= end;
+        return complete || written >= Math.min((long) (chunk + 1) * CHUNK, length);
     }
 
     /** Guarded by this: the parked reads whose chunks are written now, taken off the list. */
@@ -312,20 +354,37 @@ final class GrowingMemoryBody implements StoredBody {
         }
     }
 
-    /** Bytes {@code from..to-1} of a written chunk: a slice of the chunk as read once for every reader. */
+    /**
+     * Bytes {@code from..to-1} of a written chunk: a slice of the chunk as read once for every reader. A read that
+     * finds its source closed because the commit switched the readers to the stored body is read again from it.
+     */
     private CompletableFuture<ByteBuffer> readWritten(int chunk, int from, int to) {
         ByteBuffer bytes;
-        Source source;
-        synchronized (this) {
-            bytes = recentChunks.get(chunk);
-            source = bytes != null ? null : new Source(file, file != null ? null : List.copyOf(heap));
-        }
-        if (bytes == null) {
+        for (int attempt = 0; ; attempt++) {
+            Source source;
+            synchronized (this) {
+                bytes = recentChunks.get(chunk);
+                if (bytes != null) {
+                    break;
+                }
+                if (dropped != null) {
+                    return CompletableFuture.failedFuture(dropped());
+                }
+                source = new Source(sourceVersion, stored != null && !released ? stored : null,
+                        lease != null ? lease.channel() : file, fileBytes, List.copyOf(heap), heapStart);
+            }
             try {
                 bytes = copyChunk(chunk, source);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                boolean moved;
+                synchronized (this) {
+                    moved = sourceVersion != source.version();
+                }
+                if (moved && attempt == 0) {
+                    continue;
+                }
                 return CompletableFuture.failedFuture(isDropped() || e instanceof ClosedChannelException
-                        ? dropped() : new UncheckedIOException(e));
+                        ? dropped() : e instanceof IOException io ? new UncheckedIOException(io) : e);
             }
             synchronized (this) {
                 chunkCopies++;
@@ -333,31 +392,38 @@ final class GrowingMemoryBody implements StoredBody {
                     recentChunks.put(chunk, bytes);
                 }
             }
+            break;
         }
         return CompletableFuture.completedFuture(bytes.duplicate().limit(to).position(from).slice().asReadOnlyBuffer());
     }
 
     private ByteBuffer copyChunk(int chunk, Source source) throws IOException {
         long start = (long) chunk * CHUNK;
-        ByteBuffer out = ByteBuffer.allocate((int) (Math.min(start + CHUNK, length) - start));
+        int size = (int) (Math.min(start + CHUNK, length) - start);
+        if (source.stored() != null && source.file() == null) { // direct buffers: slices, no copy if in one
+            return readWhole(source.stored(), start, size);
+        }
+        ByteBuffer out = ByteBuffer.allocate(size);
+        long fileEnd = source.stored() != null ? length : source.fileBytes();
         if (source.file() != null) {
-            while (out.hasRemaining()) {
+            while (out.hasRemaining() && start + out.position() < fileEnd) {
+                out.limit((int) Math.min(size, fileEnd - start));
                 if (source.file().read(out, start + out.position()) < 0) {
                     throw new IOException("the body's file of " + url + " ended at " + (start + out.position()));
                 }
             }
-            return out.flip();
+            out.limit(size);
         }
-        long at = 0;
+        long at = source.heapStart();
         for (byte[] piece : source.heap()) {
             long pieceEnd = at + piece.length;
             long want = start + out.position();
+            if (!out.hasRemaining()) {
+                break;
+            }
             if (pieceEnd > want) {
                 int offset = (int) (want - at);
                 out.put(piece, offset, Math.min(piece.length - offset, out.remaining()));
-                if (!out.hasRemaining()) {
-                    break;
-                }
             }
             at = pieceEnd;
         }
@@ -365,6 +431,26 @@ final class GrowingMemoryBody implements StoredBody {
             throw new IllegalStateException("chunk " + chunk + " of " + url + " was read before it was written");
         }
         return out.flip();
+    }
+
+    /** {@code size} bytes from {@code start} of a body that answers reads at once (direct buffers). */
+    private static ByteBuffer readWhole(TierBody body, long start, int size) {
+        ByteBuffer whole = null;
+        try (Reader r = body.open(start, start + size - 1)) {
+            for (ByteBuffer b = r.next().join(); b != null; b = r.next().join()) {
+                if (whole == null && b.remaining() == size) {
+                    return b;
+                }
+                if (whole == null) {
+                    whole = ByteBuffer.allocate(size);
+                }
+                whole.put(b);
+            }
+        }
+        if (whole == null || whole.hasRemaining()) {
+            throw new IllegalStateException("the stored body ended before " + (start + size));
+        }
+        return whole.flip();
     }
 
     /** Guarded by this: the readers open at the commit are done. */

@@ -79,7 +79,8 @@ import org.slf4j.LoggerFactory;
  * holds it; its pages are freed when the last send of it ends. A fill streams into its file as soon
  * as the body is known to reach that size (declared length, or bytes so far), so a large body never
  * gathers in the heap. A file that cannot be started (the filesystem is full) leaves the body in direct
- * buffers; one that fails part-way leaves the object unstored.
+ * buffers; one that fails part-way keeps the bytes it has, the rest gathers in the heap, and the commit
+ * stores the whole body in direct buffers.
  *
  * <p><b>Reading along a fill.</b> A writer of a body of known length offers it as it fills
  * ({@link GrowingMemoryBody}: the heap chunks and the file it already writes, no extra copy), so requests
@@ -132,6 +133,8 @@ public final class MemoryStorage implements CacheStorage {
      */
     private final Set<GrowingMemoryBody> fillsReadable =
             Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+    /** Tests: a body file's writes fail past this many bytes, as those to a full filesystem do. */
+    private volatile long fileRoomForTests = Long.MAX_VALUE;
     /** How bodies get their off-heap buffers; replaced by tests to simulate exhausted direct memory. */
     private volatile IntFunction<ByteBuffer> allocateDirect = ByteBuffer::allocateDirect;
 
@@ -323,6 +326,11 @@ public final class MemoryStorage implements CacheStorage {
             LOG.info("memory tier: direct memory available again; storing objects in memory");
         }
         return body;
+    }
+
+    /** Tests: body-file writes fail past {@code bytes} bytes of a file, as those to a full filesystem do. */
+    void failFileWritesPast(long bytes) {
+        fileRoomForTests = bytes;
     }
 
     /** Objects not stored because their off-heap copy could not be allocated. */
@@ -627,6 +635,11 @@ public final class MemoryStorage implements CacheStorage {
         private ByteArrayOutputStream current = new ByteArrayOutputStream();
         /** Where the body streams once it is known to reach file-min-size; null while it gathers in the heap. */
         private FileBody.Filling file;
+        /**
+         * The body's file after a write to it failed: it keeps the body's first bytes (read along, and copied into
+         * the stored body at the commit) and the rest gathers in the heap; null while nothing failed.
+         */
+        private FileBody.Filling spilled;
         private long size;
         /** Read by {@link #growingBody} from any thread. */
         private volatile boolean abandoned;
@@ -663,21 +676,33 @@ public final class MemoryStorage implements CacheStorage {
                 abort("it is larger than cache.memory.max-object-size");
                 return;
             }
-            if (file == null && wantsFile(Math.max(size, entry.bodyLength()))) {
+            if (file == null && spilled == null && wantsFile(Math.max(size, entry.bodyLength()))) {
                 file = startFile(); // null: it gathers in the heap, as a small body does
             }
             if (file != null) {
+                long before = file.length();
                 try {
+                    if (before + n > fileRoomForTests) {
+                        file.append(chunk.duplicate().limit(chunk.position() + (int) (fileRoomForTests - before)));
+                        throw new IOException("No space left on device (a test's limit)");
+                    }
                     file.append(chunk);
-                } catch (IOException | RuntimeException e) {
-                    abort("its file could not be written"); // with part of the body gone to the file, not stored...
-                    fileFailed(e); // ...and the room left is judged without its partial file
+                    if (growing != null) {
+                        growing.fileAppended(file.length());
+                    }
                     return;
+                } catch (IOException | RuntimeException e) {
+                    // the memory filesystem is full: the file keeps what it has, the rest gathers in the heap, and
+                    // the object goes to direct buffers at the commit (nobody reading along is cut)
+                    fileFailed(e);
+                    spilled = file;
+                    file = null;
+                    if (growing != null) {
+                        growing.fileFailed(spilled.length());
+                    }
+                    chunk = chunk.duplicate().position(chunk.position() + (int) (spilled.length() - before));
+                    n = chunk.remaining();
                 }
-                if (growing != null) {
-                    growing.fileAppended(file.length());
-                }
-                return;
             }
             ByteBuffer src = chunk.duplicate();
             byte[] tmp = new byte[n];
@@ -737,12 +762,26 @@ public final class MemoryStorage implements CacheStorage {
                 body = file.complete();
                 file = null;
                 fileWritten();
+            } else if (spilled != null) {
+                List<byte[]> all;
+                try {
+                    all = readBack(spilled);
+                } catch (IOException | RuntimeException e) {
+                    abort("its partial file could not be read back: " + e);
+                    return CompletableFuture.completedFuture(false);
+                }
+                all.addAll(chunks);
+                body = hold(all.toArray(new byte[0][]), size);
             } else {
                 body = hold(chunks.toArray(new byte[0][]), size);
             }
             chunks.clear();
             if (growing != null) {
                 growing.complete(body); // every byte is there: its readers finish whatever becomes of the object
+            }
+            if (spilled != null) {
+                spilled.discard(); // after the readers moved to the stored body
+                spilled = null;
             }
             if (body == null) {
                 abandoned = true;
@@ -767,6 +806,26 @@ public final class MemoryStorage implements CacheStorage {
                 file.discard();
                 file = null;
             }
+            if (spilled != null) {
+                spilled.discard();
+                spilled = null;
+            }
+        }
+
+        /** The bytes of a partial body file, in chunks. */
+        private List<byte[]> readBack(FileBody.Filling partial) throws IOException {
+            List<byte[]> out = new ArrayList<>();
+            for (long at = 0; at < partial.length(); ) {
+                ByteBuffer piece = ByteBuffer.allocate((int) Math.min(CHUNK, partial.length() - at));
+                while (piece.hasRemaining()) {
+                    if (partial.channel().read(piece, at + piece.position()) < 0) {
+                        throw new IOException("the partial body file ended at " + (at + piece.position()));
+                    }
+                }
+                out.add(piece.array());
+                at += piece.capacity();
+            }
+            return out;
         }
 
         @Override

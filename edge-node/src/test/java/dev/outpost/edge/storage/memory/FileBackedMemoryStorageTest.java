@@ -334,4 +334,54 @@ class FileBackedMemoryStorageTest extends CacheStorageContract {
             assertTrue(gone.getCause() instanceof StoredBody.BodyDropped, gone.toString());
         }
     }
+
+    /**
+     * The memory filesystem running out of room part-way through a fill (here: past 100,000 bytes of a file) cuts
+     * nobody reading it along: the file keeps the bytes it took, the rest gathers in the heap, the commit stores the
+     * whole body in direct buffers and frees the partial file.
+     */
+    @Test
+    void readersAlongAFillWhoseFileRunsOutOfRoomReadItWholeAndTheObjectIsStoredInDirectBuffers() {
+        memory().failFileWritesPast(100_000);
+        byte[] body = random(300_000, 6);
+        ObjectWriter w = storage.writer(entry("/spilled", "", body.length));
+        StoredBody.Reader whole = w.growingBody().open(0, body.length - 1);
+        StoredBody.Reader range = w.growingBody().open(90_000, 159_999); // across where the file stopped
+        List<CompletableFuture<ByteBuffer>> wholeReads = new ArrayList<>(List.of(whole.next(), whole.next()));
+        CompletableFuture<ByteBuffer> rangeFirst = range.next();
+        w.write(ByteBuffer.wrap(body, 0, 80_000));
+        w.write(ByteBuffer.wrap(body, 80_000, 70_000)); // 20,000 of it go to the file, 50,000 to the heap
+        assertEquals(1, memory().fileWriteFailures());
+        assertTrue(wholeReads.get(0).isDone(), "chunk 0, from the file");
+        w.write(ByteBuffer.wrap(body, 150_000, 150_000));
+        assertTrue(w.commit().join(), "stored");
+        for (int i = 0; i < 4; i++) {
+            wholeReads.add(whole.next());
+        }
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        for (CompletableFuture<ByteBuffer> f : wholeReads) {
+            ByteBuffer b = f.join();
+            if (b == null) {
+                break;
+            }
+            byte[] copy = new byte[b.remaining()];
+            b.get(copy);
+            got.writeBytes(copy);
+        }
+        assertArrayEquals(body, got.toByteArray(), "read whole across the file, the heap and the stored body");
+        java.io.ByteArrayOutputStream ranged = new java.io.ByteArrayOutputStream();
+        for (ByteBuffer b = rangeFirst.join(); b != null; b = range.next().join()) {
+            byte[] copy = new byte[b.remaining()];
+            b.get(copy);
+            ranged.writeBytes(copy);
+        }
+        assertArrayEquals(java.util.Arrays.copyOfRange(body, 90_000, 160_000), ranged.toByteArray());
+        whole.close();
+        range.close();
+        StoredObject stored = found("/spilled");
+        assertNull(stored.body().leaseFile(), "in direct buffers");
+        assertArrayEquals(body, read(stored, 0, body.length - 1));
+        assertEquals(0, memory().fileBytes(), "the partial file is freed");
+        assertEquals(List.of(), sizesOfOpenFilesIn(dir));
+    }
 }

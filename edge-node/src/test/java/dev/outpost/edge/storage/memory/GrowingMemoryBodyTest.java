@@ -163,4 +163,24 @@ class GrowingMemoryBodyTest {
         assertEquals(1, fillsOver.get(), "over once");
         r.close();
     }
+
+    /** Once stored, the readers read the stored body and the fill's heap copy is let go (not held twice). */
+    @Test
+    void readersMoveToTheStoredBodyAtTheCommitAndTheHeapCopyIsLetGo() {
+        byte[] data = payload(200_000);
+        GrowingMemoryBody growing = body(data.length);
+        StoredBody.Reader r = growing.open(0, data.length - 1);
+        List<CompletableFuture<ByteBuffer>> reads = new ArrayList<>(List.of(r.next()));
+        growing.heapChunk(Arrays.copyOfRange(data, 0, 70_000));
+        growing.heapChunk(Arrays.copyOfRange(data, 70_000, data.length));
+        assertEquals(data.length, growing.heapBytesHeld());
+        growing.complete(new MemoryBody(new byte[][] {Arrays.copyOfRange(data, 0, 100_000),
+                Arrays.copyOfRange(data, 100_000, data.length)}, ByteBuffer::allocateDirect));
+        assertEquals(0, growing.heapBytesHeld(), "the stored body serves the readers from here");
+        for (int i = 0; i < 4; i++) {
+            reads.add(r.next());
+        }
+        assertArrayEquals(data, drain(reads), "chunk 1 spans the stored body's two buffers");
+        r.close();
+    }
 }
