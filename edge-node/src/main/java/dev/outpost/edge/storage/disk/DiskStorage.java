@@ -277,9 +277,16 @@ public final class DiskStorage implements CacheStorage {
      * object id: removing one of these objects (a purge, an eviction, a newer version) leaves its chunks until
      * they are done ({@link #deleteChunks}), as Varnish keeps an object's body for the deliveries under way.
      */
-    private final ConcurrentHashMap<Long, Integer> openReaders = new ConcurrentHashMap<>();
-    /** Write thread: removed objects whose chunks wait for their readers; each has an intent on disk. */
-    private final Set<Long> deferredChunkDeletes = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<Long, OpenReaders> openReaders = new ConcurrentHashMap<>();
+    /**
+     * Removed objects whose chunks wait for their readers, with their bytes; each has an intent on disk. Those
+     * bytes count against {@code max-size} ({@link #applyBound}): the store evicts others to make room for them.
+     */
+    private final ConcurrentHashMap<Long, Long> deferredChunkDeletes = new ConcurrentHashMap<>();
+    /** The bytes of {@link #deferredChunkDeletes}. */
+    private final AtomicLong deferredChunkBytes = new AtomicLong();
+    /** The bound on stored bytes: {@code max-size}, or less while the volume is short of space. */
+    private volatile long bound;
     private final Set<String> loggedConditions = ConcurrentHashMap.newKeySet();
     /** Write thread only: the last write failed. */
     private boolean writesFailing;
@@ -335,6 +342,7 @@ public final class DiskStorage implements CacheStorage {
 
     private DiskStorage(Settings settings, Native rocks) throws RocksDBException {
         this.settings = settings;
+        this.bound = settings.maxSize();
         this.weigher = ByteWeigher.forMaxObjectSize(settings.maxObjectSize());
         try {
             this.freeSpace = FreeSpaceGuard.forDirectory(settings.dir(), settings.minFree());
@@ -487,7 +495,7 @@ public final class DiskStorage implements CacheStorage {
         public Reader open(long first, long last) {
             Reader reader = chunkReader(length, first, last,
                     (chunk, chunkLength, offset, len) -> readChunk(this, chunk, chunkLength, offset, len));
-            readerOpened(objectId);
+            readerOpened(objectId, length);
             return onClose(reader, () -> readerClosed(objectId));
         }
     }
@@ -513,9 +521,13 @@ public final class DiskStorage implements CacheStorage {
         };
     }
 
-    /** A reader of committed object {@code objectId} opened: its chunks stay until it is closed. */
-    private void readerOpened(long objectId) {
-        openReaders.merge(objectId, 1, Integer::sum);
+    /** How many readers of a committed object are open, and the object's bytes (for {@link #deferredChunkBytes}). */
+    private record OpenReaders(int count, long bytes) {
+    }
+
+    /** A reader of committed object {@code objectId}, of {@code bytes} bytes, opened: its chunks stay until it is closed. */
+    private void readerOpened(long objectId, long bytes) {
+        openReaders.merge(objectId, new OpenReaders(1, bytes), (a, b) -> new OpenReaders(a.count() + 1, a.bytes()));
     }
 
     /**
@@ -524,11 +536,11 @@ public final class DiskStorage implements CacheStorage {
      */
     private void readerClosed(long objectId) {
         boolean[] deletionWaits = {false};
-        openReaders.computeIfPresent(objectId, (id, n) -> {
-            if (n > 1) {
-                return n - 1;
+        openReaders.computeIfPresent(objectId, (id, open) -> {
+            if (open.count() > 1) {
+                return new OpenReaders(open.count() - 1, open.bytes());
             }
-            deletionWaits[0] = deferredChunkDeletes.contains(id);
+            deletionWaits[0] = deferredChunkDeletes.containsKey(id);
             return null;
         });
         if (!deletionWaits[0]) {
@@ -700,7 +712,7 @@ public final class DiskStorage implements CacheStorage {
             synchronized (this) {
                 readers++;
                 if (countedAsStored) {
-                    readerOpened(objectId);
+                    readerOpened(objectId, storedBytes());
                 }
             }
             return onClose(reader, () -> {
@@ -837,9 +849,14 @@ public final class DiskStorage implements CacheStorage {
             synchronized (this) {
                 countedAsStored = true;
                 for (int i = 0; i < readers; i++) {
-                    readerOpened(objectId);
+                    readerOpened(objectId, storedBytes());
                 }
             }
+        }
+
+        /** Guarded by this, once committed: the object's bytes (a chunked one's, by its chunks). */
+        private long storedBytes() {
+            return length >= 0 ? length : (long) put * CHUNK_SIZE;
         }
 
         /** Write thread: chunks {@code 0..count-1} are put. */
@@ -1231,9 +1248,12 @@ public final class DiskStorage implements CacheStorage {
      * chunks with it). A reader opened since (it looked the object up before the removal) defers it again.
      */
     private void deleteDeferredChunks(long objectId) {
-        if (openReaders.containsKey(objectId) || !deferredChunkDeletes.remove(objectId)) {
+        Long bytes = openReaders.containsKey(objectId) ? null : deferredChunkDeletes.remove(objectId);
+        if (bytes == null) {
             return;
         }
+        deferredChunkBytes.addAndGet(-bytes);
+        applyBound();
         byte[] intent = Keys.pending(objectId);
         try (WriteBatch b = new WriteBatch()) {
             if (rocks.db.get(rocks.defaultCf, intent) == null) {
@@ -1267,16 +1287,29 @@ public final class DiskStorage implements CacheStorage {
      */
     private void deleteChunks(WriteBatch b, long objectId) throws RocksDBException {
         boolean[] readersOpen = {false};
-        openReaders.computeIfPresent(objectId, (id, n) -> { // under the lock readerClosed decides under
-            deferredChunkDeletes.add(id);
+        long[] deferred = {0};
+        openReaders.computeIfPresent(objectId, (id, open) -> { // under the lock readerClosed decides under
+            if (deferredChunkDeletes.putIfAbsent(id, open.bytes()) == null) {
+                deferred[0] = open.bytes();
+            }
             readersOpen[0] = true;
-            return n;
+            return open;
         });
         if (readersOpen[0]) {
             b.put(rocks.defaultCf, Keys.pending(objectId), new byte[0]);
+            if (deferred[0] > 0) {
+                deferredChunkBytes.addAndGet(deferred[0]);
+                applyBound(); // the store makes room for them: its bytes on the volume stay within max-size
+            }
             return;
         }
         deleteChunksNow(b, objectId);
+    }
+
+    /** Sets the index's bound: {@link #bound} less the chunks that wait for their readers. */
+    private void applyBound() {
+        long indexBound = Math.max(0, bound - deferredChunkBytes.get());
+        index.policy().eviction().ifPresent(e -> e.setMaximum(weigher.maximumWeight(indexBound)));
     }
 
     /** Adds the deletion of every chunk of {@code objectId} to {@code b}, readers or not. */
@@ -2065,10 +2098,17 @@ public final class DiskStorage implements CacheStorage {
         return s == null ? 0 : s.slots.length;
     }
 
+    /** Bytes of the stored objects, and of removed ones whose chunks wait for their readers. */
     @Override
     public long byteSize() {
         index.cleanUp(); // Caffeine applies pending writes to the weight lazily; settle them first
-        return weigher.bytes(index.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L));
+        return weigher.bytes(index.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L))
+                + deferredChunkBytes.get();
+    }
+
+    /** Bytes of removed objects whose chunks wait for their readers (part of {@link #byteSize}). */
+    public long deferredChunkBytes() {
+        return deferredChunkBytes.get();
     }
 
     public long maxObjectSize() {
@@ -2222,14 +2262,15 @@ public final class DiskStorage implements CacheStorage {
         switch (freeSpace.check()) {
             case BECAME_SHORT -> {
                 long missing = freeSpace.minFree() - freeSpace.lastUsable();
-                long bound = Math.max(0, byteSize() - missing);
-                index.policy().eviction().ifPresent(e -> e.setMaximum(weigher.maximumWeight(bound)));
+                bound = Math.max(0, byteSize() - missing);
+                applyBound();
                 LOG.warn("disk store at {}: free space on the volume is {} bytes, below min-free ({}); new objects "
                         + "are not stored on disk and the store shrinks to {} bytes until space is back",
                         settings.dir(), freeSpace.lastUsable(), freeSpace.minFree(), bound);
             }
             case RECOVERED -> {
-                index.policy().eviction().ifPresent(e -> e.setMaximum(weigher.maximumWeight(settings.maxSize())));
+                bound = settings.maxSize();
+                applyBound();
                 LOG.info("disk store at {}: free space is back above min-free ({} bytes free); storing objects "
                         + "again, bound {} bytes", settings.dir(), freeSpace.lastUsable(), settings.maxSize());
             }

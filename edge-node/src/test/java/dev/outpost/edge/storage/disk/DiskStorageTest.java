@@ -127,6 +127,36 @@ class DiskStorageTest extends CacheStorageContract {
         assertEquals(0, disk().chunkKeyCount(), "gone with the last reader");
     }
 
+    /**
+     * The chunks of a removed object kept for its reader count against max-size: the store evicts others to make
+     * room for them, so its bytes on the volume stay within the bound, and takes them back once the reader is done.
+     */
+    @Test
+    void chunksKeptForAReaderCountAgainstTheBound() {
+        storage.close();
+        storage = open(tmp.resolve("bounded"), 1L << 20, 1L << 20);
+        byte[] data = pattern(600_000, 13); // ten chunks; two such objects do not fit in 1 MiB
+        assertTrue(store(entry("/read", "", data.length), data));
+        StoredBody.Reader reading = lookup("/read").get(0).body().open(0, data.length - 1);
+        assertEquals(1, storage.remove(new CacheKey("site.example", "/read")).join());
+        disk().awaitWrites();
+        assertEquals(600_000, disk().deferredChunkBytes());
+        assertTrue(store(entry("/next", "", data.length), data));
+        disk().byteSize(); // settles the index: the eviction runs
+        disk().awaitWrites();
+        assertTrue(disk().byteSize() <= 1L << 20, "within the bound: " + disk().byteSize());
+        assertEquals(10, disk().chunkKeyCount(), "the kept object's chunks, not the new one's as well");
+        assertTrue(lookup("/next").isEmpty(), "evicted to make room for the kept chunks");
+        reading.close();
+        disk().awaitWrites();
+        assertEquals(0, disk().deferredChunkBytes());
+        assertEquals(0, disk().chunkKeyCount());
+        assertTrue(store(entry("/next", "", data.length), data));
+        disk().byteSize();
+        disk().awaitWrites();
+        assertEquals(1, lookup("/next").size(), "the whole bound again once the reader is done");
+    }
+
     /** A disk hit under way is not cut by a removal of its object: the chunks go when it is done. */
     @Test
     void aDiskHitUnderWayReadsTheWholeObjectThoughItIsRemoved() {
