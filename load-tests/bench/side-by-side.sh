@@ -775,6 +775,22 @@ run_h2load() {   # run_h2load SERVER ROW SHARE ROUND PER_CONN [DURATION] -> one 
 }
 RATE_RESULTS="$TMP/rate-results.tsv"   # row@share server round rate requests p50 p99 p999 max errors srvnoise% clinoise% jit-ms
 median3() { median | awk '{printf "%.3f", $1}'; }
+# p99_above ROW SERVER -> whether SERVER's rounds' p99s are higher than the ceiling's, by a one-sided Mann-Whitney
+# test over the rounds (normal approximation, continuity-corrected): "not higher (p 0.17)" or "HIGHER (p 0.01)" at
+# the 5 % level; "-" with fewer than 3 rounds each. Rounds are independent runs, so this asks whether the
+# difference is larger than what two identical servers would show run to run.
+p99_above() {
+    awk -F'\t' -v s="$1" -v v="$2" '
+        function erfc(x,   t, y, neg) { neg = x < 0; if (neg) x = -x
+            t = 1 / (1 + 0.3275911 * x)
+            y = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * exp(-x * x)
+            return neg ? 2 - y : y }
+        $1 == s && $2 == v {a[++na] = $7} $1 == s && $2 == "nginx" {b[++nb] = $7}
+        END { if (na < 3 || nb < 3) { print "-"; exit }
+            for (i = 1; i <= na; i++) for (j = 1; j <= nb; j++) u += (a[i] > b[j]) ? 1 : (a[i] == b[j] ? 0.5 : 0)
+            z = (u - na * nb / 2 - 0.5) / sqrt(na * nb * (na + nb + 1) / 12); p = 0.5 * erfc(z / sqrt(2))
+            printf "%s (p %.2f)", p < 0.05 ? "HIGHER" : "not higher", p }' "$RATE_RESULTS"
+}
 rcol() { awk -F'\t' -v s="$1" -v v="$2" -v f="$3" '$1 == s && $2 == v {print $f}' "$RATE_RESULTS"; }
 per_connection() {   # per_connection REQ_PER_S SHARE -> h2load's --rps for each of the CONNECTIONS (at least 1)
     awk -v r="$1" -v f="$2" -v c="$CONNECTIONS" 'BEGIN {x = int(r * f / c); print (x < 1 ? 1 : x)}'
@@ -815,20 +831,22 @@ if [[ $FIXED_RATE == 1 ]]; then
     fi
     echo "$RATE_ROUNDS interleaved rounds; percentiles over every request of a run (h2load's per-request log), then the"
     echo "median over rounds. 'p99 ≤ ceiling' counts the rounds in which a server's p99 was at most the ceiling's p99 of"
-    echo "the same round."
+    echo "the same round; 'p99 above ceiling?' asks whether its rounds' p99s are higher than the ceiling's beyond what"
+    echo "run-to-run spread explains (one-sided Mann-Whitney test over the rounds, 5 % level; README, \"Reading the numbers\")."
     echo
-    echo "| row | share | rate req/s | server | p50 ms | p99 ms | p99.9 ms | max ms | p99 ≤ ceiling | noisy rounds | rounds p99 ms | errors |"
-    echo "|-----|------:|-----------:|--------|-------:|-------:|---------:|-------:|--------------:|-------------:|---------------|-------:|"
+    echo "| row | share | rate req/s | server | p50 ms | p99 ms | p99.9 ms | max ms | p99 ≤ ceiling | p99 above ceiling? | noisy rounds | rounds p99 ms | errors |"
+    echo "|-----|------:|-----------:|--------|-------:|-------:|---------:|-------:|--------------:|--------------------|-------------:|---------------|-------:|"
     for s in $SIZES; do for share in $RATE_SHARE; do
         r="$s@$share"
         for v in "${SERVERS[@]}"; do
             better="$(awk -F'\t' -v s="$r" -v v="$v" '$1 == s && $2 == "nginx" {c[$3] = $7} $1 == s && $2 == v {m[$3] = $7}
                 END {for (r in m) {n++; if (m[r] <= c[r]) k++}; printf "%d/%d", k, n}' "$RATE_RESULTS")"
             noisy="$(awk -F'\t' -v s="$r" -v v="$v" -v l="$NOISE_LIMIT" '$1 == s && $2 == v {n++; if ($11 > l || $12 > l) k++} END {printf "%d/%d", k, n}' "$RATE_RESULTS")"
-            printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" "$share" "$(rcol "$r" "$v" 4 | head -n1)" \
+            printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" "$share" "$(rcol "$r" "$v" 4 | head -n1)" \
                 "$(server_label "$v")" "$(rcol "$r" "$v" 6 | median3)" "$(rcol "$r" "$v" 7 | median3)" \
                 "$(rcol "$r" "$v" 8 | median3)" "$(rcol "$r" "$v" 9 | median3)" \
-                "$([[ $v == nginx ]] && echo - || echo "$better")" "$noisy" "$(rcol "$r" "$v" 7 | paste -sd, - | sed 's/,/, /g')" \
+                "$([[ $v == nginx ]] && echo - || echo "$better")" "$([[ $v == nginx ]] && echo - || p99_above "$r" "$v")" \
+                "$noisy" "$(rcol "$r" "$v" 7 | paste -sd, - | sed 's/,/, /g')" \
                 "$(rcol "$r" "$v" 10 | awk '{n += $1} END {print n + 0}')"
         done
     done; done
