@@ -193,9 +193,15 @@ abstract class OutpostSimulation extends Simulation {
                 edge.sum("outpost_cache_entries", "tier", "memory"),
                 edge.sum("outpost_cache_bytes", "tier", "memory") / (1 << 20)));
         if (edge.sum("outpost_cache_entries", "tier", "disk") > 0) {
-            sb.append(String.format(Locale.ROOT, "; disk tier %.0f objects, %.1f MiB",
+            // what turns a stored object into a miss (a second origin fetch): a lookup past its deadline, an
+            // object the disk did not take (write failures, queue overflows, space refusals), an eviction
+            sb.append(String.format(Locale.ROOT, "; disk tier %.0f objects, %.1f MiB, %.0f lookups past their "
+                            + "deadline (served as misses), %.0f objects not written, %.0f evictions",
                     edge.sum("outpost_cache_entries", "tier", "disk"),
-                    edge.sum("outpost_cache_bytes", "tier", "disk") / (1 << 20)));
+                    edge.sum("outpost_cache_bytes", "tier", "disk") / (1 << 20),
+                    edge.sum("outpost_cache_lookup_timeouts_total", "tier", "disk"),
+                    edge.sum("outpost_cache_write_failures_total", "tier", "disk"),
+                    edge.sum("outpost_cache_evictions_total", "tier", "disk")));
         }
         sb.append('\n');
         long measured = report.throughEdge().count();
