@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * Misses, and anything stale-if-error does not cover, still go to the origin while it is held: they have
  * nothing else to be answered with.
  *
- * <p>Pure bookkeeping against a clock; no I/O. Thread-safe: event loops share it.
+ * <p>Pure bookkeeping against a clock; no I/O. Thread-safe: event loops share it. The clock is the edge's wall
+ * clock (tests drive it); a hold it finds set in its future (the clock was stepped back since) counts as over, so
+ * a backward step never lengthens a hold: the next request asks.
  */
 public final class OriginHold {
 
@@ -78,7 +80,7 @@ public final class OriginHold {
             return false;
         }
         long now = clock.millis();
-        if (now < until) {
+        if (heldAt(now, until)) {
             return true;
         }
         return !heldUntil.replace(target, until, now + holdMillis); // the winner asks
@@ -130,10 +132,15 @@ public final class OriginHold {
         long now = clock.millis();
         int n = 0;
         for (Long until : heldUntil.values()) {
-            if (now < until) {
+            if (heldAt(now, until)) {
                 n++;
             }
         }
         return n;
+    }
+
+    /** Whether a hold ending at {@code until} holds at {@code now}: not over, and not set in the future. */
+    private boolean heldAt(long now, long until) {
+        return now < until && now >= until - holdMillis;
     }
 }

@@ -45,6 +45,19 @@ class OriginHoldTest {
         assertTrue(hold.isHeld(site));
     }
 
+    /** A wall clock stepped back (NTP, a VM restored) does not lengthen a hold: it counts as over, one request asks. */
+    @Test
+    void aClockSteppedBackDoesNotLengthenAHold() {
+        OriginHold hold = new OriginHold(clock, Duration.ofSeconds(5));
+        hold.outcome(site, OriginHold.NO_ANSWER);
+        clock.advance(Duration.ofHours(-1));
+        assertEquals(0, hold.held());
+        assertFalse(hold.isHeld(site), "the first request after the step asks (it would have waited an hour)");
+        assertTrue(hold.isHeld(site), "the others stay held while it is out");
+        clock.advance(Duration.ofSeconds(5));
+        assertFalse(hold.isHeld(site), "a hold from the new time on");
+    }
+
     @Test
     void theAskersFailureHoldsAnewItsAnswerReleases() {
         OriginHold hold = new OriginHold(clock, Duration.ofSeconds(5));
