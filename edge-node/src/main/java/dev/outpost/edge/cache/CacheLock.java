@@ -36,7 +36,13 @@ public final class CacheLock {
         /** The response could not be stored: fetch yourself. */
         NOT_STORED,
         /** The origin failed or the fetch was cut off: fetch yourself. */
-        FAILED
+        FAILED,
+        /**
+         * The origin did not answer within the leader's timeouts: answer as the leader did (stale-if-error, or
+         * a 504), not by asking again. Waiting requests that each asked would each wait the whole timeout again
+         * and, together, load an origin that is not answering with one request each.
+         */
+        TIMED_OUT
     }
 
     /** What {@link #acquire} hands out. */

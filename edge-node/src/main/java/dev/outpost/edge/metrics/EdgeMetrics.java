@@ -48,6 +48,7 @@ public final class EdgeMetrics {
     private final Counter originErrors;
     private final Counter collapsedWaits;
     private final Counter collapseTimeouts;
+    private final Counter collapsedOriginTimeouts;
     private final Counter collapsedReadAlongs;
     private final Counter fillsClientBehind;
     private final Counter staleServed;
@@ -83,6 +84,9 @@ public final class EdgeMetrics {
                 .description("Requests that waited for another request's origin fetch").register(registry);
         collapseTimeouts = Counter.builder("outpost.collapsed.timeouts")
                 .description("Collapsed waits that timed out and went to the origin alone").register(registry);
+        collapsedOriginTimeouts = Counter.builder("outpost.collapsed.origin.timeouts")
+                .description("Collapsed requests whose leader's origin did not answer in time, answered as it was "
+                        + "(stale-if-error or 504) instead of asking the origin again").register(registry);
         collapsedReadAlongs = Counter.builder("outpost.collapsed.read.alongs")
                 .description("Collapsed requests served from the leader's fill while it streamed in").register(registry);
         fillsClientBehind = Counter.builder("outpost.fills.client.behind")
@@ -197,6 +201,10 @@ public final class EdgeMetrics {
 
     public void collapseTimeout() {
         collapseTimeouts.increment();
+    }
+
+    public void collapsedOriginTimeout() {
+        collapsedOriginTimeouts.increment();
     }
 
     public void collapsedReadAlong() {

@@ -775,7 +775,7 @@ public final class ProxyPipeline {
                         if (!servedWhileHeld(stored)) { // the leader's validation may just have failed
                             fetch(FetchMode.VALIDATE, stored, fwd, null);
                         }
-                    });
+                    }, () -> answerOriginFailure(true, stored, fwd));
                 }
                 default -> throw new IllegalStateException("unknown verdict " + verdict);
             }
@@ -824,16 +824,17 @@ public final class ProxyPipeline {
             collapse(fwd, round, fill -> fetch(FetchMode.MISS, null, fwd, fill), () -> {
                 keepClientPreconditions = true;
                 fetch(FetchMode.MISS, null, fwd, null);
-            });
+            }, () -> answerOriginFailure(true, null, fwd));
         }
 
         /**
          * Leads the one origin fetch for this key, or waits for the leader and looks up again. A key
          * known to be uncacheable, a third round, a timed-out wait or a leader that could not store
-         * all lead to {@code alone}: this request fetches for itself.
+         * all lead to {@code alone}: this request fetches for itself. A leader whose origin did not answer in
+         * time leads to {@code leaderTimedOut}: this request answers as the leader did.
          */
         private void collapse(CacheStatus.Fwd fwd, int round, java.util.function.Consumer<CacheLock.Fill> leader,
-                Runnable alone) {
+                Runnable alone, Runnable leaderTimedOut) {
             String lockKey = key.asString();
             if (round >= 2 || lock.isMarkedUncacheable(lockKey)) {
                 alone.run();
@@ -866,6 +867,11 @@ public final class ProxyPipeline {
                 if (ar.result() == CacheLock.Outcome.STORED) {
                     move(CachePhase.LOOKUP);
                     lookup(round + 1);
+                    return;
+                }
+                if (ar.result() == CacheLock.Outcome.TIMED_OUT) {
+                    metrics.collapsedOriginTimeout();
+                    leaderTimedOut.run(); // collapsed: the answer is the leader's (RFC 9211 §2.7)
                     return;
                 }
                 if (ar.failed()) {
@@ -970,10 +976,19 @@ public final class ProxyPipeline {
 
         private void originFailed(Throwable cause, StoredObject stale, CacheStatus.Fwd fwd, CacheLock.Fill fill) {
             metrics.originError();
-            if (fill != null) {
-                fill.release(CacheLock.Outcome.FAILED);
-            }
             boolean timeout = OriginClient.isTimeout(cause);
+            if (fill != null) {
+                fill.release(timeout ? CacheLock.Outcome.TIMED_OUT : CacheLock.Outcome.FAILED);
+            }
+            LOG.debug("origin {} failed for {}: {}", origin, key, cause.toString());
+            answerOriginFailure(timeout, stale, fwd);
+        }
+
+        /**
+         * Answers a request whose origin fetch failed (its own, or, {@code timeout}, the leader's it waited for):
+         * stale-if-error when {@code stale} allows (RFC 5861 §4), else 504 for a timeout, 502 otherwise.
+         */
+        private void answerOriginFailure(boolean timeout, StoredObject stale, CacheStatus.Fwd fwd) {
             if (clientGone) {
                 return;
             }
@@ -984,7 +999,6 @@ public final class ProxyPipeline {
                     return;
                 }
             }
-            LOG.debug("origin {} failed for {}: {}", origin, key, cause.toString());
             move(CachePhase.RESPOND);
             outcome = Outcome.ERROR;
             if (resp.headWritten()) {

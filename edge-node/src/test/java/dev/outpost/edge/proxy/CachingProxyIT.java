@@ -415,6 +415,27 @@ class CachingProxyIT extends EdgeTestBase {
         assertEquals(3, originHits("/changed"), "the first fill, one validation and one refetch");
     }
 
+    /**
+     * An origin that does not answer: the leader gets its first-byte timeout (2 s), and the requests waiting for it
+     * are answered as it was, at the same moment, instead of each asking the origin again and waiting another
+     * timeout (four requests to an origin that is not answering, the last 504 after about 4 s).
+     */
+    @Test
+    void followersOfAFetchThatTimedOutShareItsTimeoutInsteadOfAskingAgain() throws Exception {
+        origin.stubFor(WireMock.get("/hung").willReturn(aResponse().withFixedDelay(4000).withBody("late")));
+        long start = System.nanoTime();
+        List<RawHttp.Response> r = leaderAndFollowers("/hung", 100, 3, port -> { });
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        for (RawHttp.Response response : r) {
+            assertEquals(504, response.status());
+            assertEquals("origin-timeout", status(response).detail(), response.header("Cache-Status"));
+        }
+        r.subList(1, 4).forEach(f -> assertTrue(status(f).collapsed(), "the leader's answer: "
+                + f.header("Cache-Status")));
+        assertEquals(1, originHits("/hung"), "one request to the origin that does not answer");
+        assertTrue(millis < 3500, "all answered at the leader's timeout, not another one later: " + millis + " ms");
+    }
+
     @Test
     void originTimeoutIs504() throws Exception {
         origin.stubFor(WireMock.get("/slow").willReturn(aResponse().withFixedDelay(4000).withBody("late")));
