@@ -38,9 +38,11 @@ public final class CacheLock {
         /** The origin failed or the fetch was cut off: fetch yourself. */
         FAILED,
         /**
-         * The origin did not answer within the leader's timeouts: answer as the leader did (stale-if-error, or
-         * a 504), not by asking again. Waiting requests that each asked would each wait the whole timeout again
-         * and, together, load an origin that is not answering with one request each.
+         * The origin did not answer within the leader's timeouts. A follower that waited for it about as long as
+         * a request of its own would have ({@link #sharesTimeout}) answers as the leader did (stale-if-error,
+         * or a 504) instead of asking again: asking would double its wait, and all of them asking would load an
+         * origin that is not answering with one request each. One that came late looks up again, and collapses
+         * behind one new leader.
          */
         TIMED_OUT
     }
@@ -98,6 +100,8 @@ public final class CacheLock {
     private final Duration waitTimeout;
     /** The longest a follower waits before the leader's head: the leader's own bound plus waitTimeout. */
     private final long headWaitMillis;
+    /** The longest a leader waits for its origin's head. */
+    private final long leaderHeadMillis;
 
     /**
      * @param waitTimeout       how long a follower waits for the fill to end once the leader has its head
@@ -107,12 +111,21 @@ public final class CacheLock {
     public CacheLock(Duration waitTimeout, Duration leaderHeadTimeout, Duration uncacheableTtl, Clock clock) {
         this.waitTimeout = waitTimeout;
         this.headWaitMillis = leaderHeadTimeout.plus(waitTimeout).toMillis();
+        this.leaderHeadMillis = leaderHeadTimeout.toMillis();
         this.uncacheable = Caffeine.newBuilder()
                 .maximumSize(100_000)
                 .expireAfterWrite(uncacheableTtl)
                 .ticker(() -> clock.millis() * 1_000_000L)
                 .executor(Runnable::run)
                 .build();
+    }
+
+    /**
+     * Whether a follower that waited {@code waitedMillis} for a leader whose origin timed out shares that
+     * timeout ({@link Outcome#TIMED_OUT}): it waited at least half as long as the leader may wait for a head.
+     */
+    public boolean sharesTimeout(long waitedMillis) {
+        return waitedMillis * 2 >= leaderHeadMillis;
     }
 
     /** Leader or follower for {@code key}. */

@@ -114,7 +114,7 @@ public final class OriginHold {
         }
         long now = clock.millis();
         if (heldUntil.size() >= MAX_TARGETS && !heldUntil.containsKey(target)) {
-            heldUntil.values().removeIf(until -> until <= now);
+            heldUntil.values().removeIf(until -> !heldAt(now, until));
             if (heldUntil.size() >= MAX_TARGETS) {
                 return; // a flood of failing hosts: those are asked every time, as without a hold
             }

@@ -831,7 +831,9 @@ public final class ProxyPipeline {
          * Leads the one origin fetch for this key, or waits for the leader and looks up again. A key
          * known to be uncacheable, a third round, a timed-out wait or a leader that could not store
          * all lead to {@code alone}: this request fetches for itself. A leader whose origin did not answer in
-         * time leads to {@code leaderTimedOut}: this request answers as the leader did.
+         * time leads to {@code leaderTimedOut} (this request answers as the leader did) when this request waited
+         * for it about as long as it would have for its own fetch, else to another lookup (one of the late ones
+         * leads the next fetch).
          */
         private void collapse(CacheStatus.Fwd fwd, int round, java.util.function.Consumer<CacheLock.Fill> leader,
                 Runnable alone, Runnable leaderTimedOut) {
@@ -847,6 +849,7 @@ public final class ProxyPipeline {
             }
             metrics.collapsedWait();
             collapsedFwd = fwd;
+            long waitStarted = System.nanoTime();
             CacheLock.Wait wait = (CacheLock.Wait) ticket;
             boolean[] settled = {false}; // read along, or acted on the outcome: whichever came first
             onContext(wait.head(), ctx).onComplete(head -> {
@@ -870,8 +873,14 @@ public final class ProxyPipeline {
                     return;
                 }
                 if (ar.result() == CacheLock.Outcome.TIMED_OUT) {
-                    metrics.collapsedOriginTimeout();
-                    leaderTimedOut.run(); // collapsed: the answer is the leader's (RFC 9211 §2.7)
+                    if (lock.sharesTimeout((System.nanoTime() - waitStarted) / 1_000_000)) {
+                        metrics.collapsedOriginTimeout();
+                        leaderTimedOut.run(); // collapsed: the answer is the leader's (RFC 9211 §2.7)
+                    } else {
+                        collapsedFwd = null; // what it answers with will be its own fetch's, or a new leader's
+                        move(CachePhase.LOOKUP); // came late: asks, behind one new leader with the other late ones
+                        lookup(round + 1);
+                    }
                     return;
                 }
                 if (ar.failed()) {

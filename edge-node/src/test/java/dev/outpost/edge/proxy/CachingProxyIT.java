@@ -436,6 +436,25 @@ class CachingProxyIT extends EdgeTestBase {
         assertTrue(millis < 3500, "all answered at the leader's timeout, not another one later: " + millis + " ms");
     }
 
+    /**
+     * A follower that came late (1.8 s into the leader's 2 s timeout) does not share the leader's timeout: it asks
+     * (as the next leader), and the origin, which hung only the first request, answers it.
+     */
+    @Test
+    void aFollowerThatCameLateToAFetchThatTimedOutAsksItself() throws Exception {
+        origin.stubFor(WireMock.get("/flaky").inScenario("flaky").whenScenarioStateIs(
+                com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED).willSetStateTo("answering")
+                .willReturn(aResponse().withFixedDelay(4000).withBody("late")));
+        origin.stubFor(WireMock.get("/flaky").inScenario("flaky").whenScenarioStateIs("answering")
+                .willReturn(aResponse().withHeader("Cache-Control", "max-age=60").withBody("fine")));
+        List<RawHttp.Response> r = leaderAndFollowers("/flaky", 1800, 1, port -> { });
+        assertEquals(504, r.get(0).status());
+        assertEquals(200, r.get(1).status(), r.get(1).header("Cache-Status"));
+        assertEquals("fine", r.get(1).text());
+        assertFalse(status(r.get(1)).collapsed(), "its own fetch: " + r.get(1).header("Cache-Status"));
+        assertEquals(2, originHits("/flaky"));
+    }
+
     @Test
     void originTimeoutIs504() throws Exception {
         origin.stubFor(WireMock.get("/slow").willReturn(aResponse().withFixedDelay(4000).withBody("late")));

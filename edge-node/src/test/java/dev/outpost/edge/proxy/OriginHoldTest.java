@@ -58,6 +58,18 @@ class OriginHoldTest {
         assertFalse(hold.isHeld(site), "a hold from the new time on");
     }
 
+    /** With the targets full, holds a backward step left in the future make room like expired ones. */
+    @Test
+    void aFullSetOfTargetsMakesRoomForNewFailuresAfterAClockStep() {
+        OriginHold hold = new OriginHold(clock, Duration.ofSeconds(5));
+        for (int i = 0; i < OriginHold.MAX_TARGETS; i++) {
+            hold.outcome(new OriginHold.Target(SERVER, "host" + i + ".example"), OriginHold.NO_ANSWER);
+        }
+        clock.advance(Duration.ofHours(-1));
+        hold.outcome(site, OriginHold.NO_ANSWER);
+        assertTrue(hold.isHeld(site), "held: the stale holds made room");
+    }
+
     @Test
     void theAskersFailureHoldsAnewItsAnswerReleases() {
         OriginHold hold = new OriginHold(clock, Duration.ofSeconds(5));

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -279,11 +280,17 @@ public final class DiskStorage implements CacheStorage {
      */
     private final ConcurrentHashMap<Long, OpenReaders> openReaders = new ConcurrentHashMap<>();
     /**
-     * Removed objects whose chunks wait for their readers, with their bytes; each has an intent on disk. Those
-     * bytes count against {@code max-size} ({@link #applyBound}): the store evicts others to make room for them.
+     * Removed objects whose chunks wait for their readers, with their bytes; each has an intent on disk once its
+     * removal is written. Those bytes count against {@code max-size} ({@link #applyBound}) from the end of the
+     * write task that removed the object ({@link #settleDeferrals}: its batch written, the index updated, so
+     * they are never counted twice), and the store evicts others to make room for them.
      */
     private final ConcurrentHashMap<Long, Long> deferredChunkDeletes = new ConcurrentHashMap<>();
-    /** The bytes of {@link #deferredChunkDeletes}. */
+    /** Write thread only: deferrals made by the current write task, settled when it ends. */
+    private final List<Long> deferralsToSettle = new ArrayList<>();
+    /** Write thread only: deferrals whose bytes are counted in {@link #deferredChunkBytes}. */
+    private final Set<Long> countedDeferrals = new HashSet<>();
+    /** The bytes of the counted deferrals. */
     private final AtomicLong deferredChunkBytes = new AtomicLong();
     /** The bound on stored bytes: {@code max-size}, or less while the volume is short of space. */
     private volatile long bound;
@@ -359,7 +366,14 @@ public final class DiskStorage implements CacheStorage {
             t.setDaemon(true);
             writeThread = t;
             return t;
-        });
+        }) {
+            @Override
+            protected void afterExecute(Runnable task, Throwable thrown) {
+                if (!deferralsToSettle.isEmpty()) {
+                    settleDeferrals();
+                }
+            }
+        };
         AtomicInteger readThreadNo = new AtomicInteger();
         this.readExecutor = new ThreadPoolExecutor(settings.readThreads(), settings.readThreads(), 0,
                 TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(4096), r -> {
@@ -854,9 +868,12 @@ public final class DiskStorage implements CacheStorage {
             }
         }
 
-        /** Guarded by this, once committed: the object's bytes (a chunked one's, by its chunks). */
+        /** Guarded by this: the object's bytes as committed. */
+        private long storedSize;
+
+        /** Guarded by this, once committed: the object's bytes. */
         private long storedBytes() {
-            return length >= 0 ? length : (long) put * CHUNK_SIZE;
+            return storedSize;
         }
 
         /** Write thread: chunks {@code 0..count-1} are put. */
@@ -865,7 +882,10 @@ public final class DiskStorage implements CacheStorage {
         }
 
         /** Write thread: committed; every chunk is put, reads past the last one end the body. */
-        void committed(int chunkCount) {
+        void committed(int chunkCount, long size) {
+            synchronized (this) {
+                storedSize = size;
+            }
             countReadersAsStored();
             settle(chunkCount, true);
             growing.remove(this);
@@ -1162,7 +1182,7 @@ public final class DiskStorage implements CacheStorage {
             writesRecovered();
             GrowingBody g = growingBody;
             if (g != null) {
-                g.committed(chunkCount);
+                g.committed(chunkCount, size);
             }
             return true;
         }
@@ -1252,8 +1272,10 @@ public final class DiskStorage implements CacheStorage {
         if (bytes == null) {
             return;
         }
-        deferredChunkBytes.addAndGet(-bytes);
-        applyBound();
+        if (countedDeferrals.remove(objectId)) {
+            deferredChunkBytes.addAndGet(-bytes);
+            applyBound();
+        }
         byte[] intent = Keys.pending(objectId);
         try (WriteBatch b = new WriteBatch()) {
             if (rocks.db.get(rocks.defaultCf, intent) == null) {
@@ -1298,12 +1320,43 @@ public final class DiskStorage implements CacheStorage {
         if (readersOpen[0]) {
             b.put(rocks.defaultCf, Keys.pending(objectId), new byte[0]);
             if (deferred[0] > 0) {
-                deferredChunkBytes.addAndGet(deferred[0]);
-                applyBound(); // the store makes room for them: its bytes on the volume stay within max-size
+                deferralsToSettle.add(objectId); // counted once this task's writes are done: see settleDeferrals
             }
             return;
         }
         deleteChunksNow(b, objectId);
+    }
+
+    /**
+     * Write thread, at the end of a task that deferred chunk deletions: counts the bytes of those whose removal
+     * was written (its intent is on disk; the index no longer holds the object), so the store makes room for
+     * them; forgets those whose batch failed (the object is still stored, its chunks with it).
+     */
+    private void settleDeferrals() {
+        boolean changed = false;
+        for (Long id : deferralsToSettle) {
+            Long bytes = deferredChunkDeletes.get(id);
+            if (bytes == null || countedDeferrals.contains(id)) {
+                continue;
+            }
+            boolean written;
+            try {
+                written = rocks.db.get(rocks.defaultCf, Keys.pending(id)) != null;
+            } catch (RocksDBException | RuntimeException e) {
+                written = true; // cannot tell: count it (a bound too small for a while, never too large)
+            }
+            if (written) {
+                countedDeferrals.add(id);
+                deferredChunkBytes.addAndGet(bytes);
+                changed = true;
+            } else {
+                deferredChunkDeletes.remove(id, bytes);
+            }
+        }
+        deferralsToSettle.clear();
+        if (changed) {
+            applyBound();
+        }
     }
 
     /** Sets the index's bound: {@link #bound} less the chunks that wait for their readers. */

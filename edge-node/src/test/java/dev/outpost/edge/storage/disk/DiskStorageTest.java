@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.outpost.edge.cache.CacheEntry;
 import dev.outpost.edge.cache.CacheKey;
+import dev.outpost.edge.cache.Purge;
 import dev.outpost.edge.http.HeaderFields;
 import dev.outpost.edge.http.Reuse;
 import dev.outpost.edge.storage.CacheStorage;
@@ -155,6 +156,70 @@ class DiskStorageTest extends CacheStorageContract {
         disk().byteSize();
         disk().awaitWrites();
         assertEquals(1, lookup("/next").size(), "the whole bound again once the reader is done");
+    }
+
+    /**
+     * A kept object's bytes are counted once its removal is written and the index no longer holds it, never
+     * twice: a purge (its index update comes at the end of its batch), a newer version, or a removal whose write
+     * failed (the object stays stored) evict nothing that fits.
+     */
+    @Test
+    void chunksKeptForAReaderAreNotCountedTwiceWhileTheirObjectIsStillIndexed() {
+        storage.close();
+        storage = open(tmp.resolve("counted-once"), 4L << 20, 2L << 20);
+        byte[] body = pattern(900_000, 14);
+        for (String path : List.of("/x", "/a", "/b", "/c")) {
+            assertTrue(store(entry(path, "", body.length), body));
+        }
+        StoredBody.Reader reading = lookup("/x").get(0).body().open(0, body.length - 1);
+        storage.purge(new Purge.Url(new CacheKey("site.example", "/x"), false)).join();
+        disk().byteSize();
+        disk().awaitWrites();
+        assertEquals(900_000, disk().deferredChunkBytes());
+        for (String path : List.of("/a", "/b", "/c")) {
+            assertEquals(1, lookup(path).size(), path + " still fits beside the kept chunks");
+        }
+        reading.close();
+        disk().awaitWrites();
+        assertEquals(0, disk().deferredChunkBytes());
+
+        assertTrue(store(entry("/x", "", body.length), body));
+        reading = lookup("/x").get(0).body().open(0, body.length - 1);
+        disk().failNext(DiskStorage.Op.WRITE, 1); // the commit of a newer /x fails: nothing changes on disk
+        assertFalse(store(entry("/x", "", 10), bytes("0123456789")));
+        disk().byteSize();
+        disk().awaitWrites();
+        assertEquals(0, disk().deferredChunkBytes(), "the removal was not written: nothing kept, nothing counted");
+        for (String path : List.of("/x", "/a", "/b", "/c")) {
+            assertEquals(1, lookup(path).size(), path + " still stored");
+        }
+        assertTrue(store(entry("/x", "", 10), bytes("0123456789"))); // a newer version while /x is read
+        disk().byteSize();
+        disk().awaitWrites();
+        assertEquals(900_000, disk().deferredChunkBytes());
+        for (String path : List.of("/a", "/b", "/c")) {
+            assertEquals(1, lookup(path).size(), path + " still fits beside the kept chunks");
+        }
+        reading.close();
+        disk().awaitWrites();
+        assertEquals(0, disk().deferredChunkBytes());
+        assertEquals(0, disk().deferredChunkDeletes());
+    }
+
+    /** A chunked fill read along counts its committed bytes when kept for its readers, its last partial chunk too. */
+    @Test
+    void aKeptChunkedFillCountsItsCommittedBytes() {
+        byte[] data = pattern(100_000, 15);
+        ObjectWriter w = storage.writer(entry("/chunked-kept", "", -1));
+        StoredBody.Reader r = w.growingBody().open(0, Long.MAX_VALUE);
+        w.write(java.nio.ByteBuffer.wrap(data));
+        assertTrue(w.commit().join());
+        assertEquals(1, storage.remove(new CacheKey("site.example", "/chunked-kept")).join());
+        disk().awaitWrites();
+        assertEquals(100_000, disk().deferredChunkBytes());
+        r.close();
+        disk().awaitWrites();
+        assertEquals(0, disk().deferredChunkBytes());
     }
 
     /** A disk hit under way is not cut by a removal of its object: the chunks go when it is done. */
