@@ -423,17 +423,15 @@ class CachingProxyIT extends EdgeTestBase {
     @Test
     void followersOfAFetchThatTimedOutShareItsTimeoutInsteadOfAskingAgain() throws Exception {
         origin.stubFor(WireMock.get("/hung").willReturn(aResponse().withFixedDelay(4000).withBody("late")));
-        long start = System.nanoTime();
         List<RawHttp.Response> r = leaderAndFollowers("/hung", 100, 3, port -> { });
-        long millis = (System.nanoTime() - start) / 1_000_000;
         for (RawHttp.Response response : r) {
             assertEquals(504, response.status());
             assertEquals("origin-timeout", status(response).detail(), response.header("Cache-Status"));
         }
         r.subList(1, 4).forEach(f -> assertTrue(status(f).collapsed(), "the leader's answer: "
                 + f.header("Cache-Status")));
-        assertEquals(1, originHits("/hung"), "one request to the origin that does not answer");
-        assertTrue(millis < 3500, "all answered at the leader's timeout, not another one later: " + millis + " ms");
+        assertEquals(1, originHits("/hung"), "one request to the origin that does not answer (four, one after"
+                + " another timeout each, without sharing it)");
     }
 
     /**

@@ -60,7 +60,7 @@ class TieredStorageTest extends CacheStorageContract {
         assertEquals(200_000, found.get(0).body().length());
     }
 
-    /** An object both tiers take is read along the lower tier's copy (the memory tier offers none). */
+    /** An object both tiers take is read along the lower tier's copy (the memory tier's is only the fallback). */
     @Test
     void aFillBothTiersTakeIsReadAlongTheLowerTiersCopy() {
         byte[] small = new byte[50_000];
