@@ -68,11 +68,16 @@ public interface ObjectWriter {
      * closes) fail with {@link StoredBody.BodyDropped}; after the commit the body reads as the stored
      * object does (and fails the same way once that is dropped). Nothing about it changes what becomes
      * visible: {@link #commit()} still decides that. Call it before the first {@link #write}; safe to read
-     * from any thread.
+     * from any thread. Each read of a body of known length ends at a multiple of {@link #GROWING_BODY_CHUNK} of
+     * the body or at the reader's last byte, so that one tier's growing body can take over from another's read by
+     * read.
      */
     default StoredBody growingBody() {
         return null;
     }
+
+    /** Where the reads of a {@linkplain #growingBody growing body} of known length end (see there). */
+    int GROWING_BODY_CHUNK = 64 * 1024;
 
     /** A writer that stores nothing. */
     ObjectWriter DISCARD = new ObjectWriter() {

@@ -177,16 +177,32 @@ public final class TieredStorage implements CacheStorage {
                 return hot.isAbandoned() && cold.isAbandoned();
             }
 
+            /** The last {@link ReadFromMemoryIfDropped} made, reused while the lower tier's body is the same. */
+            private volatile ReadFromMemoryIfDropped lastOffered;
+
             /**
              * The lower tier's: it takes every object memory takes and larger ones (chunked ones too), and its body
-             * outlives a memory eviction. The memory tier's when the lower tier offers none or gave the object up
-             * (a volume short of space) and memory still stores it; null when neither does. Asked again each time,
-             * as the contract says, since the answer moves from one tier to the other.
+             * outlives a memory eviction; read from the memory tier's from the first read the lower tier can no
+             * longer answer (it gave the object up part-way: a write failure, the volume running short), when
+             * memory has one. The memory tier's when the lower tier offers none or gave the object up and memory
+             * still stores it; null when neither does. Asked again each time, as the contract says, since the
+             * answer moves from one tier to the other.
              */
             @Override
             public StoredBody growingBody() {
                 StoredBody lowerBody = cold.growingBody();
-                return lowerBody != null ? lowerBody : hot.growingBody();
+                if (lowerBody == null) {
+                    return hot.growingBody();
+                }
+                if (lowerBody.length() < 0 || hot.isAbandoned()) {
+                    return lowerBody; // memory offers none for such a body
+                }
+                ReadFromMemoryIfDropped offered = lastOffered;
+                if (offered == null || offered.lower != lowerBody) {
+                    offered = new ReadFromMemoryIfDropped(lowerBody, hot);
+                    lastOffered = offered;
+                }
+                return offered;
             }
 
             /** Full when either tier is (an abandoned tier is never full). */
@@ -207,6 +223,100 @@ public final class TieredStorage implements CacheStorage {
                 }
             }
         };
+    }
+
+    /**
+     * The lower tier's growing body of an object memory stores too, whose reads go on from the memory tier's
+     * growing body once the lower tier's fail as dropped: readers along a fill the disk gives up part-way are not
+     * cut while memory has the object. Both read by {@link ObjectWriter#GROWING_BODY_CHUNK}, so each read of one is
+     * a read of the other.
+     */
+    private static final class ReadFromMemoryIfDropped implements StoredBody {
+        private final StoredBody lower;
+        private final ObjectWriter memoryWriter;
+
+        ReadFromMemoryIfDropped(StoredBody lower, ObjectWriter memoryWriter) {
+            this.lower = lower;
+            this.memoryWriter = memoryWriter;
+        }
+
+        @Override
+        public long length() {
+            return lower.length();
+        }
+
+        @Override
+        public boolean onDisk() {
+            return lower.onDisk();
+        }
+
+        @Override
+        public Reader open(long first, long last) {
+            Reader fromLower = lower.open(first, last);
+            return new Reader() {
+                long pos = first;
+                /** A read of the lower tier failed as dropped: every read from here on is memory's. */
+                volatile boolean fromMemory;
+
+                @Override
+                public CompletableFuture<ByteBuffer> next() {
+                    if (pos > last) {
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    long start = pos;
+                    long end = Math.min((start / ObjectWriter.GROWING_BODY_CHUNK + 1) * ObjectWriter.GROWING_BODY_CHUNK,
+                            last + 1);
+                    pos = end;
+                    if (fromMemory) {
+                        return readFromMemory(start, end);
+                    }
+                    return fromLower.next().exceptionallyCompose(err -> {
+                        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause()
+                                != null ? err.getCause() : err;
+                        if (!(cause instanceof BodyDropped)) {
+                            return CompletableFuture.failedFuture(cause);
+                        }
+                        fromMemory = true;
+                        return readFromMemory(start, end);
+                    });
+                }
+
+                @Override
+                public void close() {
+                    fromLower.close();
+                }
+            };
+        }
+
+        /**
+         * Bytes {@code start..end-1} from the memory tier's growing body (one read while it fills; the stored body,
+         * read to the end of the range, once it is stored); dropped if it has none.
+         */
+        private CompletableFuture<ByteBuffer> readFromMemory(long start, long end) {
+            StoredBody memory = memoryWriter.growingBody();
+            if (memory == null) {
+                return CompletableFuture.failedFuture(new BodyDropped(
+                        "the object was given up by both tiers while it was read along its fill"));
+            }
+            Reader range = memory.open(start, end - 1);
+            ByteBuffer into = ByteBuffer.allocate((int) (end - start));
+            return readInto(range, into).whenComplete((b, err) -> range.close());
+        }
+
+        /** Reads {@code reader} to its end into {@code into}; the first read as it is when it is the whole range. */
+        private static CompletableFuture<ByteBuffer> readInto(Reader reader, ByteBuffer into) {
+            return reader.next().thenCompose(b -> {
+                if (b == null) {
+                    return into.position() == into.capacity() ? CompletableFuture.completedFuture(into.flip())
+                            : CompletableFuture.failedFuture(new BodyDropped("the memory tier's copy ended early"));
+                }
+                if (into.position() == 0 && b.remaining() == into.capacity()) {
+                    return CompletableFuture.completedFuture(b);
+                }
+                into.put(b);
+                return readInto(reader, into);
+            });
+        }
     }
 
     @Override

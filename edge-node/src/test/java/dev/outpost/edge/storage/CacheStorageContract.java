@@ -720,6 +720,26 @@ public abstract class CacheStorageContract {
         r.close();
     }
 
+    /** Reads end on multiples of GROWING_BODY_CHUNK of the body, so one tier's reads can take over another's. */
+    @Test
+    void aGrowingBodysReadsEndOnChunkBoundaries() {
+        byte[] data = growingPayload();
+        ObjectWriter w = growingWriter("/growing-boundaries", data.length);
+        if (w == null) {
+            return;
+        }
+        StoredBody.Reader r = w.growingBody().open(10, data.length - 1);
+        List<CompletableFuture<ByteBuffer>> reads = List.of(r.next(), r.next(), r.next(), r.next());
+        w.write(ByteBuffer.wrap(data));
+        assertTrue(w.commit().join());
+        int chunk = ObjectWriter.GROWING_BODY_CHUNK;
+        assertEquals(chunk - 10, reads.get(0).orTimeout(10, TimeUnit.SECONDS).join().remaining());
+        assertEquals(chunk, reads.get(1).orTimeout(10, TimeUnit.SECONDS).join().remaining());
+        assertEquals(data.length - 2 * chunk, reads.get(2).orTimeout(10, TimeUnit.SECONDS).join().remaining());
+        assertNull(reads.get(3).orTimeout(10, TimeUnit.SECONDS).join());
+        r.close();
+    }
+
     @Test
     void readsAlongAFillThatIsGivenUpFailAsDropped() {
         byte[] data = growingPayload();

@@ -45,7 +45,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class GrowingMemoryBody implements StoredBody {
 
-    static final int CHUNK = 64 * 1024;
+    static final int CHUNK = dev.outpost.edge.storage.ObjectWriter.GROWING_BODY_CHUNK;
     /** Chunks kept for readers that ask for them after another did. */
     private static final int SHARED_CHUNKS = 4;
 

@@ -3,6 +3,7 @@ package dev.outpost.edge.storage.disk;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -220,6 +221,45 @@ class DiskStorageTest extends CacheStorageContract {
         r.close();
         disk().awaitWrites();
         assertEquals(0, disk().deferredChunkBytes());
+    }
+
+    /**
+     * With memory in front, readers along a fill the disk gives up part-way (here: its writes start failing after
+     * two chunks) go on reading from the memory tier's copy: the whole body, not a cut response.
+     */
+    @Test
+    void readersAlongAFillTheDiskGivesUpReadOnFromTheMemoryTier() {
+        dev.outpost.edge.storage.memory.MemoryStorage hot =
+                new dev.outpost.edge.storage.memory.MemoryStorage(8L << 20, 1L << 20, clock);
+        dev.outpost.edge.storage.TieredStorage tiers = new dev.outpost.edge.storage.TieredStorage(hot, disk());
+        byte[] data = pattern(300_000, 16);
+        ObjectWriter w = tiers.writer(entry("/given-up", "", data.length));
+        StoredBody.Reader r = w.growingBody().open(0, data.length - 1);
+        List<java.util.concurrent.CompletableFuture<java.nio.ByteBuffer>> reads = new ArrayList<>();
+        reads.add(r.next());
+        reads.add(r.next());
+        w.write(java.nio.ByteBuffer.wrap(data, 0, 140_000));
+        reads.get(1).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join(); // chunks 0 and 1, from the disk
+        disk().failNext(DiskStorage.Op.WRITE, 1000);
+        reads.add(r.next()); // chunk 2: parked on the disk
+        w.write(java.nio.ByteBuffer.wrap(data, 140_000, 160_000));
+        assertTrue(w.commit().join(), "stored by memory");
+        disk().awaitWrites();
+        assertTrue(lookup("/given-up").isEmpty(), "not by the disk");
+        reads.add(r.next());
+        reads.add(r.next());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (var f : reads) {
+            java.nio.ByteBuffer b = f.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+            byte[] copy = new byte[b.remaining()];
+            b.get(copy);
+            out.writeBytes(copy);
+        }
+        assertNull(r.next().join());
+        r.close();
+        assertArrayEquals(data, out.toByteArray(), "read whole across the disk's copy and memory's");
+        disk().failNext(DiskStorage.Op.WRITE, 0);
+        hot.close();
     }
 
     /** A disk hit under way is not cut by a removal of its object: the chunks go when it is done. */
