@@ -68,9 +68,9 @@ public interface ObjectWriter {
      * closes) fail with {@link StoredBody.BodyDropped}; after the commit the body reads as the stored
      * object does (and fails the same way once that is dropped). Nothing about it changes what becomes
      * visible: {@link #commit()} still decides that. Call it before the first {@link #write}; safe to read
-     * from any thread. Each read of a body of known length ends at a multiple of {@link #GROWING_BODY_CHUNK} of
-     * the body or at the reader's last byte, so that one tier's growing body can take over from another's read by
-     * read.
+     * from any thread. Each read of a body of known length by a reader opened before the commit ends at a
+     * multiple of {@link #GROWING_BODY_CHUNK} of the body or at the reader's last byte, so that one tier's growing
+     * body can take over from another's read by read (a reader opened later may read as the stored object does).
      */
     default StoredBody growingBody() {
         return null;
