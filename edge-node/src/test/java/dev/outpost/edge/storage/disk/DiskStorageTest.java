@@ -174,12 +174,7 @@ class DiskStorageTest extends CacheStorageContract {
         }
         StoredBody.Reader reading = lookup("/x").get(0).body().open(0, body.length - 1);
         storage.purge(new Purge.Url(new CacheKey("site.example", "/x"), false)).join();
-        disk().byteSize();
-        disk().awaitWrites();
-        assertEquals(900_000, disk().deferredChunkBytes());
-        for (String path : List.of("/a", "/b", "/c")) {
-            assertEquals(1, lookup(path).size(), path + " still fits beside the kept chunks");
-        }
+        assertSettled(900_000, "a purge", "/a", "/b", "/c");
         reading.close();
         disk().awaitWrites();
         assertEquals(0, disk().deferredChunkBytes());
@@ -188,23 +183,23 @@ class DiskStorageTest extends CacheStorageContract {
         reading = lookup("/x").get(0).body().open(0, body.length - 1);
         disk().failNext(DiskStorage.Op.WRITE, 1); // the commit of a newer /x fails: nothing changes on disk
         assertFalse(store(entry("/x", "", 10), bytes("0123456789")));
-        disk().byteSize();
-        disk().awaitWrites();
-        assertEquals(0, disk().deferredChunkBytes(), "the removal was not written: nothing kept, nothing counted");
-        for (String path : List.of("/x", "/a", "/b", "/c")) {
-            assertEquals(1, lookup(path).size(), path + " still stored");
-        }
+        assertSettled(0, "a removal not written: nothing kept, nothing counted", "/x", "/a", "/b", "/c");
         assertTrue(store(entry("/x", "", 10), bytes("0123456789"))); // a newer version while /x is read
-        disk().byteSize();
-        disk().awaitWrites();
-        assertEquals(900_000, disk().deferredChunkBytes());
-        for (String path : List.of("/a", "/b", "/c")) {
-            assertEquals(1, lookup(path).size(), path + " still fits beside the kept chunks");
-        }
+        assertSettled(900_000, "a newer version", "/a", "/b", "/c");
         reading.close();
         disk().awaitWrites();
         assertEquals(0, disk().deferredChunkBytes());
         assertEquals(0, disk().deferredChunkDeletes());
+    }
+
+    /** Once evictions and writes settle: {@code kept} bytes kept for readers, and every one of {@code stored} stored. */
+    private void assertSettled(long kept, String after, String... stored) {
+        disk().byteSize(); // settles the index: evictions run
+        disk().awaitWrites();
+        assertEquals(kept, disk().deferredChunkBytes(), after);
+        for (String path : stored) {
+            assertEquals(1, lookup(path).size(), path + " still stored after " + after);
+        }
     }
 
     /** A chunked fill read along counts its committed bytes when kept for its readers, its last partial chunk too. */
