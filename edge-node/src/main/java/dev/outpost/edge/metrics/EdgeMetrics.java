@@ -117,6 +117,9 @@ public final class EdgeMetrics {
                 .description(EVICTIONS).tag("tier", "memory").register(registry);
         FunctionCounter.builder("outpost.cache.write.failures", memory, MemoryStorage::writeFailures)
                 .description(WRITE_FAILURES).tag("tier", "memory").register(registry);
+        Gauge.builder("outpost.cache.filling.bytes", memory, MemoryStorage::fillingBytes).baseUnit("bytes")
+                .description("Bytes of the memory tier's fills in flight (not yet stored); the tier evicts to make "
+                        + "room for them, up to half of cache.memory.max-size").tag("tier", "memory").register(registry);
         Gauge.builder("outpost.cache.file.bytes", memory, MemoryStorage::fileBytes).baseUnit("bytes")
                 .description("Bytes of the memory tier's body files in cache.memory.file-dir: bodies it holds (part "
                         + "of outpost_cache_bytes), bodies it dropped that are still being sent, fills streaming in")

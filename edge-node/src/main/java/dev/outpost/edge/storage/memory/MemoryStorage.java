@@ -100,8 +100,19 @@ public final class MemoryStorage implements CacheStorage {
     private final Executor maintenance;
     private final ConcurrentHashMap<String, ConcurrentHashMap<CacheKey, VariantSet>> tagIndex =
             new ConcurrentHashMap<>();
+    private final long maxSize;
     private final long maxObjectSize;
     private final ByteWeigher weigher;
+    /**
+     * Bytes of the fills in flight (their heap chunks or files): they count against {@code max-size}, so a burst
+     * of large misses makes the tier evict stored objects instead of growing past its bound
+     * ({@link #applyFillRoom}).
+     */
+    private final AtomicLong fillingBytes = new AtomicLong();
+    /** The fill bytes the cache's bound last left room for; it is moved in steps of {@link #fillRoomStep}. */
+    private volatile long fillRoom;
+    /** A 256th of max-size, at least 64 KiB: how far fills move before the bound follows them. */
+    private final long fillRoomStep;
     private final Clock clock;
     private final long revalidationGraceSeconds;
     private final PurgeMarkers markers = new PurgeMarkers();
@@ -146,6 +157,8 @@ public final class MemoryStorage implements CacheStorage {
     public MemoryStorage(long maxSize, long maxObjectSize, Clock clock, Duration revalidationGrace, Executor executor,
             BodyFiles files) {
         this.files = files;
+        this.maxSize = maxSize;
+        this.fillRoomStep = Math.max(64 * 1024, maxSize / 256);
         this.maxObjectSize = maxObjectSize;
         this.weigher = ByteWeigher.forMaxObjectSize(maxObjectSize);
         this.clock = clock;
@@ -612,6 +625,31 @@ public final class MemoryStorage implements CacheStorage {
         tagIndex.clear();
     }
 
+    /** {@code delta} bytes more (or fewer) of fills in flight; moves the bound once they moved by a step. */
+    private void filling(long delta) {
+        long now = fillingBytes.addAndGet(delta);
+        long room = fillRoom;
+        if (Math.abs(now - room) >= fillRoomStep || (now == 0 && room != 0)) {
+            maintenance.execute(this::applyFillRoom);
+        }
+    }
+
+    /**
+     * The cache's bound: {@code max-size} less the bytes of the fills in flight, at most half of it (what fills
+     * take beyond that is outside the bound, as before: a burst of misses never empties the tier).
+     */
+    private void applyFillRoom() {
+        long f = fillingBytes.get();
+        fillRoom = f;
+        long bound = maxSize - Math.min(Math.max(0, f), maxSize / 2);
+        cache.policy().eviction().ifPresent(e -> e.setMaximum(weigher.maximumWeight(bound)));
+    }
+
+    /** Bytes of the fills in flight, which the tier makes room for (up to half of max-size). */
+    public long fillingBytes() {
+        return fillingBytes.get();
+    }
+
     /** Stores a variant stamped {@code stamp}; false when a purge of everything since covers it. */
     private boolean insert(CacheEntry entry, TierBody body, long stamp) {
         expireDueSoon(clock.millis());
@@ -641,6 +679,8 @@ public final class MemoryStorage implements CacheStorage {
          */
         private FileBody.Filling spilled;
         private long size;
+        /** Bytes of this fill counted in {@link #fillingBytes}. */
+        private long counted;
         /** Read by {@link #growingBody} from any thread. */
         private volatile boolean abandoned;
         private boolean finished;
@@ -676,6 +716,8 @@ public final class MemoryStorage implements CacheStorage {
                 abort("it is larger than cache.memory.max-object-size");
                 return;
             }
+            counted += n;
+            filling(n);
             if (file == null && spilled == null && wantsFile(Math.max(size, entry.bodyLength()))) {
                 file = startFile(); // null: it gathers in the heap, as a small body does
             }
@@ -776,6 +818,7 @@ public final class MemoryStorage implements CacheStorage {
                 body = hold(chunks.toArray(new byte[0][]), size);
             }
             chunks.clear();
+            uncount(); // before the insert: the object's own weight takes over from here
             if (growing != null) {
                 growing.complete(body); // every byte is there: its readers finish whatever becomes of the object
             }
@@ -799,6 +842,7 @@ public final class MemoryStorage implements CacheStorage {
             if (growing != null) {
                 growing.drop(why); // before the file goes: its readers fail as dropped, not on a closed file
             }
+            uncount();
             abandoned = true;
             chunks.clear();
             current = new ByteArrayOutputStream();
@@ -809,6 +853,14 @@ public final class MemoryStorage implements CacheStorage {
             if (spilled != null) {
                 spilled.discard();
                 spilled = null;
+            }
+        }
+
+        /** This fill's bytes no longer count as in flight. */
+        private void uncount() {
+            if (counted != 0) {
+                filling(-counted);
+                counted = 0;
             }
         }
 

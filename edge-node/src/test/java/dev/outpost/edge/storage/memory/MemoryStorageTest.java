@@ -47,6 +47,37 @@ class MemoryStorageTest extends CacheStorageContract {
         assertTrue(storage.writer(entry("/huge", "", 2L << 20)).isAbandoned());
     }
 
+    /**
+     * Fills in flight count against max-size: the tier evicts stored objects to make room for them (up to half of
+     * its bound), so stored and filling bytes together stay within it; the room comes back when a fill ends.
+     */
+    @Test
+    void fillsInFlightCountAgainstTheBound() {
+        long max = 4L << 20;
+        MemoryStorage m = new MemoryStorage(max, 2L << 20, clock, Duration.ofHours(1), Runnable::run);
+        for (int i = 0; i < 12; i++) {
+            assertTrue(m.put(entry("/stored" + i, "", 300_000), new byte[300_000]));
+        }
+        long before = m.byteSize();
+        ObjectWriter fill = m.writer(entry("/fill", "", 1_500_000));
+        for (int at = 0; at < 1_500_000; at += 16 * 1024) {
+            fill.write(ByteBuffer.wrap(new byte[Math.min(16 * 1024, 1_500_000 - at)]));
+        }
+        m.cleanUp();
+        assertEquals(1_500_000, m.fillingBytes());
+        assertTrue(m.byteSize() + m.fillingBytes() <= max + 64 * 1024,
+                "stored " + m.byteSize() + " + filling " + m.fillingBytes() + " (stored before: " + before + ")");
+        assertTrue(fill.commit().join());
+        m.cleanUp();
+        assertEquals(0, m.fillingBytes());
+        assertTrue(m.byteSize() <= max);
+        assertEquals(1, m.lookupInMemory(new CacheKey("site.example", "/fill")).size());
+        ObjectWriter dropped = m.writer(entry("/dropped", "", 1_500_000));
+        dropped.write(ByteBuffer.wrap(new byte[700_000]));
+        dropped.abort();
+        assertEquals(0, m.fillingBytes(), "an aborted fill gives its room back");
+    }
+
     @Test
     void byteBoundIsKeptWhileObjectsKeepFlowing() {
         MemoryStorage small = new MemoryStorage(1L << 20, 256 * 1024, clock, Duration.ofHours(1), Runnable::run);
