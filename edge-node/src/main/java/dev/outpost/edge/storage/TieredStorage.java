@@ -252,59 +252,108 @@ public final class TieredStorage implements CacheStorage {
 
         @Override
         public Reader open(long first, long last) {
-            Reader fromLower = lower.open(first, last);
-            return new Reader() {
-                long pos = first;
-                /** A read of the lower tier failed as dropped: every read from here on is memory's. */
-                volatile boolean fromMemory;
-
-                @Override
-                public CompletableFuture<ByteBuffer> next() {
-                    if (pos > last) {
-                        return CompletableFuture.completedFuture(null);
-                    }
-                    long start = pos;
-                    long end = Math.min((start / ObjectWriter.GROWING_BODY_CHUNK + 1) * ObjectWriter.GROWING_BODY_CHUNK,
-                            last + 1);
-                    pos = end;
-                    if (fromMemory) {
-                        return readFromMemory(start, end);
-                    }
-                    return fromLower.next().exceptionallyCompose(err -> {
-                        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause()
-                                != null ? err.getCause() : err;
-                        if (!(cause instanceof BodyDropped)) {
-                            return CompletableFuture.failedFuture(cause);
-                        }
-                        fromMemory = true;
-                        return readFromMemory(start, end);
-                    });
-                }
-
-                @Override
-                public void close() {
-                    fromLower.close();
-                }
-            };
+            return new FallingOverReader(lower.open(first, last), first, last);
         }
 
         /**
-         * Bytes {@code start..end-1} from the memory tier's growing body (one read while it fills; the stored body,
-         * read to the end of the range, once it is stored); dropped if it has none.
+         * Reads the lower tier's body, and from its first read that fails as dropped, memory's: each read by its
+         * own short reader (reads ahead may complete in any order), while one reader held open from the first
+         * such read to the end keeps memory's copy (and its file) for the rest, whatever the tier does with it.
          */
-        private CompletableFuture<ByteBuffer> readFromMemory(long start, long end) {
-            StoredBody memory = memoryWriter.growingBody();
-            if (memory == null) {
-                return CompletableFuture.failedFuture(new BodyDropped(
-                        "the object was given up by both tiers while it was read along its fill"));
+        private final class FallingOverReader implements Reader {
+            private final Reader fromLower;
+            private final long last;
+            private long pos;
+            /** Guarded by this: memory's readers open now (the one holding the copy first); null once closed. */
+            private List<Reader> fromMemory = new java.util.ArrayList<>();
+            /** Guarded by this: a read of the lower tier failed as dropped: every read from here on is memory's. */
+            private boolean fellOver;
+
+            FallingOverReader(Reader fromLower, long first, long last) {
+                this.fromLower = fromLower;
+                this.pos = first;
+                this.last = last;
             }
-            Reader range = memory.open(start, end - 1);
-            ByteBuffer into = ByteBuffer.allocate((int) (end - start));
-            return readInto(range, into).whenComplete((b, err) -> range.close());
+
+            @Override
+            public CompletableFuture<ByteBuffer> next() {
+                if (pos > last) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                long start = pos;
+                long end = Math.min((start / ObjectWriter.GROWING_BODY_CHUNK + 1) * ObjectWriter.GROWING_BODY_CHUNK,
+                        last + 1);
+                pos = end;
+                synchronized (this) {
+                    if (fellOver) {
+                        return readFromMemory(start, end);
+                    }
+                }
+                return fromLower.next().exceptionallyCompose(err -> {
+                    Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause()
+                            != null ? err.getCause() : err;
+                    if (!(cause instanceof BodyDropped)) {
+                        return CompletableFuture.failedFuture(cause);
+                    }
+                    return fallOver(start, end);
+                });
+            }
+
+            private CompletableFuture<ByteBuffer> fallOver(long start, long end) {
+                synchronized (this) {
+                    if (!fellOver && fromMemory != null) {
+                        StoredBody memory = memoryWriter.growingBody();
+                        if (memory != null) {
+                            fromMemory.add(memory.open(start, last)); // holds memory's copy; never read
+                        }
+                        fellOver = true;
+                    }
+                }
+                return readFromMemory(start, end);
+            }
+
+            /**
+             * Bytes {@code start..end-1} from the memory tier's growing body (one read while it fills; the stored body,
+             * read to the end of the range, once it is stored); dropped if it has none or this reader is closed.
+             */
+            private CompletableFuture<ByteBuffer> readFromMemory(long start, long end) {
+                StoredBody memory = memoryWriter.growingBody();
+                Reader range;
+                synchronized (this) {
+                    if (memory == null || fromMemory == null) {
+                        return CompletableFuture.failedFuture(new BodyDropped(
+                                "the object was given up by both tiers while it was read along its fill"));
+                    }
+                    range = memory.open(start, end - 1);
+                    fromMemory.add(range);
+                }
+                ByteBuffer into = ByteBuffer.allocate((int) (end - start));
+                return readInto(range, into).whenComplete((b, err) -> {
+                    synchronized (this) {
+                        if (fromMemory != null) {
+                            fromMemory.remove(range);
+                        }
+                    }
+                    range.close();
+                });
+            }
+
+            @Override
+            public void close() {
+                fromLower.close();
+                List<Reader> open;
+                synchronized (this) {
+                    open = fromMemory;
+                    fromMemory = null;
+                }
+                if (open != null) {
+                    open.forEach(Reader::close);
+                }
+            }
         }
 
         /** Reads {@code reader} to its end into {@code into}; the first read as it is when it is the whole range. */
-        private static CompletableFuture<ByteBuffer> readInto(Reader reader, ByteBuffer into) {
+        private CompletableFuture<ByteBuffer> readInto(Reader reader, ByteBuffer into) {
             return reader.next().thenCompose(b -> {
                 if (b == null) {
                     return into.position() == into.capacity() ? CompletableFuture.completedFuture(into.flip())

@@ -639,10 +639,32 @@ public final class MemoryStorage implements CacheStorage {
      * take beyond that is outside the bound, as before: a burst of misses never empties the tier).
      */
     private void applyFillRoom() {
-        long f = fillingBytes.get();
-        fillRoom = f;
-        long bound = maxSize - Math.min(Math.max(0, f), maxSize / 2);
-        cache.policy().eviction().ifPresent(e -> e.setMaximum(weigher.maximumWeight(bound)));
+        synchronized (fillRoomLock) { // one at a time, each applying the newest total: never an older one last
+            long f;
+            long now;
+            do {
+                f = fillingBytes.get();
+                fillRoom = f;
+                fillRoomHookForTests.run();
+                long bound = maxSize - Math.min(Math.max(0, f), maxSize / 2);
+                cache.policy().eviction().ifPresent(e -> e.setMaximum(weigher.maximumWeight(bound)));
+                now = fillingBytes.get();
+            } while (Math.abs(now - f) >= fillRoomStep || (now == 0 && f != 0));
+        }
+    }
+
+    private final Object fillRoomLock = new Object();
+    /** Tests: runs between reading the fills' total and applying it. */
+    private volatile Runnable fillRoomHookForTests = () -> { };
+
+    /** Tests: {@code hook} runs between reading the fills' total and applying it to the bound. */
+    void onFillRoom(Runnable hook) {
+        fillRoomHookForTests = hook;
+    }
+
+    /** The cache's bound in bytes now (tests: back to max-size once no fill is in flight). */
+    long boundBytes() {
+        return weigher.bytes(cache.policy().eviction().orElseThrow().getMaximum());
     }
 
     /** Bytes of the fills in flight, which the tier makes room for (up to half of max-size). */

@@ -257,6 +257,47 @@ class DiskStorageTest extends CacheStorageContract {
         hot.close();
     }
 
+    /**
+     * A reader that fell over to memory's copy keeps it to the end, though memory stores the object (in a body file)
+     * and it is then removed: the rest is read from the copy held for it, as memory's own readers would.
+     */
+    @Test
+    void aReaderThatFellOverToMemoryKeepsItsCopyThroughARemoval() throws Exception {
+        java.nio.file.Path files = java.nio.file.Files.createDirectories(tmp.resolve("memory-files"));
+        dev.outpost.edge.storage.memory.MemoryStorage hot = new dev.outpost.edge.storage.memory.MemoryStorage(
+                8L << 20, 1L << 20, clock, Duration.ofHours(1), Runnable::run,
+                new dev.outpost.edge.storage.memory.MemoryStorage.BodyFiles(files, 1024));
+        dev.outpost.edge.storage.TieredStorage tiers = new dev.outpost.edge.storage.TieredStorage(hot, disk());
+        byte[] data = pattern(300_000, 17);
+        ObjectWriter w = tiers.writer(entry("/fell-over", "", data.length));
+        StoredBody.Reader r = w.growingBody().open(0, data.length - 1);
+        List<java.util.concurrent.CompletableFuture<java.nio.ByteBuffer>> reads = new ArrayList<>();
+        reads.add(r.next());
+        reads.add(r.next());
+        w.write(java.nio.ByteBuffer.wrap(data, 0, 140_000));
+        reads.get(1).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join(); // chunks 0 and 1, from the disk
+        disk().failNext(DiskStorage.Op.WRITE, 1000);
+        reads.add(r.next()); // chunk 2: falls over to memory
+        w.write(java.nio.ByteBuffer.wrap(data, 140_000, 160_000));
+        reads.get(2).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+        assertTrue(w.commit().join(), "stored by memory");
+        assertEquals(1, tiers.remove(new CacheKey("site.example", "/fell-over")).join());
+        reads.add(r.next());
+        reads.add(r.next());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (var f : reads) {
+            java.nio.ByteBuffer b = f.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+            byte[] copy = new byte[b.remaining()];
+            b.get(copy);
+            out.writeBytes(copy);
+        }
+        r.close();
+        assertArrayEquals(data, out.toByteArray(), "read whole though memory dropped the object");
+        assertEquals(0, hot.fileBytes(), "the copy held for the reader is freed with it");
+        disk().failNext(DiskStorage.Op.WRITE, 0);
+        hot.close();
+    }
+
     /** A disk hit under way is not cut by a removal of its object: the chunks go when it is done. */
     @Test
     void aDiskHitUnderWayReadsTheWholeObjectThoughItIsRemoved() {

@@ -78,6 +78,47 @@ class MemoryStorageTest extends CacheStorageContract {
         assertEquals(0, m.fillingBytes(), "an aborted fill gives its room back");
     }
 
+    /**
+     * Two fills ending on two threads at once: the one that read the older total applies it last (held between
+     * reading and applying while the other ends), and the bound still comes back to max-size once none is in
+     * flight (each applies the newest total before it lets go).
+     */
+    @Test
+    void theBoundComesBackWhenFillsEndOnTwoThreadsAtOnce() throws Exception {
+        long max = 8L << 20;
+        MemoryStorage m = new MemoryStorage(max, 2L << 20, clock, Duration.ofHours(1), Runnable::run);
+        ObjectWriter a = m.writer(entry("/a", "", 600_000));
+        ObjectWriter b = m.writer(entry("/b", "", 600_000));
+        a.write(ByteBuffer.wrap(new byte[600_000]));
+        b.write(ByteBuffer.wrap(new byte[600_000]));
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        m.onFillRoom(() -> {
+            if (first.getAndSet(false)) { // the first to apply has read the total with b still in flight
+                holding.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        Thread endsA = new Thread(() -> a.commit().join());
+        endsA.start();
+        holding.await();
+        Thread endsB = new Thread(() -> b.commit().join());
+        endsB.start();
+        while (endsB.isAlive() && endsB.getState() != Thread.State.BLOCKED) {
+            Thread.onSpinWait(); // b's end applies at once, or waits for a's to finish applying
+        }
+        release.countDown();
+        endsA.join(10_000);
+        endsB.join(10_000);
+        assertEquals(0, m.fillingBytes());
+        assertEquals(max, m.boundBytes(), "no fill in flight: the whole bound, not the one a read before b ended");
+    }
+
     @Test
     void byteBoundIsKeptWhileObjectsKeepFlowing() {
         MemoryStorage small = new MemoryStorage(1L << 20, 256 * 1024, clock, Duration.ofHours(1), Runnable::run);
