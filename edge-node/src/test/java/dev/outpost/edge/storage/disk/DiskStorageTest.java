@@ -218,6 +218,44 @@ class DiskStorageTest extends CacheStorageContract {
         assertEquals(0, disk().deferredChunkBytes());
     }
 
+    /** A fill of {@code data} through {@code tiers}, read along from the start, whose disk writes fail after two chunks. */
+    private record FellOver(ObjectWriter writer, StoredBody.Reader reader,
+            List<java.util.concurrent.CompletableFuture<java.nio.ByteBuffer>> reads) {
+
+        /** Every read so far, and the rest up to {@code total} reads, joined. */
+        byte[] readTo(int total) {
+            while (reads.size() < total) {
+                reads.add(reader.next());
+            }
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            for (var f : reads) {
+                java.nio.ByteBuffer b = f.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+                byte[] copy = new byte[b.remaining()];
+                b.get(copy);
+                out.writeBytes(copy);
+            }
+            return out.toByteArray();
+        }
+    }
+
+    /**
+     * Writes {@code data} (300,000 bytes) through {@code tiers} with a reader along it: chunks 0 and 1 read from
+     * the disk, then the disk's writes fail, chunk 2 is asked for, and the rest is written (not committed).
+     */
+    private FellOver fillThatTheDiskGivesUp(dev.outpost.edge.storage.TieredStorage tiers, String path, byte[] data) {
+        ObjectWriter w = tiers.writer(entry(path, "", data.length));
+        StoredBody.Reader r = w.growingBody().open(0, data.length - 1);
+        List<java.util.concurrent.CompletableFuture<java.nio.ByteBuffer>> reads = new ArrayList<>();
+        reads.add(r.next());
+        reads.add(r.next());
+        w.write(java.nio.ByteBuffer.wrap(data, 0, 140_000));
+        reads.get(1).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join(); // chunks 0 and 1, from the disk
+        disk().failNext(DiskStorage.Op.WRITE, 1000);
+        reads.add(r.next()); // chunk 2: parked on the disk, then memory's
+        w.write(java.nio.ByteBuffer.wrap(data, 140_000, 160_000));
+        return new FellOver(w, r, reads);
+    }
+
     /**
      * With memory in front, readers along a fill the disk gives up part-way (here: its writes start failing after
      * two chunks) go on reading from the memory tier's copy: the whole body, not a cut response.
@@ -226,33 +264,15 @@ class DiskStorageTest extends CacheStorageContract {
     void readersAlongAFillTheDiskGivesUpReadOnFromTheMemoryTier() {
         dev.outpost.edge.storage.memory.MemoryStorage hot =
                 new dev.outpost.edge.storage.memory.MemoryStorage(8L << 20, 1L << 20, clock);
-        dev.outpost.edge.storage.TieredStorage tiers = new dev.outpost.edge.storage.TieredStorage(hot, disk());
         byte[] data = pattern(300_000, 16);
-        ObjectWriter w = tiers.writer(entry("/given-up", "", data.length));
-        StoredBody.Reader r = w.growingBody().open(0, data.length - 1);
-        List<java.util.concurrent.CompletableFuture<java.nio.ByteBuffer>> reads = new ArrayList<>();
-        reads.add(r.next());
-        reads.add(r.next());
-        w.write(java.nio.ByteBuffer.wrap(data, 0, 140_000));
-        reads.get(1).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join(); // chunks 0 and 1, from the disk
-        disk().failNext(DiskStorage.Op.WRITE, 1000);
-        reads.add(r.next()); // chunk 2: parked on the disk
-        w.write(java.nio.ByteBuffer.wrap(data, 140_000, 160_000));
-        assertTrue(w.commit().join(), "stored by memory");
+        FellOver fill = fillThatTheDiskGivesUp(new dev.outpost.edge.storage.TieredStorage(hot, disk()), "/given-up",
+                data);
+        assertTrue(fill.writer().commit().join(), "stored by memory");
         disk().awaitWrites();
         assertTrue(lookup("/given-up").isEmpty(), "not by the disk");
-        reads.add(r.next());
-        reads.add(r.next());
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        for (var f : reads) {
-            java.nio.ByteBuffer b = f.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
-            byte[] copy = new byte[b.remaining()];
-            b.get(copy);
-            out.writeBytes(copy);
-        }
-        assertNull(r.next().join());
-        r.close();
-        assertArrayEquals(data, out.toByteArray(), "read whole across the disk's copy and memory's");
+        assertArrayEquals(data, fill.readTo(5), "read whole across the disk's copy and memory's");
+        assertNull(fill.reader().next().join());
+        fill.reader().close();
         disk().failNext(DiskStorage.Op.WRITE, 0);
         hot.close();
     }
@@ -269,30 +289,12 @@ class DiskStorageTest extends CacheStorageContract {
                 new dev.outpost.edge.storage.memory.MemoryStorage.BodyFiles(files, 1024));
         dev.outpost.edge.storage.TieredStorage tiers = new dev.outpost.edge.storage.TieredStorage(hot, disk());
         byte[] data = pattern(300_000, 17);
-        ObjectWriter w = tiers.writer(entry("/fell-over", "", data.length));
-        StoredBody.Reader r = w.growingBody().open(0, data.length - 1);
-        List<java.util.concurrent.CompletableFuture<java.nio.ByteBuffer>> reads = new ArrayList<>();
-        reads.add(r.next());
-        reads.add(r.next());
-        w.write(java.nio.ByteBuffer.wrap(data, 0, 140_000));
-        reads.get(1).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join(); // chunks 0 and 1, from the disk
-        disk().failNext(DiskStorage.Op.WRITE, 1000);
-        reads.add(r.next()); // chunk 2: falls over to memory
-        w.write(java.nio.ByteBuffer.wrap(data, 140_000, 160_000));
-        reads.get(2).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
-        assertTrue(w.commit().join(), "stored by memory");
+        FellOver fill = fillThatTheDiskGivesUp(tiers, "/fell-over", data);
+        fill.reads().get(2).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join(); // from memory
+        assertTrue(fill.writer().commit().join(), "stored by memory");
         assertEquals(1, tiers.remove(new CacheKey("site.example", "/fell-over")).join());
-        reads.add(r.next());
-        reads.add(r.next());
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        for (var f : reads) {
-            java.nio.ByteBuffer b = f.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
-            byte[] copy = new byte[b.remaining()];
-            b.get(copy);
-            out.writeBytes(copy);
-        }
-        r.close();
-        assertArrayEquals(data, out.toByteArray(), "read whole though memory dropped the object");
+        assertArrayEquals(data, fill.readTo(5), "read whole though memory dropped the object");
+        fill.reader().close();
         assertEquals(0, hot.fileBytes(), "the copy held for the reader is freed with it");
         disk().failNext(DiskStorage.Op.WRITE, 0);
         hot.close();
