@@ -66,6 +66,29 @@ public interface StoredBody {
         }
     }
 
+    /**
+     * Reads {@code reader} to its end as one buffer of {@code length} bytes: its one read as it is when that is
+     * all of them, else its reads joined. Fails as {@link BodyDropped} when the reader ends short. Does not close it.
+     */
+    static CompletableFuture<ByteBuffer> readAll(Reader reader, int length) {
+        return readInto(reader, null, length);
+    }
+
+    private static CompletableFuture<ByteBuffer> readInto(Reader reader, ByteBuffer into, int length) {
+        return reader.next().thenCompose(b -> {
+            if (b == null) {
+                return into != null && !into.hasRemaining() ? CompletableFuture.completedFuture(into.flip())
+                        : CompletableFuture.failedFuture(new BodyDropped("a body ended before " + length + " bytes"));
+            }
+            if (into == null && b.remaining() == length) {
+                return CompletableFuture.completedFuture(b);
+            }
+            ByteBuffer joined = into != null ? into : ByteBuffer.allocate(length);
+            joined.put(b);
+            return readInto(reader, joined, length);
+        });
+    }
+
     /** Reads a body; must be closed, exactly once, whether it was read to the end or not. */
     interface Reader extends AutoCloseable {
         /**

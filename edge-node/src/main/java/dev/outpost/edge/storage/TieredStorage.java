@@ -327,8 +327,7 @@ public final class TieredStorage implements CacheStorage {
                     range = memory.open(start, end - 1);
                     fromMemory.add(range);
                 }
-                ByteBuffer into = ByteBuffer.allocate((int) (end - start));
-                return readInto(range, into).whenComplete((b, err) -> {
+                return StoredBody.readAll(range, (int) (end - start)).whenComplete((b, err) -> {
                     synchronized (this) {
                         if (fromMemory != null) {
                             fromMemory.remove(range);
@@ -350,21 +349,6 @@ public final class TieredStorage implements CacheStorage {
                     open.forEach(Reader::close);
                 }
             }
-        }
-
-        /** Reads {@code reader} to its end into {@code into}; the first read as it is when it is the whole range. */
-        private CompletableFuture<ByteBuffer> readInto(Reader reader, ByteBuffer into) {
-            return reader.next().thenCompose(b -> {
-                if (b == null) {
-                    return into.position() == into.capacity() ? CompletableFuture.completedFuture(into.flip())
-                            : CompletableFuture.failedFuture(new BodyDropped("the memory tier's copy ended early"));
-                }
-                if (into.position() == 0 && b.remaining() == into.capacity()) {
-                    return CompletableFuture.completedFuture(b);
-                }
-                into.put(b);
-                return readInto(reader, into);
-            });
         }
     }
 

@@ -209,13 +209,7 @@ final class FileBody implements TierBody {
                 }
                 ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(READ_CHUNK, last - pos + 1));
                 try {
-                    while (chunk.hasRemaining()) {
-                        int n = channel.read(chunk, pos + chunk.position());
-                        if (n < 0) {
-                            throw new IOException("the body's file ended at " + (pos + chunk.position()) + " of "
-                                    + length);
-                        }
-                    }
+                    readFully(channel, chunk, pos);
                 } catch (IOException e) {
                     return CompletableFuture.failedFuture(new UncheckedIOException(e));
                 }
@@ -231,6 +225,20 @@ final class FileBody implements TierBody {
                 }
             }
         };
+    }
+
+    /**
+     * Fills {@code into}'s remaining bytes from {@code channel}, its position {@code at} and on.
+     *
+     * @throws IOException when the file ends first, or cannot be read
+     */
+    static void readFully(FileChannel channel, ByteBuffer into, long at) throws IOException {
+        long start = at - into.position();
+        while (into.hasRemaining()) {
+            if (channel.read(into, start + into.position()) < 0) {
+                throw new IOException("a body file ended at " + (start + into.position()));
+            }
+        }
     }
 
     /** Whether the channel is still open (tests: a dropped body frees its file once nothing uses it). */

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * The memory tier's body of an object while its fill streams in ({@link
@@ -51,8 +52,8 @@ final class GrowingMemoryBody implements StoredBody {
 
     private final String url;
     private final long length;
-    /** Called once when the fill is over (complete or dropped): the tier forgets this body. */
-    private final Runnable onFillOver;
+    /** Called once with this body when the fill is over (complete or dropped): the tier forgets it. */
+    private final Consumer<GrowingMemoryBody> onFillOver;
 
     /** Guarded by this: bytes written so far (published here). */
     private long written;
@@ -103,7 +104,7 @@ final class GrowingMemoryBody implements StoredBody {
             long heapStart) {
     }
 
-    GrowingMemoryBody(String url, long length, Runnable onFillOver) {
+    GrowingMemoryBody(String url, long length, Consumer<GrowingMemoryBody> onFillOver) {
         if (length < 0) {
             throw new IllegalArgumentException("a growing memory body needs its length");
         }
@@ -202,7 +203,7 @@ final class GrowingMemoryBody implements StoredBody {
             }
             ready = takeReady();
         }
-        onFillOver.run();
+        onFillOver.accept(this);
         serve(ready);
     }
 
@@ -220,7 +221,7 @@ final class GrowingMemoryBody implements StoredBody {
             heap.clear();
             file = null; // the writer discards it
         }
-        onFillOver.run();
+        onFillOver.accept(this);
         for (ParkedRead p : failed) {
             p.result().completeExceptionally(dropped());
         }
@@ -405,13 +406,9 @@ final class GrowingMemoryBody implements StoredBody {
         }
         ByteBuffer out = ByteBuffer.allocate(size);
         long fileEnd = source.stored() != null ? length : source.fileBytes();
-        if (source.file() != null) {
-            while (out.hasRemaining() && start + out.position() < fileEnd) {
-                out.limit((int) Math.min(size, fileEnd - start));
-                if (source.file().read(out, start + out.position()) < 0) {
-                    throw new IOException("the body's file of " + url + " ended at " + (start + out.position()));
-                }
-            }
+        if (source.file() != null && start < fileEnd) {
+            out.limit((int) Math.min(size, fileEnd - start));
+            FileBody.readFully(source.file(), out, start);
             out.limit(size);
         }
         long at = source.heapStart();
@@ -435,22 +432,9 @@ final class GrowingMemoryBody implements StoredBody {
 
     /** {@code size} bytes from {@code start} of a body that answers reads at once (direct buffers). */
     private static ByteBuffer readWhole(TierBody body, long start, int size) {
-        ByteBuffer whole = null;
         try (Reader r = body.open(start, start + size - 1)) {
-            for (ByteBuffer b = r.next().join(); b != null; b = r.next().join()) {
-                if (whole == null && b.remaining() == size) {
-                    return b;
-                }
-                if (whole == null) {
-                    whole = ByteBuffer.allocate(size);
-                }
-                whole.put(b);
-            }
+            return StoredBody.readAll(r, size).join();
         }
-        if (whole == null || whole.hasRemaining()) {
-            throw new IllegalStateException("the stored body ended before " + (start + size));
-        }
-        return whole.flip();
     }
 
     /** Guarded by this: the readers open at the commit are done. */

@@ -712,10 +712,7 @@ public final class MemoryStorage implements CacheStorage {
         Writer(CacheEntry entry) {
             this.entry = entry;
             if (entry.bodyLength() >= 0) {
-                GrowingMemoryBody[] self = new GrowingMemoryBody[1];
-                self[0] = new GrowingMemoryBody(entry.key().asString(), entry.bodyLength(),
-                        () -> fillsReadable.remove(self[0]));
-                growing = self[0];
+                growing = new GrowingMemoryBody(entry.key().asString(), entry.bodyLength(), fillsReadable::remove);
                 fillsReadable.add(growing);
             } else {
                 growing = null;
@@ -891,11 +888,7 @@ public final class MemoryStorage implements CacheStorage {
             List<byte[]> out = new ArrayList<>();
             for (long at = 0; at < partial.length(); ) {
                 ByteBuffer piece = ByteBuffer.allocate((int) Math.min(CHUNK, partial.length() - at));
-                while (piece.hasRemaining()) {
-                    if (partial.channel().read(piece, at + piece.position()) < 0) {
-                        throw new IOException("the partial body file ended at " + (at + piece.position()));
-                    }
-                }
+                FileBody.readFully(partial.channel(), piece, at);
                 out.add(piece.array());
                 at += piece.capacity();
             }

@@ -45,7 +45,7 @@ class GrowingMemoryBodyTest {
     }
 
     private GrowingMemoryBody body(long length) {
-        return new GrowingMemoryBody("site.example/x", length, fillsOver::incrementAndGet);
+        return new GrowingMemoryBody("site.example/x", length, body -> fillsOver.incrementAndGet());
     }
 
     private static byte[] drain(List<CompletableFuture<ByteBuffer>> reads) {
